@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# owlet setup: system packages, the pinned llama.cpp build (cached outside the
+# checkout), then owlet itself. Idempotent: a second run with a warm cache only
+# re-checks and rebuilds what changed.
+#
+#   bash scripts/setup.sh            # everything
+#   OWLET_LLAMA_DIR=/path/to/llama.cpp bash scripts/setup.sh   # use an existing source tree
+#   OWLET_SANITIZE=ON bash scripts/setup.sh                   # ASan+UBSan build in build-asan/
+set -euo pipefail
+
+LLAMA_VERSION="v0.5.0"
+NLC_PACKAGE="node-llama-cpp@3.22.1"
+# sha512 of node-llama-cpp-3.22.1.tgz as published on the npm registry (its "integrity" field).
+NLC_SHA512="6e5b488a9b9699cd76dc7eed30880318a4ac4ab866865418795502e3c5d38d55bb5c624988927209d95333343f2e25a83e4183a5c2f816f883a60c3ba9f4e20f"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${OWLET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/owlet}"
+JOBS="${OWLET_JOBS:-$(nproc)}"
+SANITIZE="${OWLET_SANITIZE:-OFF}"
+if [ "$SANITIZE" = ON ]; then BUILD_DIR="${OWLET_BUILD_DIR:-$ROOT/build-asan}"; else BUILD_DIR="${OWLET_BUILD_DIR:-$ROOT/build}"; fi
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die()  { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# ---------------------------------------------------------------- packages
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcurl4-openssl-dev libsqlite3-dev sqlite3 libzstd-dev libhnswlib-dev libgumbo-dev
+  nlohmann-json3-dev libcpp-httplib-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev libicu-dev libre2-dev libxxhash-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+step "1/4 system packages"
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node and npm may come from another source (nodesource bundles npm): only install Debian's when absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  info "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  info "all ${#PACKAGES[@]} packages present"
+fi
+
+# ---------------------------------------------------------------- llama.cpp source
+step "2/4 llama.cpp $LLAMA_VERSION source"
+mkdir -p "$CACHE"
+if [ -n "${OWLET_LLAMA_DIR:-}" ]; then
+  [ -f "$OWLET_LLAMA_DIR/include/llama.h" ] || die "OWLET_LLAMA_DIR=$OWLET_LLAMA_DIR has no include/llama.h"
+  LLAMA_SRC="$(cd "$OWLET_LLAMA_DIR" && pwd)"
+  info "using existing tree $LLAMA_SRC"
+else
+  LLAMA_SRC="$CACHE/llama-$LLAMA_VERSION-src"
+  if [ -f "$LLAMA_SRC/.owlet-ok" ]; then
+    info "cached at $LLAMA_SRC"
+  else
+    dl="$CACHE/dl"; mkdir -p "$dl"
+    tgz="$dl/node-llama-cpp-3.22.1.tgz"
+    if [ ! -f "$tgz" ] || ! echo "$NLC_SHA512  $tgz" | sha512sum -c --status; then
+      info "fetching $NLC_PACKAGE from the npm registry"
+      rm -f "$tgz"
+      (cd "$dl" && npm pack --silent "$NLC_PACKAGE" >/dev/null)
+    fi
+    echo "$NLC_SHA512  $tgz" | sha512sum -c --status || die "sha512 mismatch for $tgz (expected $NLC_SHA512)"
+    info "sha512 verified"
+    tmp="$(mktemp -d)"
+    tar -xzf "$tgz" -C "$tmp" package/llama/gitRelease.bundle
+    rm -rf "$LLAMA_SRC"
+    git clone -q "$tmp/package/llama/gitRelease.bundle" "$LLAMA_SRC" 2>/dev/null
+    rm -rf "$tmp"
+    [ -f "$LLAMA_SRC/include/llama.h" ] || die "bundle clone has no include/llama.h"
+    touch "$LLAMA_SRC/.owlet-ok"
+    info "cloned into $LLAMA_SRC"
+  fi
+fi
+
+# ---------------------------------------------------------------- llama.cpp build
+LLAMA_FLAGS=(
+  -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+  -DGGML_NATIVE=ON -DGGML_OPENMP=ON ${OWLET_GGML_FLAGS:-}
+  -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
+  -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF
+)
+LLAMA_TARGETS=(llama ggml llama-common llama-bench llama-server llama-quantize)
+flags_hash="$( (echo "$LLAMA_SRC"; printf '%s\n' "${LLAMA_FLAGS[@]}"; grep -m1 'model name' /proc/cpuinfo || true) | sha256sum | cut -c1-12)"
+LLAMA_BUILD="$CACHE/llama-$LLAMA_VERSION-$flags_hash"
+step "3/4 llama.cpp build ($LLAMA_BUILD)"
+if [ -f "$LLAMA_BUILD/.owlet-ok" ]; then
+  info "cached (delete $LLAMA_BUILD to rebuild)"
+else
+  info "configuring (no downloads: prebuilt UI off, tests/examples off)"
+  cmake -S "$LLAMA_SRC" -B "$LLAMA_BUILD" -G Ninja "${LLAMA_FLAGS[@]}" >"$CACHE/llama-configure.log" 2>&1 \
+    || { tail -30 "$CACHE/llama-configure.log"; die "llama.cpp configure failed (log: $CACHE/llama-configure.log)"; }
+  info "building ${LLAMA_TARGETS[*]} with $JOBS jobs (first time: ~15-25 min on 2 cores)"
+  start=$(date +%s)
+  cmake --build "$LLAMA_BUILD" -j "$JOBS" --target "${LLAMA_TARGETS[@]}" >"$CACHE/llama-build.log" 2>&1 \
+    || { tail -30 "$CACHE/llama-build.log"; die "llama.cpp build failed (log: $CACHE/llama-build.log)"; }
+  touch "$LLAMA_BUILD/.owlet-ok"
+  info "built in $(( $(date +%s) - start ))s"
+fi
+ln -sfn "$LLAMA_BUILD" "$CACHE/llama-current"
+
+# ---------------------------------------------------------------- owlet
+step "4/4 owlet ($BUILD_DIR)"
+cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" >/dev/null \
+  || die "owlet configure failed"
+cmake --build "$BUILD_DIR" -j "$JOBS" || die "owlet build failed"
+info "done: $BUILD_DIR/owlet"

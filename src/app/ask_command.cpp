@@ -1,0 +1,169 @@
+#include "app/ask_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "app/cli_config.h"
+#include "config/config.h"
+#include "llm/chat_template.h"
+#include "llm/model.h"
+#include "llm/session.h"
+#include "obs/log.h"
+
+extern char** environ;
+
+namespace owlet::app {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+// First Ctrl-C asks generation to stop cleanly; a second one kills the process.
+void on_sigint(int) {
+  g_interrupted = true;
+  signal(SIGINT, SIG_DFL);
+}
+
+struct AskArgs {
+  FlagValues flags;
+  std::vector<std::string> words;
+  std::string system_prompt;
+  bool quiet = false;
+};
+
+void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
+
+llm::SamplingParams sampling_from(const Config& c) {
+  llm::SamplingParams s;
+  s.temperature = c.temperature;
+  s.top_k = c.top_k;
+  s.top_p = c.top_p;
+  s.min_p = c.min_p;
+  s.repeat_penalty = c.repeat_penalty;
+  s.repeat_last_n = c.repeat_last_n;
+  s.seed = c.seed;
+  return s;
+}
+
+int run_ask(const AskArgs& args) {
+  Config cfg;
+  std::string err;
+  if (!config_resolve(cfg, args.flags.config_path, environ, args.flags.values, &err)) {
+    fail(err);
+    return kExitUsage;
+  }
+  obs::LogLevel lvl;
+  if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
+
+  std::string question;
+  for (const auto& w : args.words) question += (question.empty() ? "" : " ") + w;
+  if ((question.empty() || question == "-") && !isatty(STDIN_FILENO)) {
+    question.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    while (!question.empty() && (question.back() == '\n' || question.back() == '\r')) question.pop_back();
+  }
+  if (question.empty()) {
+    fail("no question given: owlet ask \"your question\" (or pipe it on stdin)");
+    return kExitUsage;
+  }
+  if (cfg.model.empty()) {
+    fail("no model to answer with: pass --model PATH to a GGUF chat model (e.g. Qwen2.5-0.5B-Instruct-Q4_K_M.gguf), "
+         "or set OWLET_MODEL or `model:` in ~/.config/owlet/config.yml");
+    return kExitNoModel;
+  }
+
+  auto model = llm::Model::load({cfg.model, cfg.num_gpu, cfg.mmap}, &err);
+  if (!model) {
+    fail(err);
+    return kExitError;
+  }
+  if (model->info().is_embedding) {
+    fail(cfg.model + " is an embedding model (" + model->info().architecture + "); ask needs a chat model");
+    return kExitUsage;
+  }
+  auto tmpl = llm::ChatTemplate::create(*model, "", &err);
+  if (!tmpl) {
+    fail(err);
+    return kExitError;
+  }
+  std::vector<llm::ChatMessage> messages;
+  if (!args.system_prompt.empty()) messages.push_back({"system", args.system_prompt});
+  messages.push_back({"user", question});
+  std::string prompt;
+  if (!tmpl->apply(messages, true, &prompt, &err)) {
+    fail(err);
+    return kExitError;
+  }
+
+  llm::ContextParams cp;
+  cp.n_ctx = cfg.ctx_size;
+  cp.n_batch = cfg.batch_size;
+  cp.n_threads = cfg.threads;
+  cp.kv_type = cfg.precision;
+  cp.flash_attn = cfg.flash_attn;
+  auto session = llm::Session::create(*model, cp, &err);
+  if (!session) {
+    fail(err);
+    return kExitError;
+  }
+
+  llm::GenerateRequest req;
+  req.prompt = prompt;
+  req.sampling = sampling_from(cfg);
+  req.num_predict = cfg.num_predict;
+  req.stop = tmpl->additional_stops();
+
+  g_interrupted = false;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+
+  llm::GenerateResult r = session->generate(
+      req,
+      [](std::string_view text) {
+        fwrite(text.data(), 1, text.size(), stdout);
+        fflush(stdout);
+        return true;
+      },
+      &g_interrupted);
+  signal(SIGINT, SIG_DFL);
+  fputc('\n', stdout);
+  fflush(stdout);
+
+  if (!r.ok) {
+    fail(r.error);
+    return kExitError;
+  }
+  if (!args.quiet) {
+    double pp = r.prompt_ms > 0 ? r.n_prompt * 1000.0 / r.prompt_ms : 0;
+    double tg = r.generate_ms > 0 ? r.n_generated * 1000.0 / r.generate_ms : 0;
+    fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
+            model->info().description.c_str(), r.n_prompt, pp, r.n_generated, r.generate_ms / 1000.0, tg,
+            llm::finish_reason_name(r.finish));
+  }
+  return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace
+
+void register_ask(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<AskArgs>();
+  CLI::App* cmd = app.add_subcommand("ask", "Answer a question, streaming the answer to stdout");
+  cmd->add_option("question", args->words, "the question (or '-' / nothing to read it from stdin)");
+  add_config_flags(cmd,
+                   {"model", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
+                    "num_predict", "ctx_size", "threads", "batch_size", "precision", "flash_attn", "num_gpu", "mmap",
+                    "log_level"},
+                   &args->flags);
+  cmd->add_option("--system", args->system_prompt, "system prompt to put before the question");
+  cmd->add_flag("-q,--quiet", args->quiet, "do not print the timing summary to stderr");
+  cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
+}
+
+}  // namespace owlet::app

@@ -1,0 +1,311 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace owlet {
+namespace {
+
+// How to parse, check and store one key. The table below is the single
+// source of truth: config_keys(), YAML, env and flags all go through it.
+struct KeySpec {
+  ConfigKey doc;
+  std::function<bool(Config&, std::string_view, std::string*)> set;
+};
+
+std::string quote(std::string_view v) { return "'" + std::string(v) + "'"; }
+
+bool parse_ll(std::string_view v, long long* out) {
+  const char* b = v.data();
+  const char* e = v.data() + v.size();
+  auto [p, ec] = std::from_chars(b, e, *out);
+  return ec == std::errc() && p == e && !v.empty();
+}
+
+bool parse_double(std::string_view v, double* out) {
+  std::string s(v);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  *out = std::strtod(s.c_str(), &end);
+  return errno == 0 && end == s.c_str() + s.size() && std::isfinite(*out);
+}
+
+KeySpec int_key(const char* name, int Config::*field, long long lo, long long hi, const char* help) {
+  Config d;
+  return {{name, "int", std::to_string(d.*field), help},
+          [=](Config& c, std::string_view v, std::string* err) {
+            long long x = 0;
+            if (!parse_ll(v, &x)) {
+              *err = std::string(name) + ": expected an integer, got " + quote(v);
+              return false;
+            }
+            if (x < lo || x > hi) {
+              *err = std::string(name) + ": " + std::string(v) + " is out of range [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]";
+              return false;
+            }
+            c.*field = static_cast<int>(x);
+            return true;
+          }};
+}
+
+KeySpec ll_key(const char* name, long long Config::*field, long long lo, long long hi, const char* help) {
+  Config d;
+  return {{name, "int", std::to_string(d.*field), help},
+          [=](Config& c, std::string_view v, std::string* err) {
+            long long x = 0;
+            if (!parse_ll(v, &x) || x < lo || x > hi) {
+              *err = std::string(name) + ": expected an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got " + quote(v);
+              return false;
+            }
+            c.*field = x;
+            return true;
+          }};
+}
+
+KeySpec float_key(const char* name, float Config::*field, double lo, double hi, const char* help) {
+  Config d;
+  char def[32];
+  snprintf(def, sizeof def, "%g", static_cast<double>(d.*field));
+  return {{name, "float", def, help}, [=](Config& c, std::string_view v, std::string* err) {
+            double x = 0;
+            if (!parse_double(v, &x)) {
+              *err = std::string(name) + ": expected a number, got " + quote(v);
+              return false;
+            }
+            if (x < lo || x > hi) {
+              char buf[128];
+              snprintf(buf, sizeof buf, "%s: %s is out of range [%g, %g]", name, std::string(v).c_str(), lo, hi);
+              *err = buf;
+              return false;
+            }
+            c.*field = static_cast<float>(x);
+            return true;
+          }};
+}
+
+KeySpec string_key(const char* name, std::string Config::*field, const char* help) {
+  Config d;
+  return {{name, "string", d.*field, help}, [=](Config& c, std::string_view v, std::string*) {
+            c.*field = std::string(v);
+            return true;
+          }};
+}
+
+KeySpec enum_key(const char* name, std::string Config::*field, std::vector<std::string> allowed, const char* help) {
+  Config d;
+  std::string h = std::string(help) + " (";
+  for (size_t i = 0; i < allowed.size(); ++i) h += (i ? " | " : "") + allowed[i];
+  h += ")";
+  return {{name, "string", d.*field, h}, [=](Config& c, std::string_view v, std::string* err) {
+            if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+              *err = std::string(name) + ": " + quote(v) + " is not one of";
+              for (const auto& a : allowed) *err += " " + a;
+              return false;
+            }
+            c.*field = std::string(v);
+            return true;
+          }};
+}
+
+KeySpec bool_key(const char* name, bool Config::*field, const char* help) {
+  Config d;
+  return {{name, "bool", d.*field ? "true" : "false", help}, [=](Config& c, std::string_view v, std::string* err) {
+            std::string s(v);
+            std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+            if (s == "true" || s == "1" || s == "yes" || s == "on") c.*field = true;
+            else if (s == "false" || s == "0" || s == "no" || s == "off") c.*field = false;
+            else {
+              *err = std::string(name) + ": expected true or false, got " + quote(v);
+              return false;
+            }
+            return true;
+          }};
+}
+
+const std::vector<KeySpec>& specs() {
+  static const std::vector<KeySpec> table = {
+      string_key("model", &Config::model, "GGUF model file to load"),
+      int_key("threads", &Config::threads, 0, 1024, "CPU threads for inference; 0 = physical cores"),
+      int_key("ctx_size", &Config::ctx_size, 64, 1 << 20, "context window in tokens"),
+      int_key("batch_size", &Config::batch_size, 1, 1 << 16, "tokens per decode call (prompt processing batch)"),
+      enum_key("precision", &Config::precision, {"f16", "bf16", "q8_0", "f32"}, "KV-cache precision"),
+      enum_key("flash_attn", &Config::flash_attn, {"auto", "on", "off"}, "flash attention"),
+      int_key("num_gpu", &Config::num_gpu, -1, 1000, "layers to offload to a GPU backend; -1 = all"),
+      bool_key("mmap", &Config::mmap, "memory-map model files"),
+      float_key("temperature", &Config::temperature, 0.0, 100.0, "sampling temperature; 0 = greedy"),
+      int_key("top_k", &Config::top_k, 0, 1 << 20, "keep the k most likely tokens; 0 = off"),
+      float_key("top_p", &Config::top_p, 0.0, 1.0, "nucleus sampling threshold; 1 = off"),
+      float_key("min_p", &Config::min_p, 0.0, 1.0, "drop tokens below min_p x the best token's probability"),
+      float_key("repeat_penalty", &Config::repeat_penalty, 0.0, 10.0, "penalty for repeated tokens; 1 = off"),
+      int_key("repeat_last_n", &Config::repeat_last_n, -1, 1 << 20, "tokens considered by repeat_penalty"),
+      ll_key("seed", &Config::seed, -1, 0xFFFFFFFFLL, "sampling seed; -1 = random"),
+      int_key("num_predict", &Config::num_predict, -1, 1 << 24, "max tokens to generate; -1 = until done"),
+      string_key("knowledge_path", &Config::knowledge_path, "knowledge base directory (default ~/.local/share/owlet)"),
+      string_key("host", &Config::host, "address the server binds"),
+      int_key("port", &Config::port, 1, 65535, "port the server listens on"),
+      enum_key("log_level", &Config::log_level, {"error", "warn", "info", "debug"}, "log verbosity"),
+  };
+  return table;
+}
+
+const KeySpec* find_spec(std::string_view key) {
+  for (const auto& s : specs())
+    if (s.doc.name == key) return &s;
+  return nullptr;
+}
+
+bool load_yaml_node(Config& cfg, const YAML::Node& node, const std::string& prefix, const std::string& file,
+                    std::string* err) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string key = prefix + it->first.as<std::string>();
+    YAML::Node v = it->second;
+    if (v.IsMap()) {
+      if (!load_yaml_node(cfg, v, key + ".", file, err)) return false;
+      continue;
+    }
+    if (!find_spec(key)) {
+      *err = file + ": unknown key '" + key + "'";
+      return false;
+    }
+    if (!v.IsScalar()) {
+      *err = file + ": " + key + ": expected a single value";
+      return false;
+    }
+    std::string e;
+    if (!config_set(cfg, key, v.Scalar(), &e)) {
+      *err = file + ": " + e;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> out;
+    for (const auto& s : specs()) out.push_back(s.doc);
+    return out;
+  }();
+  return keys;
+}
+
+bool config_set(Config& cfg, std::string_view key, std::string_view value, std::string* err) {
+  const KeySpec* s = find_spec(key);
+  if (!s) {
+    *err = "unknown key '" + std::string(key) + "'";
+    return false;
+  }
+  return s->set(cfg, value, err);
+}
+
+bool config_load_yaml(Config& cfg, const std::string& path, std::string* err) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    *err = path + ": cannot read file";
+    return false;
+  } catch (const YAML::Exception& e) {
+    *err = path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg;
+    return false;
+  }
+  if (root.IsNull()) return true;  // an empty file sets nothing
+  if (!root.IsMap()) {
+    *err = path + ": expected a mapping of key: value";
+    return false;
+  }
+  try {
+    return load_yaml_node(cfg, root, "", path, err);
+  } catch (const YAML::Exception& e) {
+    *err = path + ": " + e.msg;
+    return false;
+  }
+}
+
+bool config_load_env(Config& cfg, char** envp, std::string* err) {
+  if (!envp) return true;
+  for (char** e = envp; *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("OWLET_", 0) != 0) continue;
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(kv.substr(6, eq - 6));
+    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    if (!find_spec(key)) continue;
+    if (eq + 1 == kv.size()) continue;  // OWLET_X= (empty) counts as unset
+    std::string e2;
+    if (!config_set(cfg, key, kv.substr(eq + 1), &e2)) {
+      *err = "environment OWLET_" + std::string(kv.substr(6, eq - 6)) + ": " + e2;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool config_default_path(const std::string& explicit_path, std::string* path, std::string* err) {
+  namespace fs = std::filesystem;
+  std::string p = explicit_path;
+  if (p.empty())
+    if (const char* env = std::getenv("OWLET_CONFIG")) p = env;
+  if (!p.empty()) {
+    if (!fs::exists(p)) {
+      *err = "config file " + p + " does not exist";
+      return false;
+    }
+    *path = p;
+    return true;
+  }
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  fs::path def = xdg && *xdg ? fs::path(xdg) / "owlet/config.yml"
+                 : home      ? fs::path(home) / ".config/owlet/config.yml"
+                             : fs::path();
+  *path = (!def.empty() && fs::exists(def)) ? def.string() : std::string();
+  return true;
+}
+
+std::string config_knowledge_path(const Config& cfg) {
+  if (!cfg.knowledge_path.empty()) return cfg.knowledge_path;
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg && *xdg) return std::string(xdg) + "/owlet";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/owlet";
+}
+
+}  // namespace owlet
+
+namespace owlet {
+
+bool config_resolve(Config& cfg, const std::string& explicit_path, char** envp,
+                    const std::vector<std::pair<std::string, std::string>>& flags, std::string* err) {
+  std::string path;
+  if (!config_default_path(explicit_path, &path, err)) return false;
+  if (!path.empty() && !config_load_yaml(cfg, path, err)) return false;
+  if (!config_load_env(cfg, envp, err)) return false;
+  for (const auto& [key, value] : flags) {
+    std::string e;
+    if (!config_set(cfg, key, value, &e)) {
+      std::string flag = key;
+      for (auto& c : flag)
+        if (c == '_') c = '-';
+      *err = "--" + flag + ": " + e;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace owlet

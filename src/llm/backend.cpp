@@ -1,0 +1,43 @@
+#include "llm/backend.h"
+
+#include <llama.h>
+
+#include <mutex>
+
+#include "obs/log.h"
+
+namespace owlet::llm {
+namespace {
+
+thread_local std::string t_errors;
+thread_local bool t_last_was_error = false;
+
+void on_llama_log(ggml_log_level level, const char* text, void*) {
+  // CONT lines continue whatever the previous line was.
+  bool is_error = level == GGML_LOG_LEVEL_ERROR || (level == GGML_LOG_LEVEL_CONT && t_last_was_error);
+  if (level != GGML_LOG_LEVEL_CONT) t_last_was_error = level == GGML_LOG_LEVEL_ERROR;
+  if (is_error && t_errors.size() < 8192) t_errors += text;
+  std::string line(text);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (line.empty()) return;
+  obs::log(level == GGML_LOG_LEVEL_ERROR ? obs::LogLevel::debug : obs::LogLevel::debug, "llama: %s", line.c_str());
+}
+
+}  // namespace
+
+void backend_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llama_log_set(on_llama_log, nullptr);
+    llama_backend_init();
+  });
+}
+
+std::string take_llama_errors() {
+  std::string out;
+  out.swap(t_errors);
+  t_last_was_error = false;
+  return out;
+}
+
+}  // namespace owlet::llm

@@ -1,0 +1,18 @@
+// One-time llama.cpp backend setup, and the bridge from llama.cpp's log to ours.
+//
+// llama.cpp reports why a load failed only through its log callback, so the
+// bridge keeps the error lines of the current thread; load functions collect
+// them to build a one-line reason.
+#pragma once
+
+#include <string>
+
+namespace owlet::llm {
+
+// Idempotent and thread-safe. Routes llama.cpp logs to obs::log at debug level.
+void backend_init();
+
+// Error-level llama.cpp log text emitted on this thread since the last call.
+std::string take_llama_errors();
+
+}  // namespace owlet::llm

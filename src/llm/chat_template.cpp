@@ -1,0 +1,57 @@
+#include "llm/chat_template.h"
+
+#include <chat.h>
+#include <llama.h>
+
+#include "llm/model.h"
+
+namespace owlet::llm {
+
+struct ChatTemplate::Impl {
+  common_chat_templates_ptr tmpls;
+};
+
+std::unique_ptr<ChatTemplate> ChatTemplate::create(const Model& model, const std::string& template_override,
+                                                   std::string* err) {
+  std::unique_ptr<ChatTemplate> t(new ChatTemplate());
+  t->impl_ = std::make_unique<Impl>();
+  try {
+    t->impl_->tmpls = common_chat_templates_init(model.raw(), template_override);
+  } catch (const std::exception& e) {
+    *err = std::string("invalid chat template: ") + e.what();
+    return nullptr;
+  }
+  if (!t->impl_->tmpls) {
+    *err = "invalid chat template";
+    return nullptr;
+  }
+  return t;
+}
+
+ChatTemplate::~ChatTemplate() = default;
+
+bool ChatTemplate::apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt, std::string* prompt,
+                         std::string* err) const {
+  common_chat_templates_inputs in;
+  for (const auto& m : messages) {
+    common_chat_msg msg;
+    msg.role = m.role;
+    msg.content = m.content;
+    in.messages.push_back(std::move(msg));
+  }
+  in.add_generation_prompt = add_generation_prompt;
+  in.use_jinja = true;
+  try {
+    common_chat_params p = common_chat_templates_apply(impl_->tmpls.get(), in);
+    *prompt = std::move(p.prompt);
+    stops_ = std::move(p.additional_stops);
+  } catch (const std::exception& e) {
+    *err = std::string("chat template failed: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+std::string ChatTemplate::source() const { return common_chat_templates_source(impl_->tmpls.get()); }
+
+}  // namespace owlet::llm

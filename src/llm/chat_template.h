@@ -1,0 +1,43 @@
+// Renders a conversation into the model's own prompt format, using the Jinja
+// chat template stored in the GGUF (tokenizer.chat_template), exactly as
+// llama-server does. Models without a template fall back to ChatML.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace owlet::llm {
+
+class Model;
+
+struct ChatMessage {
+  std::string role;  // "system" | "user" | "assistant" | "tool"
+  std::string content;
+};
+
+class ChatTemplate {
+ public:
+  // template_override: Jinja source to use instead of the model's ("" = the model's own).
+  static std::unique_ptr<ChatTemplate> create(const Model& model, const std::string& template_override,
+                                              std::string* err);
+  ~ChatTemplate();
+
+  // Prompt text ready to tokenize (with parse_special). A BOS token the
+  // tokenizer adds by itself is not repeated in the text.
+  bool apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt, std::string* prompt,
+             std::string* err) const;
+
+  // The Jinja source in use.
+  std::string source() const;
+  // Extra stop strings the template asks for (e.g. end-of-turn markers that are plain text).
+  const std::vector<std::string>& additional_stops() const { return stops_; }
+
+ private:
+  ChatTemplate() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  mutable std::vector<std::string> stops_;
+};
+
+}  // namespace owlet::llm

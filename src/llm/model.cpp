@@ -1,0 +1,122 @@
+#include "llm/model.h"
+
+#include <llama.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "llm/backend.h"
+
+namespace owlet::llm {
+namespace {
+
+// llama.cpp's error log is several lines; the most specific part is the text
+// after "error loading model: " (or the first error line otherwise).
+std::string summarize_llama_errors(const std::string& log) {
+  static const std::string kMarker = "error loading model: ";
+  size_t p = log.find(kMarker);
+  std::string line;
+  if (p != std::string::npos) {
+    line = log.substr(p + kMarker.size());
+  } else {
+    line = log;
+    size_t colon = line.find(": ");  // drop the "function_name: " prefix
+    if (colon != std::string::npos && colon < 48) line = line.substr(colon + 2);
+  }
+  size_t nl = line.find('\n');
+  if (nl != std::string::npos) line.resize(nl);
+  return line.empty() ? "llama.cpp could not load it" : line;
+}
+
+// Checks that llama.cpp would report less clearly (or not at all).
+bool precheck_file(const std::string& path, std::string* err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty()) {
+    *err = "no model given";
+    return false;
+  }
+  if (!fs::exists(path, ec)) {
+    *err = "model file not found: " + path;
+    return false;
+  }
+  if (fs::is_directory(path, ec)) {
+    *err = "model path is a directory, not a GGUF file: " + path;
+    return false;
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    *err = "cannot open model file (permission denied?): " + path;
+    return false;
+  }
+  auto size = fs::file_size(path, ec);
+  if (ec || size == 0) {
+    *err = "model file is empty: " + path;
+    return false;
+  }
+  char magic[4] = {0, 0, 0, 0};
+  f.read(magic, 4);
+  if (f.gcount() < 4 || std::string(magic, 4) != "GGUF") {
+    *err = "not a GGUF model file (bad magic bytes): " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const ModelParams& params, std::string* err) {
+  if (!precheck_file(params.path, err)) return nullptr;
+  backend_init();
+  take_llama_errors();
+
+  llama_model_params mp = llama_model_default_params();
+  mp.n_gpu_layers = params.n_gpu_layers;
+  if (!params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;  // default is auto (mmap where it helps)
+  llama_model* raw = llama_model_load_from_file(params.path.c_str(), mp);
+  if (!raw) {
+    *err = "cannot load model " + params.path + ": " + summarize_llama_errors(take_llama_errors());
+    return nullptr;
+  }
+
+  std::unique_ptr<Model> m(new Model());
+  m->model_ = raw;
+  m->path_ = params.path;
+  ModelInfo& i = m->info_;
+  i.architecture = m->meta("general.architecture");
+  i.name = m->meta("general.name");
+  char desc[256];
+  llama_model_desc(raw, desc, sizeof desc);
+  i.description = desc;
+  i.n_params = llama_model_n_params(raw);
+  i.size_bytes = llama_model_size(raw);
+  i.n_ctx_train = llama_model_n_ctx_train(raw);
+  i.n_embd = llama_model_n_embd(raw);
+  i.n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(raw));
+  i.has_chat_template = llama_model_chat_template(raw, nullptr) != nullptr;
+  i.is_embedding = llama_model_has_encoder(raw) && !llama_model_has_decoder(raw);
+  if (!i.is_embedding) {
+    // BERT-like models are decoder-less in llama.cpp's sense but report has_encoder false;
+    // a pooling type in the metadata is the reliable sign of an embedding model.
+    i.is_embedding = !m->meta(i.architecture + ".pooling_type").empty();
+  }
+  return m;
+}
+
+Model::~Model() {
+  if (model_) llama_model_free(model_);
+}
+
+const llama_vocab* Model::vocab() const { return llama_model_get_vocab(model_); }
+
+std::string Model::meta(const std::string& key) const {
+  int32_t n = llama_model_meta_val_str(model_, key.c_str(), nullptr, 0);
+  if (n < 0) return "";
+  std::string buf(static_cast<size_t>(n) + 1, '\0');
+  llama_model_meta_val_str(model_, key.c_str(), buf.data(), buf.size());
+  buf.resize(static_cast<size_t>(n));
+  return buf;
+}
+
+}  // namespace owlet::llm
