@@ -2,7 +2,9 @@
 add_library(owlet_flags INTERFACE)
 target_compile_options(owlet_flags INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
 if(OWLET_SANITIZE)
-  target_compile_options(owlet_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # -Wno-maybe-uninitialized: GCC 12 reports false positives inside libstdc++ once ASan instruments it.
+  target_compile_options(owlet_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
   target_link_options(owlet_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
