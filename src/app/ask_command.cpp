@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "llm/chat_template.h"
 #include "llm/model.h"
-#include "llm/session.h"
+#include "llm/engine.h"
 #include "obs/log.h"
 
 extern char** environ;
@@ -100,23 +100,25 @@ int run_ask(const AskArgs& args) {
     return kExitError;
   }
 
-  llm::ContextParams cp;
-  cp.n_ctx = cfg.ctx_size;
-  cp.n_batch = cfg.batch_size;
-  cp.n_threads = cfg.threads;
-  cp.kv_type = cfg.precision;
-  cp.flash_attn = cfg.flash_attn;
-  auto session = llm::Session::create(*model, cp, &err);
-  if (!session) {
+  llm::EngineParams ep;
+  ep.n_slots = 1;
+  ep.n_ctx_slot = cfg.ctx_size;
+  ep.n_batch = cfg.batch_size;
+  ep.n_threads = cfg.threads;
+  ep.kv_type = cfg.precision;
+  ep.flash_attn = cfg.flash_attn;
+  auto engine = llm::Engine::create(*model, ep, &err);
+  if (!engine) {
     fail(err);
     return kExitError;
   }
 
-  llm::GenerateRequest req;
+  llm::Request req;
   req.prompt = prompt;
   req.sampling = sampling_from(cfg);
   req.num_predict = cfg.num_predict;
   req.stop = tmpl->additional_stops();
+  req.cancel = &g_interrupted;
 
   g_interrupted = false;
   struct sigaction sa {};
@@ -124,14 +126,11 @@ int run_ask(const AskArgs& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
 
-  llm::GenerateResult r = session->generate(
-      req,
-      [](std::string_view text) {
-        fwrite(text.data(), 1, text.size(), stdout);
-        fflush(stdout);
-        return true;
-      },
-      &g_interrupted);
+  llm::Completion r = engine->generate(req, [](std::string_view text) {
+    fwrite(text.data(), 1, text.size(), stdout);
+    fflush(stdout);
+    return true;
+  });
   signal(SIGINT, SIG_DFL);
   fputc('\n', stdout);
   fflush(stdout);

@@ -6,27 +6,29 @@
 
 namespace owlet::llm {
 
-llama_sampler* make_sampler(const SamplingParams& p, const llama_vocab* vocab, int n_ctx, std::string* err) {
-  llama_sampler_chain_params cp = llama_sampler_chain_default_params();
-  cp.no_perf = true;
-  llama_sampler* chain = llama_sampler_chain_init(cp);
-  if (p.repeat_penalty != 1.0f && p.repeat_last_n != 0) {
-    int last_n = p.repeat_last_n < 0 ? n_ctx : p.repeat_last_n;  // -1 = the whole context, as in Ollama
-    llama_sampler_chain_add(chain, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), last_n,
-                                                                p.repeat_penalty, 0.0f, 0.0f));
-  }
+std::unique_ptr<Sampler> Sampler::create(const SamplingParams& p, const llama_vocab* vocab, int n_ctx,
+                                         std::string* err) {
+  std::unique_ptr<Sampler> s(new Sampler());
+  s->vocab_ = vocab;
   if (!p.grammar.empty()) {
-    llama_sampler* g = llama_sampler_init_grammar(vocab, p.grammar.c_str(), "root");
-    if (!g) {
-      llama_sampler_free(chain);
+    s->grammar_ = llama_sampler_init_grammar(vocab, p.grammar.c_str(), "root");
+    if (!s->grammar_) {
       *err = "invalid grammar";
       return nullptr;
     }
-    llama_sampler_chain_add(chain, g);
+  }
+  llama_sampler_chain_params cp = llama_sampler_chain_default_params();
+  cp.no_perf = true;
+  llama_sampler* chain = llama_sampler_chain_init(cp);
+  s->chain_ = chain;
+  if (p.repeat_penalty != 1.0f && p.repeat_last_n != 0) {
+    int last_n = p.repeat_last_n < 0 ? n_ctx : p.repeat_last_n;
+    llama_sampler_chain_add(chain, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), last_n,
+                                                                p.repeat_penalty, 0.0f, 0.0f));
   }
   if (p.temperature <= 0.0f) {
     llama_sampler_chain_add(chain, llama_sampler_init_greedy());
-    return chain;
+    return s;
   }
   if (p.top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(p.top_k));
   if (p.top_p < 1.0f) llama_sampler_chain_add(chain, llama_sampler_init_top_p(p.top_p, 1));
@@ -34,7 +36,43 @@ llama_sampler* make_sampler(const SamplingParams& p, const llama_vocab* vocab, i
   llama_sampler_chain_add(chain, llama_sampler_init_temp(p.temperature));
   uint32_t seed = p.seed < 0 ? std::random_device{}() : static_cast<uint32_t>(p.seed);
   llama_sampler_chain_add(chain, llama_sampler_init_dist(seed));
-  return chain;
+  return s;
+}
+
+Sampler::~Sampler() {
+  if (chain_) llama_sampler_free(chain_);
+  if (grammar_) llama_sampler_free(grammar_);
+}
+
+void Sampler::accept_prompt(const std::vector<int>& tokens) {
+  for (int t : tokens) llama_sampler_accept(chain_, t);
+}
+
+int Sampler::sample(llama_context* ctx, int idx) {
+  const float* logits = llama_get_logits_ith(ctx, idx);
+  const int n_vocab = llama_vocab_n_tokens(vocab_);
+  auto fill = [&] {
+    cur_.resize(static_cast<size_t>(n_vocab));
+    for (int i = 0; i < n_vocab; ++i) cur_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
+    return llama_token_data_array{cur_.data(), cur_.size(), -1, false};
+  };
+  llama_token_data_array arr = fill();
+  llama_sampler_apply(chain_, &arr);
+  llama_token tok = arr.data[arr.selected].id;
+  if (grammar_) {
+    llama_token_data one = {tok, 1.0f, 0.0f};
+    llama_token_data_array single = {&one, 1, -1, false};
+    llama_sampler_apply(grammar_, &single);
+    if (single.data[0].logit == -INFINITY) {
+      arr = fill();
+      llama_sampler_apply(grammar_, &arr);
+      llama_sampler_apply(chain_, &arr);
+      tok = arr.data[arr.selected].id;
+    }
+    llama_sampler_accept(grammar_, tok);
+  }
+  llama_sampler_accept(chain_, tok);
+  return tok;
 }
 
 }  // namespace owlet::llm

@@ -1,11 +1,15 @@
-// Sampling parameters and the llama.cpp sampler chain built from them.
+// Sampling parameters and the sampler that applies them to a sequence's logits.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
+struct llama_context;
 struct llama_sampler;
 struct llama_vocab;
+struct llama_token_data;
 
 namespace owlet::llm {
 
@@ -15,14 +19,38 @@ struct SamplingParams {
   float top_p = 0.9f;        // 1 = off
   float min_p = 0.05f;       // 0 = off
   float repeat_penalty = 1.1f;
-  int repeat_last_n = 64;
+  int repeat_last_n = 64;    // -1 = the whole context
   int64_t seed = -1;         // -1 = random
   std::string grammar;       // GBNF, "" = unconstrained
 };
 
-// Builds the chain: penalties → grammar → top-k → top-p → min-p → temperature → dist
-// (greedy when temperature is 0), the order llama.cpp's own tools use.
-// n_ctx resolves repeat_last_n = -1. Returns nullptr and *err when the grammar does not parse.
-llama_sampler* make_sampler(const SamplingParams& p, const llama_vocab* vocab, int n_ctx, std::string* err);
+// One sequence's sampler: penalties → top-k → top-p → min-p → temperature →
+// dist (greedy when temperature is 0), the order llama.cpp's tools use, plus
+// an optional grammar kept apart from the chain so that prompt tokens feed the
+// repeat penalty but never the grammar.
+class Sampler {
+ public:
+  // nullptr and *err when the grammar does not parse. n_ctx resolves repeat_last_n = -1.
+  static std::unique_ptr<Sampler> create(const SamplingParams& p, const llama_vocab* vocab, int n_ctx,
+                                         std::string* err);
+  ~Sampler();
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  // Prompt tokens: seen by the repeat penalty only.
+  void accept_prompt(const std::vector<int>& tokens);
+  // Picks the next token from the logits at batch index idx and records it.
+  // The grammar is checked lazily: only when the unconstrained pick breaks it
+  // is the full vocabulary filtered (the same trick llama.cpp's common sampler uses).
+  // Throws std::runtime_error if the grammar reaches a dead end.
+  int sample(llama_context* ctx, int idx);
+
+ private:
+  Sampler() = default;
+  llama_sampler* chain_ = nullptr;
+  llama_sampler* grammar_ = nullptr;
+  const llama_vocab* vocab_ = nullptr;
+  std::vector<llama_token_data> cur_;
+};
 
 }  // namespace owlet::llm

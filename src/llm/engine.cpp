@@ -1,0 +1,482 @@
+#include "llm/engine.h"
+
+#include <llama.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "llm/backend.h"
+#include "llm/model.h"
+#include "llm/stop_matcher.h"
+#include "llm/utf8_buffer.h"
+
+namespace owlet::llm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
+}
+
+bool kv_type_from_name(const std::string& name, ggml_type* out) {
+  if (name == "f16") *out = GGML_TYPE_F16;
+  else if (name == "bf16") *out = GGML_TYPE_BF16;
+  else if (name == "q8_0") *out = GGML_TYPE_Q8_0;
+  else if (name == "f32") *out = GGML_TYPE_F32;
+  else return false;
+  return true;
+}
+
+std::string token_piece(const llama_vocab* vocab, llama_token tok) {
+  char buf[256];
+  int n = llama_token_to_piece(vocab, tok, buf, sizeof buf, 0, false);
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  std::string big(static_cast<size_t>(-n), '\0');
+  n = llama_token_to_piece(vocab, tok, big.data(), static_cast<int32_t>(big.size()), 0, false);
+  big.resize(static_cast<size_t>(std::max(n, 0)));
+  return big;
+}
+
+size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+const char* finish_reason_name(FinishReason r) {
+  switch (r) {
+    case FinishReason::stop: return "stop";
+    case FinishReason::length: return "length";
+    case FinishReason::cancelled: return "cancelled";
+    case FinishReason::error: return "error";
+  }
+  return "error";
+}
+
+int default_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 4 : static_cast<int>(n);
+}
+
+// ---------------------------------------------------------------- Job
+
+bool Job::done() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return done_;
+}
+
+Completion Job::wait() {
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait(lk, [&] { return done_; });
+  return result_;
+}
+
+bool Job::wait_for(int ms) {
+  std::unique_lock<std::mutex> lk(mu_);
+  return cv_.wait_for(lk, std::chrono::milliseconds(ms), [&] { return done_; });
+}
+
+void Job::finish(Completion c) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (done_) return;
+    result_ = std::move(c);
+    done_ = true;
+  }
+  cv_.notify_all();
+}
+
+// ---------------------------------------------------------------- Slot
+
+enum class SlotState { idle, prompt, generating };
+
+struct Engine::Slot {
+  int id = 0;
+  SlotState state = SlotState::idle;
+  std::vector<llama_token> cache;   // tokens whose KV this sequence holds, in order
+  std::shared_ptr<Job> job;
+  std::unique_ptr<Sampler> sampler;
+  size_t n_prompt_done = 0;         // prompt tokens in cache
+  llama_token pending = 0;          // sampled, not yet decoded
+  int batch_index = -1;             // where this slot's logits are in the current batch
+  int n_ctx = 0;                    // limit for this request
+  uint64_t last_used = 0;
+  double t_start = 0, t_first = 0;
+  Utf8Buffer utf8;
+  std::unique_ptr<StopMatcher> stops;
+  Completion out;
+};
+
+// ---------------------------------------------------------------- Engine
+
+std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& params, std::string* err) {
+  backend_init();
+  if (params.n_slots < 1 || params.n_slots > 64) {
+    *err = "n_slots must be between 1 and 64";
+    return nullptr;
+  }
+  llama_context_params cp = llama_context_default_params();
+  cp.n_seq_max = static_cast<uint32_t>(params.n_slots);
+  cp.n_ctx = static_cast<uint32_t>(params.n_ctx_slot * params.n_slots);
+  cp.n_batch = static_cast<uint32_t>(params.n_batch);
+  cp.n_ubatch = static_cast<uint32_t>(std::min(params.n_batch, 512));
+  cp.kv_unified = true;  // lets slots share a common prefix's cells (seq_cp) instead of copying
+  int threads = params.n_threads > 0 ? params.n_threads : default_threads();
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.no_perf = true;
+  if (!kv_type_from_name(params.kv_type, &cp.type_k)) {
+    *err = "unknown KV-cache precision '" + params.kv_type + "'";
+    return nullptr;
+  }
+  cp.type_v = cp.type_k;
+  cp.flash_attn_type = params.flash_attn == "on"    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                       : params.flash_attn == "off" ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                    : LLAMA_FLASH_ATTN_TYPE_AUTO;
+  take_llama_errors();
+  llama_context* ctx = llama_init_from_model(model.raw(), cp);
+  if (!ctx) {
+    std::string why = take_llama_errors();
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    size_t nl = why.find('\n');
+    if (nl != std::string::npos) why.resize(nl);
+    *err = "cannot create a context for " + model.path() + (why.empty() ? "" : ": " + why);
+    return nullptr;
+  }
+  std::unique_ptr<Engine> e(new Engine());
+  e->model_ = &model;
+  e->params_ = params;
+  e->ctx_ = ctx;
+  for (int i = 0; i < params.n_slots; ++i) {
+    e->slots_.push_back(std::make_unique<Slot>());
+    e->slots_.back()->id = i;
+  }
+  e->thread_ = std::thread([p = e.get()] { p->loop(); });
+  return e;
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (ctx_) llama_free(ctx_);
+}
+
+std::vector<int> Engine::tokenize(const std::string& text, bool add_special) const {
+  const llama_vocab* vocab = model_->vocab();
+  int n = -llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), nullptr, 0, add_special, true);
+  std::vector<int> toks(static_cast<size_t>(std::max(n, 0)));
+  if (n > 0) llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), toks.data(), n, add_special, true);
+  return toks;
+}
+
+std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text) {
+  auto job = std::make_shared<Job>();
+  job->t_submit_ = now_ms();
+  job->on_text_ = std::move(on_text);
+  job->tokens_ = tokenize(req.prompt, true);
+  auto fail = [&](const std::string& why) {
+    Completion c;
+    c.error = why;
+    c.n_prompt = static_cast<int>(job->tokens_.size());
+    job->finish(std::move(c));
+    return job;
+  };
+  if (job->tokens_.empty()) return fail("empty prompt");
+  int limit = req.num_ctx > 0 ? std::min(req.num_ctx, params_.n_ctx_slot) : params_.n_ctx_slot;
+  int n = static_cast<int>(job->tokens_.size());
+  if (n >= limit) {
+    if (!req.truncate)
+      return fail("prompt is " + std::to_string(n) + " tokens but the context holds " + std::to_string(limit) +
+                  " (raise num_ctx / --ctx-size, or allow truncation)");
+    // Keep the first token (BOS / system start) and the most recent part; leave room to answer.
+    int room = req.num_predict > 0 ? std::min(req.num_predict, limit / 2) : limit / 4;
+    int keep = std::max(limit - room - 1, 1);
+    std::vector<int> t;
+    t.push_back(job->tokens_.front());
+    t.insert(t.end(), job->tokens_.end() - keep, job->tokens_.end());
+    job->tokens_ = std::move(t);
+  }
+  if (!req.sampling.grammar.empty()) {
+    // Validate here so a bad grammar fails the request, not the engine thread.
+    std::string err;
+    if (!Sampler::create(req.sampling, model_->vocab(), limit, &err)) return fail(err);
+  }
+  job->req_ = std::move(req);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (stopping_) return fail("engine is shutting down");
+    if (static_cast<int>(queue_.size()) >= params_.max_queue) return fail("queue full");
+    queue_.push_back(job);
+  }
+  cv_.notify_all();
+  return job;
+}
+
+Completion Engine::generate(Request req, TextCallback on_text) { return submit(std::move(req), std::move(on_text))->wait(); }
+
+EngineStats Engine::stats() const {
+  EngineStats s;
+  s.n_slots = params_.n_slots;
+  s.slots_busy = busy_;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    s.queue_depth = static_cast<int>(queue_.size());
+  }
+  s.kv_cells_used = kv_used_;
+  s.kv_cells_total = params_.n_ctx_slot * params_.n_slots;
+  s.tokens_prompt = n_prompt_;
+  s.tokens_cached = n_cached_;
+  s.tokens_generated = n_generated_;
+  return s;
+}
+
+void Engine::loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty() || busy_ > 0; });
+      if (stopping_) break;
+      assign_locked();
+    }
+    step();
+  }
+  // Shutting down: nothing more runs.
+  std::deque<std::shared_ptr<Job>> left;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    left.swap(queue_);
+  }
+  for (auto& s : slots_)
+    if (s->job) finish_slot(*s, FinishReason::cancelled);
+  for (auto& j : left) {
+    Completion c;
+    c.ok = true;
+    c.finish = FinishReason::cancelled;
+    j->finish(c);
+  }
+}
+
+void Engine::assign_locked() {
+  while (!queue_.empty()) {
+    std::shared_ptr<Job> job = queue_.front();
+    if (job->cancelled_ || (job->req_.cancel && job->req_.cancel->load())) {
+      queue_.pop_front();
+      Completion c;
+      c.ok = true;
+      c.finish = FinishReason::cancelled;
+      c.n_prompt = static_cast<int>(job->tokens_.size());
+      job->finish(c);
+      continue;
+    }
+    // The free slot that already holds the longest prefix of this prompt; else the least recently used.
+    Slot* best = nullptr;
+    size_t best_prefix = 0;
+    for (auto& s : slots_) {
+      if (s->state != SlotState::idle) continue;
+      size_t p = common_prefix(s->cache, job->tokens_);
+      if (!best || p > best_prefix || (p == best_prefix && s->last_used < best->last_used)) {
+        best = s.get();
+        best_prefix = p;
+      }
+    }
+    if (!best) return;  // all busy
+    queue_.pop_front();
+    start_slot(*best, job);
+  }
+}
+
+void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
+  llama_memory_t mem = llama_get_memory(ctx_);
+  const auto& toks = job->tokens_;
+  // Reuse this slot's cache, or borrow a longer common prefix from another slot's.
+  size_t keep = common_prefix(s.cache, toks);
+  Slot* donor = nullptr;
+  for (auto& o : slots_) {
+    if (o.get() == &s) continue;
+    size_t p = std::min(common_prefix(o->cache, toks), o->cache.size());
+    if (p > keep + 16) {  // only worth it for a real prefix
+      keep = p;
+      donor = o.get();
+    }
+  }
+  if (keep >= toks.size()) keep = toks.size() - 1;  // re-evaluate the last token to get logits
+  if (donor) {
+    llama_memory_seq_rm(mem, s.id, -1, -1);
+    llama_memory_seq_cp(mem, donor->id, s.id, 0, static_cast<llama_pos>(keep));
+    s.cache.assign(toks.begin(), toks.begin() + static_cast<long>(keep));
+  } else {
+    llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(keep), -1);
+    s.cache.resize(keep);
+  }
+
+  s.job = std::move(job);
+  s.state = SlotState::prompt;
+  s.n_prompt_done = keep;
+  s.last_used = ++use_counter_;
+  s.t_start = now_ms();
+  s.t_first = 0;
+  s.utf8 = Utf8Buffer();
+  s.stops = std::make_unique<StopMatcher>(s.job->req_.stop);
+  const Request& r = s.job->req_;
+  s.n_ctx = r.num_ctx > 0 ? std::min(r.num_ctx, params_.n_ctx_slot) : params_.n_ctx_slot;
+  s.out = Completion();
+  s.out.slot = s.id;
+  ++busy_;
+  std::string err;
+  s.sampler = Sampler::create(r.sampling, model_->vocab(), s.n_ctx, &err);
+  if (!s.sampler) return finish_slot(s, FinishReason::error, err);
+  s.sampler->accept_prompt(toks);
+  s.out.n_prompt = static_cast<int>(toks.size());
+  s.out.n_prompt_cached = static_cast<int>(keep);
+  s.out.queue_ms = s.t_start - s.job->t_submit_;
+  n_cached_ += keep;
+}
+
+bool Engine::step() {
+  // Cancellations first: they free their slot before this step's work.
+  for (auto& sp : slots_) {
+    Slot& s = *sp;
+    if (s.state == SlotState::idle) continue;
+    if (s.job->cancelled_ || (s.job->req_.cancel && s.job->req_.cancel->load())) finish_slot(s, FinishReason::cancelled);
+  }
+
+  llama_batch batch = llama_batch_init(params_.n_batch, 0, 1);
+  auto add = [&](llama_token t, llama_pos pos, int seq, bool logits) {
+    int i = batch.n_tokens++;
+    batch.token[i] = t;
+    batch.pos[i] = pos;
+    batch.n_seq_id[i] = 1;
+    batch.seq_id[i][0] = seq;
+    batch.logits[i] = logits;
+    return i;
+  };
+  // One token for each generating slot, then prompt chunks with what is left.
+  for (auto& sp : slots_) {
+    Slot& s = *sp;
+    s.batch_index = -1;
+    if (s.state != SlotState::generating || batch.n_tokens >= params_.n_batch) continue;
+    s.batch_index = add(s.pending, static_cast<llama_pos>(s.cache.size()), s.id, true);
+  }
+  std::vector<std::pair<Slot*, size_t>> chunks;
+  for (auto& sp : slots_) {
+    Slot& s = *sp;
+    if (s.state != SlotState::prompt) continue;
+    const auto& toks = s.job->tokens_;
+    size_t room = static_cast<size_t>(params_.n_batch - batch.n_tokens);
+    size_t take = std::min(toks.size() - s.n_prompt_done, room);
+    if (take == 0) continue;
+    for (size_t k = 0; k < take; ++k) {
+      size_t at = s.n_prompt_done + k;
+      bool last = at + 1 == toks.size();
+      int i = add(toks[at], static_cast<llama_pos>(at), s.id, last);
+      if (last) s.batch_index = i;
+    }
+    chunks.emplace_back(&s, take);
+  }
+  if (batch.n_tokens == 0) {
+    llama_batch_free(batch);
+    return false;
+  }
+
+  int rc = llama_decode(ctx_, batch);
+  if (rc != 0) {
+    llama_batch_free(batch);
+    std::string why = rc == 1 ? "KV cache is full" : "decode failed (llama_decode returned " + std::to_string(rc) + ")";
+    for (auto& sp : slots_)
+      if (sp->state != SlotState::idle) finish_slot(*sp, FinishReason::error, why);
+    return false;
+  }
+
+  for (auto& [s, take] : chunks) {
+    const auto& toks = s->job->tokens_;
+    s->cache.insert(s->cache.end(), toks.begin() + static_cast<long>(s->n_prompt_done),
+                    toks.begin() + static_cast<long>(s->n_prompt_done + take));
+    s->n_prompt_done += take;
+    n_prompt_ += take;
+  }
+  for (auto& sp : slots_) {
+    Slot& s = *sp;
+    if (s.batch_index < 0) continue;
+    if (s.state == SlotState::generating) {
+      s.cache.push_back(s.pending);
+    } else if (s.state == SlotState::prompt) {
+      s.out.prompt_ms = now_ms() - s.t_start;
+      s.state = SlotState::generating;
+    }
+    llama_token tok = 0;
+    try {
+      tok = s.sampler->sample(ctx_, s.batch_index);
+    } catch (const std::exception& e) {
+      // A grammar that reaches a dead end ends this request, never the engine.
+      finish_slot(s, FinishReason::error, std::string("sampling failed: ") + e.what());
+      continue;
+    }
+    emit_token(s, tok);
+  }
+  int used = 0;
+  for (auto& sp : slots_) used += static_cast<int>(sp->cache.size());
+  kv_used_ = used;
+  llama_batch_free(batch);
+  return true;
+}
+
+void Engine::emit_token(Slot& s, llama_token tok) {
+  const llama_vocab* vocab = model_->vocab();
+  if (s.t_first == 0) {
+    s.t_first = now_ms();
+    s.out.ttft_ms = s.t_first - s.job->t_submit_;
+  }
+  if (llama_vocab_is_eog(vocab, tok)) return finish_slot(s, FinishReason::stop);
+  ++s.out.n_generated;
+  ++n_generated_;
+  bool hit = false;
+  std::string text = s.stops->push(s.utf8.push(token_piece(vocab, tok)), &hit);
+  if (!text.empty()) {
+    s.out.text += text;
+    if (s.job->on_text_ && !s.job->on_text_(text)) return finish_slot(s, FinishReason::cancelled);
+  }
+  if (hit) return finish_slot(s, FinishReason::stop);
+  const Request& r = s.job->req_;
+  if (r.num_predict >= 0 && s.out.n_generated >= r.num_predict) return finish_slot(s, FinishReason::length);
+  if (static_cast<int>(s.cache.size()) + 1 >= s.n_ctx) return finish_slot(s, FinishReason::length);
+  s.pending = tok;
+}
+
+void Engine::finish_slot(Slot& s, FinishReason why, const std::string& error) {
+  Completion c = std::move(s.out);
+  c.finish = why;
+  c.ok = why != FinishReason::error;
+  c.error = error;
+  if (why != FinishReason::cancelled && why != FinishReason::error) {
+    // Text held back for a stop string that never completed, or a dangling partial character.
+    bool hit = false;
+    std::string tail = s.stops->push(s.utf8.flush(), &hit);
+    if (!hit) tail += s.stops->flush();
+    if (!tail.empty()) {
+      c.text += tail;
+      if (s.job->on_text_) s.job->on_text_(tail);
+    }
+  }
+  if (s.t_first > 0) c.generate_ms = now_ms() - s.t_first;
+  if (why == FinishReason::error) {
+    // After a failed decode the KV contents are unknown: forget this sequence.
+    llama_memory_seq_rm(llama_get_memory(ctx_), s.id, -1, -1);
+    s.cache.clear();
+  }
+  std::shared_ptr<Job> job = std::move(s.job);
+  s.job.reset();
+  s.sampler.reset();
+  s.state = SlotState::idle;
+  s.batch_index = -1;
+  --busy_;
+  job->finish(std::move(c));
+}
+
+}  // namespace owlet::llm

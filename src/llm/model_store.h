@@ -1,0 +1,116 @@
+// Model stores: owlet's own (where `owlet pull` puts models) and an existing
+// Ollama store, read in place. Both use Ollama's layout:
+//
+//   <store>/blobs/sha256-<hex>                          content-addressed files (GGUF, config, template…)
+//   <store>/manifests/<host>/<namespace>/<model>/<tag>  legacy manifests (JSON), host registry.ollama.ai
+//   <store>/manifests-v2/<host>/<namespace>/<model>/<tag>
+//                                                       newer Ollama: host ollama.com; each tag is a symlink
+//                                                       (or hard link / copy) of a manifest blob in blobs/
+//
+// A manifest lists layers; the one of media type application/vnd.ollama.image.model
+// is the GGUF. Models pulled from Hugging Face live in owlet's store under
+// manifests/huggingface.co/<owner>/<repo>/<file, %-escaped>[@revision].
+//
+//   llm::ModelStore store;                       // $OWLET_MODELS / $OLLAMA_MODELS or the defaults
+//   std::string path, err;
+//   if (!store.resolve("qwen2.5:0.5b", &path, &err)) { ... }   // verified GGUF path
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "llm/model_ref.h"
+
+namespace owlet::llm {
+
+inline constexpr const char* kMediaTypeModel = "application/vnd.ollama.image.model";
+inline constexpr const char* kMediaTypeManifest = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr const char* kMediaTypeManifestList = "application/vnd.ollama.manifest.list.v2+json";
+inline constexpr const char* kMediaTypeConfig = "application/vnd.docker.container.image.v1+json";
+inline constexpr const char* kHfStoreHost = "huggingface.co";
+
+struct StorePaths {
+  std::string owlet;   // $OWLET_MODELS, else $XDG_DATA_HOME/owlet/models, else ~/.local/share/owlet/models
+  std::string ollama;  // $OLLAMA_MODELS, else ~/.ollama/models, else /usr/share/ollama/.ollama/models
+};
+StorePaths default_store_paths();
+
+struct StoreEntry {
+  std::string name;           // "qwen2.5:0.5b", "host/ns/model:tag", "hf://owner/repo/file.gguf"
+  std::string store;          // "owlet" or "ollama"
+  std::string store_dir;
+  std::string manifest_path;
+  std::string blob_path;      // the GGUF
+  std::string digest;         // "sha256:<hex>" of the GGUF layer
+  uint64_t size = 0;          // all layers + config, as in `ollama list`
+  int64_t modified = 0;       // manifest mtime, seconds since the epoch
+};
+
+struct GgufSummary {
+  std::string architecture;   // general.architecture
+  std::string name;           // general.name
+  uint64_t n_params = 0;      // sum of tensor elements
+  std::string quantization;   // from general.file_type, else the dominant tensor type ("Q4_0", "F16")
+  uint64_t context_length = 0;
+  bool has_chat_template = false;
+  int64_t n_tensors = 0;
+};
+
+struct ModelDetails {
+  StoreEntry entry;           // empty store for plain file paths
+  std::string path;           // the GGUF file
+  uint64_t file_size = 0;
+  GgufSummary gguf;
+};
+
+class ModelStore {
+ public:
+  explicit ModelStore(StorePaths paths = default_store_paths());
+  const StorePaths& paths() const { return paths_; }
+
+  // Any reference → a local GGUF path. Stores are searched owlet's first, then Ollama's;
+  // the blob's sha256 is verified (result cached by file identity, see verify_blob).
+  // Paths are returned as given (Model::load reports missing files).
+  bool resolve(const ModelRef& ref, std::string* path, std::string* err, StoreEntry* entry = nullptr) const;
+  bool resolve(const std::string& text, std::string* path, std::string* err) const;
+
+  // Models in both stores (owlet's first), sorted by name within each store.
+  // Manifests that cannot be read, or hold no GGUF layer, are skipped with a line in *warnings.
+  std::vector<StoreEntry> list(std::vector<std::string>* warnings = nullptr) const;
+
+  bool show(const std::string& text, ModelDetails* out, std::string* err) const;
+
+  // Removes a model from owlet's store, then every blob no remaining manifest references.
+  // Refuses (with a clear message) models that are only in Ollama's store.
+  bool remove(const std::string& text, std::vector<std::string>* removed_files, std::string* err) const;
+
+  // Where owlet's store keeps things (used by pull).
+  std::string blob_path(const std::string& hex) const;
+  std::string manifest_path(const OllamaName& name) const;
+  static OllamaName hf_store_name(const HfRef& ref);
+
+ private:
+  StorePaths paths_;
+};
+
+// Checks that `path` hashes to `hex`. A successful check is remembered in
+// <cache_dir>/verified (when cache_dir is non-empty) keyed by the file's device, inode,
+// size, mtime and ctime (nanoseconds): any write, truncate, rename-over or touch changes
+// at least one of those (ctime cannot be set back by users), so a model of several GB is
+// hashed once, not on every load. Silent bit rot that leaves metadata alone is not caught.
+bool verify_blob(const std::string& path, const std::string& hex, const std::string& cache_dir, std::string* err);
+// Records a file just hashed by the caller (pull hashes while downloading).
+void remember_verified(const std::string& path, const std::string& hex, const std::string& cache_dir);
+
+bool read_gguf_summary(const std::string& path, GgufSummary* out, std::string* err);
+
+// For `owlet ask --model` and the server: a path, an Ollama name or an hf:// ref → a local GGUF
+// path, using the default stores. False with a one-line reason in *err.
+bool resolve_model(const std::string& ref, std::string* path, std::string* err);
+
+// "%"-escaping used for Hugging Face file names in manifest tags.
+std::string hf_tag_escape(const std::string& s);
+std::string hf_tag_unescape(const std::string& s);
+
+}  // namespace owlet::llm
