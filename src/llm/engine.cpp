@@ -102,6 +102,8 @@ struct Engine::Slot {
   size_t n_prompt_done = 0;         // prompt tokens in cache
   llama_token pending = 0;          // sampled, not yet decoded
   int batch_index = -1;             // where this slot's logits are in the current batch
+  std::vector<llama_token> drafted; // speculative tokens in the current batch, after `pending`
+  std::vector<llama_token> draft_cache;  // tokens the draft model's KV holds for this slot
   int n_ctx = 0;                    // limit for this request
   uint64_t last_used = 0;
   double t_start = 0, t_first = 0;
@@ -150,6 +152,18 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   e->model_ = &model;
   e->params_ = params;
   e->ctx_ = ctx;
+  if (params.draft) {
+    if (llama_vocab_n_tokens(params.draft->vocab()) != llama_vocab_n_tokens(model.vocab())) {
+      *err = "draft model " + params.draft->path() + " has a different vocabulary from " + model.path();
+      return nullptr;
+    }
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_AUTO;
+    e->draft_ctx_ = llama_init_from_model(params.draft->raw(), cp);
+    if (!e->draft_ctx_) {
+      *err = "cannot create a context for draft model " + params.draft->path();
+      return nullptr;
+    }
+  }
   for (int i = 0; i < params.n_slots; ++i) {
     e->slots_.push_back(std::make_unique<Slot>());
     e->slots_.back()->id = i;
@@ -166,6 +180,7 @@ Engine::~Engine() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (ctx_) llama_free(ctx_);
+  if (draft_ctx_) llama_free(draft_ctx_);
 }
 
 std::vector<int> Engine::tokenize(const std::string& text, bool add_special) const {
@@ -234,6 +249,8 @@ EngineStats Engine::stats() const {
   s.tokens_prompt = n_prompt_;
   s.tokens_cached = n_cached_;
   s.tokens_generated = n_generated_;
+  s.tokens_drafted = n_drafted_;
+  s.tokens_accepted = n_accepted_;
   return s;
 }
 
@@ -361,8 +378,18 @@ bool Engine::step() {
   for (auto& sp : slots_) {
     Slot& s = *sp;
     s.batch_index = -1;
+    s.drafted.clear();
     if (s.state != SlotState::generating || batch.n_tokens >= params_.n_batch) continue;
     s.batch_index = add(s.pending, static_cast<llama_pos>(s.cache.size()), s.id, true);
+    if (draft_ctx_) {
+      int room = std::min(params_.n_draft, params_.n_batch - batch.n_tokens);
+      room = std::min(room, s.n_ctx - static_cast<int>(s.cache.size()) - 2);
+      const Request& r = s.job->req_;
+      if (r.num_predict >= 0) room = std::min(room, r.num_predict - s.out.n_generated - 1);
+      if (room > 0) s.drafted = draft_tokens(s, room);
+      for (size_t k = 0; k < s.drafted.size(); ++k)
+        add(s.drafted[k], static_cast<llama_pos>(s.cache.size() + 1 + k), s.id, true);
+    }
   }
   std::vector<std::pair<Slot*, size_t>> chunks;
   for (auto& sp : slots_) {
@@ -410,15 +437,30 @@ bool Engine::step() {
       s.out.prompt_ms = now_ms() - s.t_start;
       s.state = SlotState::generating;
     }
-    llama_token tok = 0;
-    try {
-      tok = s.sampler->sample(ctx_, s.batch_index);
-    } catch (const std::exception& e) {
-      // A grammar that reaches a dead end ends this request, never the engine.
-      finish_slot(s, FinishReason::error, std::string("sampling failed: ") + e.what());
-      continue;
+    // Without a draft this runs once. With one, position i's logits decide
+    // token i+1; a drafted token is kept only if it is what the model picked.
+    const std::vector<llama_token> drafted = s.drafted;
+    s.out.n_drafted += static_cast<int>(drafted.size());  // before: the slot may finish in the loop
+    n_drafted_ += drafted.size();
+    for (size_t i = 0; i <= drafted.size(); ++i) {
+      llama_token tok = 0;
+      try {
+        tok = s.sampler->sample(ctx_, s.batch_index + static_cast<int>(i));
+      } catch (const std::exception& e) {
+        // A grammar that reaches a dead end ends this request, never the engine.
+        finish_slot(s, FinishReason::error, std::string("sampling failed: ") + e.what());
+        break;
+      }
+      emit_token(s, tok);
+      if (s.state != SlotState::generating || i == drafted.size() || tok != drafted[i]) break;
+      s.cache.push_back(tok);  // its KV was computed in this batch
+      ++s.out.n_accepted;
+      ++n_accepted_;
     }
-    emit_token(s, tok);
+    if (!drafted.empty()) {
+      // Forget the KV of rejected proposals.
+      llama_memory_seq_rm(llama_get_memory(ctx_), s.id, static_cast<llama_pos>(s.cache.size()), -1);
+    }
   }
   int used = 0;
   for (auto& sp : slots_) used += static_cast<int>(sp->cache.size());
@@ -447,6 +489,54 @@ void Engine::emit_token(Slot& s, llama_token tok) {
   if (r.num_predict >= 0 && s.out.n_generated >= r.num_predict) return finish_slot(s, FinishReason::length);
   if (static_cast<int>(s.cache.size()) + 1 >= s.n_ctx) return finish_slot(s, FinishReason::length);
   s.pending = tok;
+}
+
+std::vector<llama_token> Engine::draft_tokens(Slot& s, int max_tokens) {
+  // Bring the draft's KV for this slot in line with the main cache + pending token.
+  llama_memory_t mem = llama_get_memory(draft_ctx_);
+  std::vector<llama_token> want = s.cache;
+  want.push_back(s.pending);
+  size_t keep = common_prefix(s.draft_cache, want);
+  if (keep == want.size()) --keep;  // re-evaluate the last token for fresh logits
+  llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(keep), -1);
+  s.draft_cache.resize(keep);
+  std::vector<llama_token> out;
+  llama_batch batch = llama_batch_init(std::max(params_.n_batch, 1), 0, 1);
+  auto decode = [&](const llama_token* toks, size_t n, size_t pos0) {
+    for (size_t off = 0; off < n;) {
+      size_t take = std::min(n - off, static_cast<size_t>(params_.n_batch));
+      batch.n_tokens = 0;
+      for (size_t k = 0; k < take; ++k) {
+        int i = batch.n_tokens++;
+        batch.token[i] = toks[off + k];
+        batch.pos[i] = static_cast<llama_pos>(pos0 + off + k);
+        batch.n_seq_id[i] = 1;
+        batch.seq_id[i][0] = s.id;
+        batch.logits[i] = off + k + 1 == n;
+      }
+      if (llama_decode(draft_ctx_, batch) != 0) return false;
+      off += take;
+    }
+    return true;
+  };
+  bool ok = decode(want.data() + keep, want.size() - keep, keep);
+  if (ok) s.draft_cache = want;
+  const llama_vocab* vocab = params_.draft->vocab();
+  const int n_vocab = llama_vocab_n_tokens(vocab);
+  while (ok && static_cast<int>(out.size()) < max_tokens) {
+    // Greedy proposals: the main model's own sampler decides what is kept.
+    const float* logits = llama_get_logits_ith(draft_ctx_, -1);
+    llama_token best = 0;
+    for (int t = 1; t < n_vocab; ++t)
+      if (logits[t] > logits[best]) best = t;
+    if (llama_vocab_is_eog(vocab, best)) break;
+    out.push_back(best);
+    if (static_cast<int>(out.size()) == max_tokens) break;
+    ok = decode(&best, 1, s.draft_cache.size());
+    if (ok) s.draft_cache.push_back(best);
+  }
+  llama_batch_free(batch);
+  return out;
 }
 
 void Engine::finish_slot(Slot& s, FinishReason why, const std::string& error) {

@@ -50,6 +50,11 @@ struct EngineParams {
   std::string kv_type = "f16";      // f16 | bf16 | q8_0 | f32
   std::string flash_attn = "auto";  // auto | on | off
   int max_queue = 64;               // requests waiting for a slot; more are refused
+  // Speculative decoding: a small model of the same vocabulary proposes up to
+  // n_draft tokens per step; the main model checks them in one batch and keeps
+  // the ones it would have produced itself, so output is unchanged.
+  const Model* draft = nullptr;
+  int n_draft = 6;
 };
 
 struct Request {
@@ -75,6 +80,8 @@ struct Completion {
   double prompt_ms = 0;             // prompt evaluation
   double generate_ms = 0;           // first token to last
   double ttft_ms = 0;               // submit to first token
+  int n_drafted = 0;                // speculative tokens proposed by the draft model
+  int n_accepted = 0;               // of which the main model kept
 };
 
 // A submitted request. Callbacks run on the engine thread: keep them short.
@@ -109,6 +116,8 @@ struct EngineStats {
   uint64_t tokens_prompt = 0;       // evaluated since start
   uint64_t tokens_cached = 0;       // prompt tokens reused instead of evaluated
   uint64_t tokens_generated = 0;
+  uint64_t tokens_drafted = 0;      // speculative decoding: proposed
+  uint64_t tokens_accepted = 0;     // and kept
 };
 
 class Engine {
@@ -138,17 +147,19 @@ class Engine {
   bool step();
   void emit_token(Slot& s, int token);
   void finish_slot(Slot& s, FinishReason why, const std::string& error = "");
+  std::vector<int> draft_tokens(Slot& s, int max_tokens);
 
   const Model* model_ = nullptr;
   EngineParams params_;
   llama_context* ctx_ = nullptr;
+  llama_context* draft_ctx_ = nullptr;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::deque<std::shared_ptr<Job>> queue_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<int> busy_{0};
-  std::atomic<uint64_t> n_prompt_{0}, n_cached_{0}, n_generated_{0};
+  std::atomic<uint64_t> n_prompt_{0}, n_cached_{0}, n_generated_{0}, n_drafted_{0}, n_accepted_{0};
   std::atomic<int> kv_used_{0};
   uint64_t use_counter_ = 0;
   std::thread thread_;

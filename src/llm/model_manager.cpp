@@ -1,0 +1,207 @@
+#include "llm/model_manager.h"
+
+#include <cctype>
+
+#include "llm/model_store.h"
+
+namespace owlet::llm {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool parse_keep_alive(const std::string& text, milliseconds* out, std::string* err) {
+  std::string s = text;
+  if (s.empty()) {
+    *err = "keep_alive: empty";
+    return false;
+  }
+  if (s[0] == '-') {  // any negative duration: keep loaded forever
+    *out = milliseconds::max();
+    return true;
+  }
+  // Plain number: seconds.
+  if (s.find_first_not_of("0123456789.") == std::string::npos) {
+    *out = milliseconds(static_cast<long long>(std::stod(s) * 1000));
+    return true;
+  }
+  // Go-style duration: sequence of <number><unit>.
+  long long total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = i;
+    while (j < s.size() && (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+    if (j == i) {
+      *err = "keep_alive: '" + text + "' is not a duration (like 5m, 1h, 30s, 0 or -1)";
+      return false;
+    }
+    double v = std::stod(s.substr(i, j - i));
+    size_t k = j;
+    while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    std::string unit = s.substr(j, k - j);
+    double ms = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : -1;
+    if (ms < 0) {
+      *err = "keep_alive: unknown unit '" + unit + "' in '" + text + "' (ms, s, m, h)";
+      return false;
+    }
+    total += static_cast<long long>(v * ms);
+    i = k;
+  }
+  *out = milliseconds(total);
+  return true;
+}
+
+Embedder* LoadedModel::get_embedder(const EmbedParams& p, std::string* err) {
+  std::lock_guard<std::mutex> lk(embed_mu);
+  if (!embedder) embedder = Embedder::create(*model, p, err);
+  return embedder.get();
+}
+
+ModelManager::ModelManager(ModelManagerParams params) : params_(std::move(params)) {
+  if (!params_.resolve) params_.resolve = resolve_model;
+  sweeper_ = std::thread([this] {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lk, std::chrono::seconds(1));
+      lk.unlock();
+      sweep();
+      lk.lock();
+    }
+  });
+}
+
+ModelManager::~ModelManager() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std::optional<milliseconds> keep_alive,
+                                                   std::string* err) {
+  milliseconds ka = keep_alive.value_or(params_.keep_alive);
+  std::string path;
+  if (!params_.resolve(name, &path, err)) return nullptr;
+
+  std::shared_ptr<std::mutex> loader;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = models_.find(path);
+    if (it != models_.end()) {
+      ++it->second->in_use;
+      return std::shared_ptr<ModelHandle>(new ModelHandle(this, it->second, ka));
+    }
+    auto& l = loading_[path];
+    if (!l) l = std::make_shared<std::mutex>();
+    loader = l;
+  }
+  // Load outside the manager lock so other models stay usable; one loader per path.
+  std::lock_guard<std::mutex> load_lock(*loader);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = models_.find(path);
+    if (it != models_.end()) {  // another thread loaded it while we waited
+      ++it->second->in_use;
+      return std::shared_ptr<ModelHandle>(new ModelHandle(this, it->second, ka));
+    }
+  }
+  auto lm = std::make_shared<LoadedModel>();
+  lm->name = name;
+  lm->path = path;
+  ModelParams mp = params_.model;
+  mp.path = path;
+  lm->model = Model::load(mp, err);
+  if (!lm->model) return nullptr;
+  if (!lm->model->info().is_embedding) {
+    lm->engine = Engine::create(*lm->model, params_.engine, err);
+    if (!lm->engine) return nullptr;
+  }
+  lm->loaded_at = Clock::now();
+  lm->in_use = 1;
+  std::vector<std::shared_ptr<LoadedModel>> evicted;  // freed outside the lock
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    // Over the limit: drop the least recently used idle models.
+    while (static_cast<int>(models_.size()) >= params_.max_loaded) {
+      auto victim = models_.end();
+      for (auto it = models_.begin(); it != models_.end(); ++it)
+        if (it->second->in_use == 0 && (victim == models_.end() || it->second->expires < victim->second->expires))
+          victim = it;
+      if (victim == models_.end()) break;
+      evicted.push_back(victim->second);
+      models_.erase(victim);
+    }
+    models_[path] = lm;
+    loading_.erase(path);
+  }
+  return std::shared_ptr<ModelHandle>(new ModelHandle(this, lm, ka));
+}
+
+void ModelManager::release(LoadedModel* m, milliseconds ka) {
+  std::shared_ptr<LoadedModel> drop;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    --m->in_use;
+    m->expires = ka == milliseconds::max() ? Clock::time_point::max() : Clock::now() + ka;
+    if (m->in_use == 0 && ka.count() == 0) {
+      auto it = models_.find(m->path);
+      if (it != models_.end() && it->second.get() == m) {
+        drop = it->second;
+        models_.erase(it);
+      }
+    }
+  }
+  // `drop` frees the model here, outside the lock.
+}
+
+ModelHandle::~ModelHandle() { mm_->release(m_.get(), keep_alive_); }
+
+bool ModelManager::unload(const std::string& name) {
+  std::string path, err;
+  if (!params_.resolve(name, &path, &err)) return false;
+  std::shared_ptr<LoadedModel> drop;
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = models_.find(path);
+  if (it == models_.end() || it->second->in_use > 0) return false;
+  drop = it->second;
+  models_.erase(it);
+  return true;
+}
+
+void ModelManager::sweep() {
+  std::vector<std::shared_ptr<LoadedModel>> drop;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto now = Clock::now();
+    for (auto it = models_.begin(); it != models_.end();) {
+      if (it->second->in_use == 0 && it->second->expires <= now) {
+        drop.push_back(it->second);
+        it = models_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+std::vector<LoadedInfo> ModelManager::loaded() const {
+  std::vector<LoadedInfo> out;
+  std::lock_guard<std::mutex> lk(mu_);
+  auto now_steady = Clock::now();
+  auto now_sys = std::chrono::system_clock::now();
+  for (const auto& [path, m] : models_) {
+    LoadedInfo i;
+    i.name = m->name;
+    i.path = path;
+    i.size_bytes = m->model->info().size_bytes;
+    i.in_use = m->in_use;
+    i.expires_at = m->in_use > 0 || m->expires == Clock::time_point::max()
+                       ? std::chrono::system_clock::time_point::max()
+                       : now_sys + std::chrono::duration_cast<std::chrono::system_clock::duration>(m->expires - now_steady);
+    out.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace owlet::llm

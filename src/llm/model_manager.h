@@ -1,0 +1,110 @@
+// Loaded models, shared by every request, unloaded after `keep_alive` idle —
+// Ollama's semantics: a duration after the last request ends; 0 = unload as
+// soon as it is idle; negative = never.
+//
+//   ModelManager mm(params);
+//   auto h = mm.acquire("qwen2.5:0.5b", kDefaultKeepAlive, &err);  // loads on first use
+//   h->engine().generate(...);
+//   h.reset();  // idle from now; unloaded keep_alive later
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "llm/embedder.h"
+#include "llm/engine.h"
+#include "llm/model.h"
+
+namespace owlet::llm {
+
+// Parses Ollama's keep_alive: "5m", "1h30m", "30s", "250ms", a number of
+// seconds ("300"), "0", "-1" (never). Negative → std::chrono::seconds::max().
+bool parse_keep_alive(const std::string& text, std::chrono::milliseconds* out, std::string* err);
+
+struct ModelManagerParams {
+  EngineParams engine;
+  EmbedParams embed;
+  ModelParams model;                                  // path is filled per model
+  std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // default for requests that give none
+  int max_loaded = 3;                                 // least recently used idle model goes first
+  // Name → GGUF path (Ollama names, hf://, paths). Default: resolve_model().
+  std::function<bool(const std::string&, std::string*, std::string*)> resolve;
+};
+
+struct LoadedModel {
+  std::string name;   // as the user asked for it
+  std::string path;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Engine> engine;      // chat models
+  std::unique_ptr<Embedder> embedder;  // created on first embed request
+  std::mutex embed_mu;
+  std::chrono::steady_clock::time_point expires;
+  std::chrono::steady_clock::time_point loaded_at;
+  int in_use = 0;
+  Embedder* get_embedder(const EmbedParams& p, std::string* err);
+};
+
+class ModelHandle;
+
+struct LoadedInfo {
+  std::string name, path;
+  uint64_t size_bytes = 0;
+  int in_use = 0;
+  std::chrono::system_clock::time_point expires_at;  // max() when never
+};
+
+class ModelManager {
+ public:
+  explicit ModelManager(ModelManagerParams params);
+  ~ModelManager();
+
+  // Loads (or finds) a model and pins it until the handle is released. An
+  // empty keep_alive uses the default. Thread-safe; concurrent acquires of the
+  // same model load it once.
+  std::shared_ptr<ModelHandle> acquire(const std::string& name, std::optional<std::chrono::milliseconds> keep_alive,
+                                       std::string* err);
+  // Unloads now if idle (Ollama's keep_alive: 0 on a request with no prompt).
+  bool unload(const std::string& name);
+  std::vector<LoadedInfo> loaded() const;
+  // Unloads idle models whose keep_alive ran out. A background thread calls it every second.
+  void sweep();
+  const ModelManagerParams& params() const { return params_; }
+
+ private:
+  friend class ModelHandle;
+  void release(LoadedModel* m, std::chrono::milliseconds keep_alive);
+  ModelManagerParams params_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<LoadedModel>> models_;  // by resolved path
+  std::map<std::string, std::shared_ptr<std::mutex>> loading_;  // one loader per path
+  bool stopping_ = false;
+  std::thread sweeper_;
+};
+
+// Keeps one model loaded while alive.
+class ModelHandle {
+ public:
+  ~ModelHandle();
+  LoadedModel& get() { return *m_; }
+  Engine& engine() { return *m_->engine; }
+  const Model& model() const { return *m_->model; }
+
+ private:
+  friend class ModelManager;
+  ModelHandle(ModelManager* mm, std::shared_ptr<LoadedModel> m, std::chrono::milliseconds ka)
+      : mm_(mm), m_(std::move(m)), keep_alive_(ka) {}
+  ModelManager* mm_;
+  std::shared_ptr<LoadedModel> m_;
+  std::chrono::milliseconds keep_alive_;
+};
+
+}  // namespace owlet::llm

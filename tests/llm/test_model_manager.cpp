@@ -1,0 +1,120 @@
+// Loaded models are shared, pinned while in use, and unloaded after keep_alive idle.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "llm/model_manager.h"
+#include "support/test_support.h"
+
+using namespace owlet::llm;
+using namespace std::chrono_literals;
+
+namespace {
+
+ModelManagerParams small_params() {
+  ModelManagerParams p;
+  p.engine.n_slots = 1;
+  p.engine.n_ctx_slot = 256;
+  p.engine.n_threads = 2;
+  return p;
+}
+
+}  // namespace
+
+TEST(KeepAlive, Parses) {
+  std::chrono::milliseconds d;
+  std::string err;
+  ASSERT_TRUE(parse_keep_alive("5m", &d, &err));
+  EXPECT_EQ(d, 300000ms);
+  ASSERT_TRUE(parse_keep_alive("1h30m", &d, &err));
+  EXPECT_EQ(d, 5400000ms);
+  ASSERT_TRUE(parse_keep_alive("250ms", &d, &err));
+  EXPECT_EQ(d, 250ms);
+  ASSERT_TRUE(parse_keep_alive("30", &d, &err));
+  EXPECT_EQ(d, 30000ms);
+  ASSERT_TRUE(parse_keep_alive("0", &d, &err));
+  EXPECT_EQ(d, 0ms);
+  ASSERT_TRUE(parse_keep_alive("-1", &d, &err));
+  EXPECT_EQ(d, std::chrono::milliseconds::max());
+  EXPECT_FALSE(parse_keep_alive("5 minutes", &d, &err));
+  EXPECT_FALSE(parse_keep_alive("abc", &d, &err));
+  EXPECT_FALSE(parse_keep_alive("", &d, &err));
+}
+
+TEST(ModelManager, SharesOneLoadAndUnloadsAfterKeepAlive) {
+  ModelManager mm(small_params());
+  std::string err, path = owlet::test::fixture_model("qwen2-tiny");
+  auto a = mm.acquire(path, 300ms, &err);
+  ASSERT_NE(a, nullptr) << err;
+  auto b = mm.acquire(path, 300ms, &err);
+  ASSERT_NE(b, nullptr) << err;
+  EXPECT_EQ(&a->model(), &b->model());  // one load, shared
+  ASSERT_EQ(mm.loaded().size(), 1u);
+  EXPECT_EQ(mm.loaded()[0].in_use, 2);
+  Request r;
+  r.prompt = "hello";
+  r.num_predict = 3;
+  EXPECT_TRUE(a->engine().generate(r).ok);
+  a.reset();
+  b.reset();
+  EXPECT_EQ(mm.loaded().size(), 1u);  // idle, still within keep_alive
+  std::this_thread::sleep_for(1500ms);  // the sweeper runs every second
+  EXPECT_EQ(mm.loaded().size(), 0u);
+}
+
+TEST(ModelManager, InUseIsNeverUnloaded) {
+  ModelManager mm(small_params());
+  std::string err;
+  auto h = mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 0ms, &err);
+  ASSERT_NE(h, nullptr) << err;
+  std::this_thread::sleep_for(1200ms);
+  mm.sweep();
+  EXPECT_EQ(mm.loaded().size(), 1u);
+  EXPECT_FALSE(mm.unload(owlet::test::fixture_model("qwen2-tiny")));  // busy
+  h.reset();                                                          // keep_alive 0: gone when idle
+  EXPECT_EQ(mm.loaded().size(), 0u);
+}
+
+TEST(ModelManager, NegativeKeepAliveStaysAndUnloadWorks) {
+  ModelManager mm(small_params());
+  std::string err, path = owlet::test::fixture_model("llama-tiny");
+  auto ka = std::chrono::milliseconds::max();
+  mm.acquire(path, ka, &err).reset();
+  std::this_thread::sleep_for(1200ms);
+  ASSERT_EQ(mm.loaded().size(), 1u);
+  EXPECT_EQ(mm.loaded()[0].expires_at, std::chrono::system_clock::time_point::max());
+  EXPECT_TRUE(mm.unload(path));
+  EXPECT_EQ(mm.loaded().size(), 0u);
+}
+
+TEST(ModelManager, EvictsLeastRecentlyUsedIdleModel) {
+  ModelManagerParams p = small_params();
+  p.max_loaded = 2;
+  ModelManager mm(p);
+  std::string err;
+  mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 60s, &err).reset();
+  mm.acquire(owlet::test::fixture_model("llama-tiny"), 120s, &err).reset();
+  mm.acquire(owlet::test::fixture_model("deepseek-tiny"), 60s, &err).reset();
+  auto loaded = mm.loaded();
+  ASSERT_EQ(loaded.size(), 2u);
+  for (const auto& l : loaded) EXPECT_EQ(l.path.find("qwen2-tiny"), std::string::npos);
+}
+
+TEST(ModelManager, BadModelIsAnError) {
+  ModelManager mm(small_params());
+  std::string err;
+  EXPECT_EQ(mm.acquire("/nonexistent/x.gguf", std::nullopt, &err), nullptr);
+  EXPECT_FALSE(err.empty());
+}
+
+TEST(ModelManager, EmbeddingModelHasEmbedderNotEngine) {
+  ModelManager mm(small_params());
+  std::string err;
+  auto h = mm.acquire(owlet::test::fixture_model("bert-tiny"), std::nullopt, &err);
+  ASSERT_NE(h, nullptr) << err;
+  EXPECT_EQ(h->get().engine, nullptr);
+  Embedder* e = h->get().get_embedder(mm.params().embed, &err);
+  ASSERT_NE(e, nullptr) << err;
+  std::vector<std::vector<float>> v;
+  EXPECT_TRUE(e->embed({"owl"}, true, &v, &err)) << err;
+}
