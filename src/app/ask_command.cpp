@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "llm/chat_template.h"
 #include "llm/model.h"
+#include "llm/model_store.h"
 #include "llm/engine.h"
 #include "obs/log.h"
 
@@ -77,10 +78,24 @@ int run_ask(const AskArgs& args) {
     return kExitNoModel;
   }
 
-  auto model = llm::Model::load({cfg.model, cfg.num_gpu, cfg.mmap}, &err);
+  std::string model_path;
+  if (!llm::resolve_model(cfg.model, &model_path, &err)) {
+    fail(err);
+    return kExitError;
+  }
+  auto model = llm::Model::load({model_path, cfg.num_gpu, cfg.mmap}, &err);
   if (!model) {
     fail(err);
     return kExitError;
+  }
+  std::unique_ptr<llm::Model> draft;
+  if (!cfg.draft_model.empty()) {
+    std::string draft_path;
+    if (!llm::resolve_model(cfg.draft_model, &draft_path, &err) ||
+        !(draft = llm::Model::load({draft_path, cfg.num_gpu, cfg.mmap}, &err))) {
+      fail("draft model: " + err);
+      return kExitError;
+    }
   }
   if (model->info().is_embedding) {
     fail(cfg.model + " is an embedding model (" + model->info().architecture + "); ask needs a chat model");
@@ -107,6 +122,8 @@ int run_ask(const AskArgs& args) {
   ep.n_threads = cfg.threads;
   ep.kv_type = cfg.precision;
   ep.flash_attn = cfg.flash_attn;
+  ep.draft = draft.get();
+  ep.n_draft = cfg.n_draft;
   auto engine = llm::Engine::create(*model, ep, &err);
   if (!engine) {
     fail(err);
@@ -145,6 +162,9 @@ int run_ask(const AskArgs& args) {
     fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
             model->info().description.c_str(), r.n_prompt, pp, r.n_generated, r.generate_ms / 1000.0, tg,
             llm::finish_reason_name(r.finish));
+    if (r.n_drafted > 0)
+      fprintf(stderr, "[speculative] %d of %d drafted tokens accepted (%.0f%%)\n", r.n_accepted, r.n_drafted,
+              100.0 * r.n_accepted / r.n_drafted);
   }
   return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
 }
@@ -158,7 +178,7 @@ void register_ask(CLI::App& app, int* exit_code) {
   add_config_flags(cmd,
                    {"model", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
                     "num_predict", "ctx_size", "threads", "batch_size", "precision", "flash_attn", "num_gpu", "mmap",
-                    "log_level"},
+                    "draft_model", "n_draft", "log_level"},
                    &args->flags);
   cmd->add_option("--system", args->system_prompt, "system prompt to put before the question");
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the timing summary to stderr");

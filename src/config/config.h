@@ -16,7 +16,11 @@ namespace owlet {
 
 struct Config {
   // model and engine
-  std::string model;               // GGUF path (or, later, an Ollama-style name)
+  std::string model;               // GGUF path, Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf
+  std::string draft_model;         // small model of the same vocabulary for speculative decoding
+  int n_draft = 6;                 // tokens the draft proposes per step
+  int parallel = 4;                // sequences decoded together (slots)
+  std::string keep_alive = "5m";   // how long an idle model stays loaded (Ollama syntax; -1 = forever)
   int threads = 0;                 // 0 = number of physical cores
   int ctx_size = 4096;             // tokens of context per sequence
   int batch_size = 512;            // tokens per decode call
