@@ -4,7 +4,7 @@ target_compile_options(owlet_flags INTERFACE -Wall -Wextra -Wpedantic -Wno-missi
 if(OWLET_SANITIZE)
   # -Wno-maybe-uninitialized: GCC 12 reports false positives inside libstdc++ once ASan instruments it.
   target_compile_options(owlet_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
-                         -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
+                         -fno-sanitize-recover=undefined $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
   target_link_options(owlet_flags INTERFACE -fsanitize=address,undefined)
 endif()
 

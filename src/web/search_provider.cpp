@@ -1,0 +1,92 @@
+#include "web/search_provider.h"
+
+#include <cstdint>
+
+namespace owlet::web {
+
+Error provider_http_error(const std::string& provider, const HttpResponse& r) {
+  if (!r.error.ok()) return {r.error.kind, provider + ": " + r.error.message};
+  if (r.status < 200 || r.status >= 300)
+    return {ErrorKind::http_status, provider + ": HTTP " + std::to_string(r.status)};
+  return {};
+}
+
+namespace {
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace
+
+std::string strip_html(std::string_view html) {
+  std::string out;
+  bool in_tag = false, space = false;
+  for (size_t i = 0; i < html.size(); ++i) {
+    char c = html[i];
+    if (in_tag) {
+      if (c == '>') in_tag = false;
+      continue;
+    }
+    if (c == '<') {
+      in_tag = true;
+      continue;
+    }
+    std::string piece;
+    if (c == '&') {
+      size_t semi = html.find(';', i);
+      if (semi != std::string_view::npos && semi - i <= 10) {
+        std::string_view ent = html.substr(i + 1, semi - i - 1);
+        if (ent == "amp") piece = "&";
+        else if (ent == "lt") piece = "<";
+        else if (ent == "gt") piece = ">";
+        else if (ent == "quot") piece = "\"";
+        else if (ent == "apos" || ent == "#39") piece = "'";
+        else if (ent == "nbsp") piece = " ";
+        else if (!ent.empty() && ent[0] == '#') {
+          uint32_t cp = 0;
+          bool hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+          bool ok = ent.size() > (hex ? 2u : 1u);
+          for (size_t k = hex ? 2 : 1; k < ent.size() && ok; ++k) {
+            char d = ent[k];
+            int v = (d >= '0' && d <= '9') ? d - '0' : hex && (d | 32) >= 'a' && (d | 32) <= 'f' ? (d | 32) - 'a' + 10 : -1;
+            if (v < 0 || cp > 0x10FFFF) ok = false;
+            else cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(v);
+          }
+          if (ok) append_utf8(piece, cp);
+        }
+        if (!piece.empty()) i = semi;
+      }
+      if (piece.empty()) piece = "&";
+    } else {
+      piece = std::string(1, c);
+    }
+    for (char p : piece) {
+      if (p == ' ' || p == '\n' || p == '\t' || p == '\r') {
+        space = true;
+        continue;
+      }
+      if (space && !out.empty()) out += ' ';
+      space = false;
+      out += p;
+    }
+  }
+  return out;
+}
+
+}  // namespace owlet::web

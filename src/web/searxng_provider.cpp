@@ -1,0 +1,78 @@
+#include "web/provider_json.h"
+#include "web/search_providers.h"
+#include "web/url.h"
+
+namespace owlet::web {
+namespace {
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+class SearxngProvider : public SearchProvider {
+ public:
+  explicit SearxngProvider(SearxngOptions o) : opts_(std::move(o)) {}
+  std::string name() const override { return "searxng"; }
+
+  HttpRequest build_request(const SearchQuery& q) const override {
+    std::string url = trim_slash(opts_.base_url) + "/search?q=" + url_encode(q.text) + "&format=json";
+    if (!q.language.empty()) url += "&language=" + url_encode(q.language);
+    if (!q.time_range.empty()) url += "&time_range=" + url_encode(q.time_range);
+    if (!q.categories.empty()) {
+      std::string cats;
+      for (const auto& c : q.categories) cats += (cats.empty() ? "" : ",") + c;
+      url += "&categories=" + url_encode(cats);
+    }
+    if (!opts_.safesearch.empty()) url += "&safesearch=" + url_encode(opts_.safesearch);
+    HttpRequest r{url};
+    r.headers = {{"Accept", "application/json"}};
+    return r;
+  }
+
+  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
+    ProviderResponse out{name()};
+    if (resp.error.ok() && resp.status == 403) {
+      out.error = {ErrorKind::http_status,
+                   "searxng: " + opts_.base_url + " answered 403 to format=json: the JSON format is disabled in the "
+                   "instance's settings.yml (add 'json' to search.formats)"};
+      return out;
+    }
+    if ((out.error = provider_http_error(name(), resp))) return out;
+    out.error = parse_searxng_json(resp.text.empty() ? resp.body : resp.text, out.results);
+    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
+    return out;
+  }
+
+ private:
+  SearxngOptions opts_;
+};
+
+}  // namespace
+
+Error parse_searxng_json(std::string_view body, std::vector<SearchResult>& out) {
+  Error err;
+  nlohmann::json j = detail::parse_object(body, "searxng", err);
+  if (err) return err;
+  auto it = j.find("results");
+  if (it == j.end() || !it->is_array()) return {ErrorKind::parse, "searxng: response has no results array"};
+  for (const auto& r : *it) {
+    std::string url = canonicalize_url(detail::str(r, "url"));
+    if (url.empty()) continue;
+    SearchResult sr;
+    sr.title = detail::str(r, "title");
+    sr.url = url;
+    sr.snippet = detail::str(r, "content");
+    sr.published = detail::str(r, "publishedDate");
+    sr.provider = "searxng";
+    sr.rank = static_cast<int>(out.size()) + 1;
+    out.push_back(std::move(sr));
+  }
+  return {};
+}
+
+std::unique_ptr<SearchProvider> make_searxng_provider(SearxngOptions options) {
+  return std::make_unique<SearxngProvider>(std::move(options));
+}
+
+}  // namespace owlet::web
