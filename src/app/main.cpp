@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "app/ask_command.h"
+#include "app/serve_command.h"
+#include "app/models_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"owlet — a local LLM answer engine: GGUF models in-process, answers grounded in your sources.\n"
@@ -11,6 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   owlet::app::register_ask(app, &exit_code);
+  owlet::app::register_serve(app, &exit_code);
+  owlet::app::register_models(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

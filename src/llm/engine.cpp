@@ -87,6 +87,7 @@ void Job::finish(Completion c) {
     done_ = true;
   }
   cv_.notify_all();
+  if (on_done_) on_done_(result_);
 }
 
 // ---------------------------------------------------------------- Slot
@@ -191,10 +192,11 @@ std::vector<int> Engine::tokenize(const std::string& text, bool add_special) con
   return toks;
 }
 
-std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text) {
+std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text, DoneCallback on_done) {
   auto job = std::make_shared<Job>();
   job->t_submit_ = now_ms();
   job->on_text_ = std::move(on_text);
+  job->on_done_ = std::move(on_done);
   job->tokens_ = tokenize(req.prompt, true);
   auto fail = [&](const std::string& why) {
     Completion c;

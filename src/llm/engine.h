@@ -39,6 +39,10 @@ const char* finish_reason_name(FinishReason r);
 // Receives generated text in whole UTF-8 characters. Return false to stop.
 using TextCallback = std::function<bool(std::string_view)>;
 
+// Called once when a job ends, on the thread that ended it.
+struct Completion;
+using DoneCallback = std::function<void(const Completion&)>;
+
 // Threads to use when 0 is configured.
 int default_threads();
 
@@ -97,6 +101,7 @@ class Job {
   friend class Engine;
   Request req_;
   TextCallback on_text_;
+  DoneCallback on_done_;
   std::vector<int> tokens_;
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mu_;
@@ -129,7 +134,7 @@ class Engine {
 
   // Queues a request. The job fails at once (ok=false) when the prompt does
   // not fit, the grammar is invalid, or the queue is full (error "queue full").
-  std::shared_ptr<Job> submit(Request req, TextCallback on_text = nullptr);
+  std::shared_ptr<Job> submit(Request req, TextCallback on_text = nullptr, DoneCallback on_done = nullptr);
   // submit() + wait().
   Completion generate(Request req, TextCallback on_text = nullptr);
 

@@ -111,11 +111,21 @@ std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std:
   lm->path = path;
   ModelParams mp = params_.model;
   mp.path = path;
+  auto forget_loader = [&] {
+    std::lock_guard<std::mutex> lk(mu_);
+    loading_.erase(path);
+  };
   lm->model = Model::load(mp, err);
-  if (!lm->model) return nullptr;
+  if (!lm->model) {
+    forget_loader();
+    return nullptr;
+  }
   if (!lm->model->info().is_embedding) {
     lm->engine = Engine::create(*lm->model, params_.engine, err);
-    if (!lm->engine) return nullptr;
+    if (!lm->engine) {
+      forget_loader();
+      return nullptr;
+    }
   }
   lm->loaded_at = Clock::now();
   lm->in_use = 1;
@@ -202,6 +212,21 @@ std::vector<LoadedInfo> ModelManager::loaded() const {
     out.push_back(i);
   }
   return out;
+}
+
+}  // namespace owlet::llm
+
+namespace owlet::llm {
+
+int ModelManager::loading_count() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return static_cast<int>(loading_.size());
+}
+
+void ModelManager::for_each_engine(const std::function<void(const Engine&)>& fn) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (const auto& [path, m] : models_)
+    if (m->engine) fn(*m->engine);
 }
 
 }  // namespace owlet::llm

@@ -77,6 +77,10 @@ class ModelManager {
   // Unloads idle models whose keep_alive ran out. A background thread calls it every second.
   void sweep();
   const ModelManagerParams& params() const { return params_; }
+  // Models being loaded right now (GET /health answers 503 meanwhile).
+  int loading_count() const;
+  // Visits each loaded chat model's engine (for metrics).
+  void for_each_engine(const std::function<void(const Engine&)>& fn) const;
 
  private:
   friend class ModelHandle;

@@ -1,0 +1,116 @@
+#include "app/serve_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "app/ask_command.h"
+#include "app/cli_config.h"
+#include "config/config.h"
+#include "llm/model_manager.h"
+#include "llm/model_store.h"
+#include "obs/log.h"
+#include "server/server.h"
+
+extern char** environ;
+
+namespace owlet::app {
+namespace {
+
+std::atomic<int> g_signal{0};
+void on_signal(int sig) { g_signal = sig; }
+
+struct ServeArgs {
+  FlagValues flags;
+  std::string api_key;
+  std::string cors;
+  int grace_s = 10;
+};
+
+int run_serve(const ServeArgs& args) {
+  Config cfg;
+  std::string err;
+  if (!config_resolve(cfg, args.flags.config_path, environ, args.flags.values, &err)) {
+    fprintf(stderr, "owlet: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  obs::LogLevel lvl;
+  if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
+
+  llm::ModelManagerParams mp;
+  mp.engine.n_slots = cfg.parallel;
+  mp.engine.n_ctx_slot = cfg.ctx_size;
+  mp.engine.n_batch = cfg.batch_size;
+  mp.engine.n_threads = cfg.threads;
+  mp.engine.kv_type = cfg.precision;
+  mp.engine.flash_attn = cfg.flash_attn;
+  mp.embed.n_threads = cfg.threads;
+  mp.model.n_gpu_layers = cfg.num_gpu;
+  mp.model.use_mmap = cfg.mmap;
+  if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, &err)) {
+    fprintf(stderr, "owlet: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  llm::ModelManager models(mp);
+
+  server::ServerOptions so;
+  so.host = cfg.host;
+  so.port = cfg.port;
+  so.default_model = cfg.model;
+  so.api_key = args.api_key;
+  if (so.api_key.empty())
+    if (const char* k = getenv("OWLET_API_KEY")) so.api_key = k;
+  std::stringstream cs(args.cors);
+  for (std::string o; std::getline(cs, o, ',');)
+    if (!o.empty()) so.cors_origins.push_back(o);
+  server::Server srv(so, models);
+  if (!srv.start(&err)) {
+    fprintf(stderr, "owlet: %s\n", err.c_str());
+    return kExitError;
+  }
+  // Warm the default model so the first request does not pay for loading.
+  if (!cfg.model.empty()) {
+    std::thread([&models, m = cfg.model] {
+      std::string e;
+      auto h = models.acquire(m, std::nullopt, &e);
+      if (!h) obs::log(obs::LogLevel::warn, "default model: %s", e.c_str());
+    }).detach();
+  }
+  fprintf(stderr, "owlet: listening on http://%s:%d%s\n", so.host.c_str(), srv.port(),
+          so.api_key.empty() ? "" : " (API key required)");
+  fflush(stderr);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  fprintf(stderr, "owlet: %s received, finishing in-flight requests (up to %d s)\n",
+          g_signal == SIGTERM ? "SIGTERM" : "SIGINT", args.grace_s);
+  srv.stop(args.grace_s * 1000);
+  fprintf(stderr, "owlet: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI APIs (default http://127.0.0.1:11435)");
+  add_config_flags(cmd,
+                   {"host", "port", "model", "parallel", "ctx_size", "batch_size", "threads", "precision",
+                    "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level"},
+                   &args->flags);
+  cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
+  cmd->add_option("--cors", args->cors, "comma-separated browser origins allowed to call the API ('*' = any)");
+  cmd->add_option("--grace", args->grace_s, "seconds in-flight requests get to finish on SIGTERM [default 10]");
+  cmd->callback([args, exit_code] { *exit_code = run_serve(*args); });
+}
+
+}  // namespace owlet::app

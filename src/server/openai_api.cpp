@@ -1,0 +1,268 @@
+// The OpenAI-compatible API (chat completions, completions, embeddings, models).
+#include <atomic>
+#include <random>
+
+#include "llm/grammar.h"
+#include "llm/model_store.h"
+#include "server/server_context.h"
+
+namespace owlet::server {
+
+bool embed_request(Server::Impl& s, const std::string& model, const std::vector<std::string>& inputs, bool truncate,
+                   std::optional<std::chrono::milliseconds> ka, Res& res, bool openai,
+                   std::vector<std::vector<float>>* out, int* n_tokens, double* load_ms);
+
+namespace {
+
+std::string new_id(const char* prefix) {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t salt = std::random_device{}();
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s-%08llx%06llx", prefix, static_cast<unsigned long long>(salt & 0xffffffff),
+           static_cast<unsigned long long>(++counter));
+  return buf;
+}
+
+const char* finish_reason(const llm::Completion& c) { return c.finish == llm::FinishReason::length ? "length" : "stop"; }
+
+json usage(const llm::Completion& c) {
+  return json{{"prompt_tokens", c.n_prompt},
+              {"completion_tokens", c.n_generated},
+              {"total_tokens", c.n_prompt + c.n_generated},
+              {"prompt_tokens_details", {{"cached_tokens", c.n_prompt_cached}}}};
+}
+
+// OpenAI sampling fields onto GenerationOptions. Defaults follow OpenAI (temperature 1).
+bool parse_openai_options(JsonBody& b, GenerationOptions* o, std::string* err) {
+  const json& j = b.root();
+  double t = 1.0, p = 1.0;
+  long long max_tokens = -1, seed = -1, n = 1;
+  if (!b.number("temperature", &t, 0, 2) || !b.number("top_p", &p, 0, 1) ||
+      !b.integer("max_tokens", &max_tokens, 1, 1 << 24) || !b.integer("max_completion_tokens", &max_tokens, 1, 1 << 24) ||
+      !b.integer("seed", &seed, -1, 0xFFFFFFFFLL) || !b.integer("n", &n, 1, 1)) {
+    *err = b.error() == "field 'n' is out of range [1, 1]" ? "only n = 1 is supported" : b.error();
+    return false;
+  }
+  o->sampling.temperature = static_cast<float>(t);
+  o->sampling.top_p = static_cast<float>(p);
+  o->sampling.seed = seed;
+  o->sampling.repeat_penalty = 1.0f;  // OpenAI clients expect none unless they ask (frequency_penalty)
+  o->num_predict = static_cast<int>(max_tokens);
+  if (j.contains("stop") && !j["stop"].is_null()) {
+    if (j["stop"].is_string()) {
+      o->stop.push_back(j["stop"].get<std::string>());
+    } else if (j["stop"].is_array()) {
+      for (const auto& s : j["stop"]) {
+        if (!s.is_string()) {
+          *err = "field 'stop' must be a string or an array of strings";
+          return false;
+        }
+        o->stop.push_back(s.get<std::string>());
+      }
+    } else {
+      *err = "field 'stop' must be a string or an array of strings";
+      return false;
+    }
+  }
+  if (j.contains("response_format") && !j["response_format"].is_null()) {
+    const json& rf = j["response_format"];
+    std::string type = rf.is_object() && rf.contains("type") && rf["type"].is_string() ? rf["type"].get<std::string>() : "";
+    if (type == "json_object") {
+      o->sampling.grammar = llm::json_object_grammar();
+    } else if (type == "json_schema") {
+      const json* schema = nullptr;
+      if (rf.contains("json_schema") && rf["json_schema"].is_object() && rf["json_schema"].contains("schema"))
+        schema = &rf["json_schema"]["schema"];
+      if (!schema || !schema->is_object()) {
+        *err = "response_format.json_schema.schema must be an object";
+        return false;
+      }
+      if (!llm::grammar_from_json_schema(schema->dump(), &o->sampling.grammar, err)) return false;
+    } else if (type != "text") {
+      *err = "response_format.type must be text, json_object or json_schema";
+      return false;
+    }
+  }
+  return true;
+}
+
+// content: a string, or an array of parts of which the text ones are joined.
+bool parse_openai_messages(const json& j, std::vector<llm::ChatMessage>* out, std::string* err) {
+  if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
+    *err = "field 'messages' must be a non-empty array";
+    return false;
+  }
+  size_t i = 0;
+  for (const auto& m : j["messages"]) {
+    std::string where = "messages[" + std::to_string(i++) + "]";
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
+      *err = where + " must be an object with a string 'role'";
+      return false;
+    }
+    std::string role = m["role"].get<std::string>();
+    if (role == "developer") role = "system";
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
+      *err = where + ".role must be system, developer, user, assistant or tool";
+      return false;
+    }
+    std::string content;
+    if (m.contains("content") && m["content"].is_string()) {
+      content = m["content"].get<std::string>();
+    } else if (m.contains("content") && m["content"].is_array()) {
+      for (const auto& part : m["content"]) {
+        if (!part.is_object() || !part.contains("type")) {
+          *err = where + ".content parts must be objects with a 'type'";
+          return false;
+        }
+        if (part["type"] == "text" && part.contains("text") && part["text"].is_string()) {
+          content += part["text"].get<std::string>();
+        } else {
+          *err = where + ": only text content parts are supported";
+          return false;
+        }
+      }
+    } else if (m.contains("content") && !m["content"].is_null()) {
+      *err = where + ".content must be a string or an array of parts";
+      return false;
+    }
+    out->push_back({role, content});
+  }
+  return true;
+}
+
+std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
+
+void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
+  JsonBody b;
+  std::string err;
+  if (!b.parse(req.body, &err)) return send_openai_error(res, 400, err);
+  ChatRequest cr;
+  bool stream = false;
+  if (!b.str("model", &cr.model) || !b.boolean("stream", &stream)) return send_openai_error(res, 400, b.error());
+  if (cr.model.empty()) cr.model = s.opts.default_model;
+  if (cr.model.empty()) return send_openai_error(res, 400, "missing field 'model'");
+  if (!parse_openai_options(b, &cr.options, &err)) return send_openai_error(res, 400, err);
+  if (chat) {
+    if (!parse_openai_messages(b.root(), &cr.messages, &err)) return send_openai_error(res, 400, err);
+  } else {
+    const json& p = b.root().contains("prompt") ? b.root()["prompt"] : json();
+    if (p.is_string()) cr.raw_prompt = p.get<std::string>();
+    else if (p.is_array() && p.size() == 1 && p[0].is_string()) cr.raw_prompt = p[0].get<std::string>();
+    else return send_openai_error(res, 400, "field 'prompt' must be a string (or an array of one string)");
+    cr.use_raw = true;
+    if (cr.options.num_predict < 0) cr.options.num_predict = 16;  // OpenAI's default max_tokens for completions
+  }
+  bool include_usage = false;
+  if (b.root().contains("stream_options") && b.root()["stream_options"].is_object())
+    include_usage = b.root()["stream_options"].value("include_usage", false);
+
+  auto run = std::make_shared<ChatRun>(s.chat.start(cr));
+  if (!run->ok()) return send_openai_error(res, run->status, run->error);
+  std::string id = new_id(chat ? "chatcmpl" : "cmpl"), model = cr.model;
+  long long created = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const char* object = chat ? "chat.completion" : "text_completion";
+  if (!stream) {
+    llm::Completion c = wait_run(s, *run);
+    if (!c.ok) return send_openai_error(res, 500, c.error);
+    json choice = chat ? json{{"index", 0},
+                              {"message", {{"role", "assistant"}, {"content", c.text}}},
+                              {"logprobs", nullptr},
+                              {"finish_reason", finish_reason(c)}}
+                       : json{{"index", 0}, {"text", c.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}};
+    return send_json(res, 200,
+                     json{{"id", id},
+                          {"object", object},
+                          {"created", created},
+                          {"model", model},
+                          {"system_fingerprint", "fp_owlet"},
+                          {"choices", json::array({choice})},
+                          {"usage", usage(c)}});
+  }
+  const char* chunk_object = chat ? "chat.completion.chunk" : "text_completion";
+  auto first = std::make_shared<bool>(true);
+  auto base = [=](json choice) {
+    return json{{"id", id},
+                {"object", chunk_object},
+                {"created", created},
+                {"model", model},
+                {"system_fingerprint", "fp_owlet"},
+                {"choices", json::array({std::move(choice)})}};
+  };
+  stream_response(
+      s, res, run, "text/event-stream",
+      [=](const std::string& text) {
+        std::string out;
+        if (chat && *first) {  // the first event carries the role, as OpenAI's does
+          out += sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+                           {"finish_reason", nullptr}}));
+          *first = false;
+        }
+        json choice = chat ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr},
+                                  {"finish_reason", nullptr}}
+                           : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+        return out + sse(base(choice));
+      },
+      [=](const llm::Completion& c) {
+        if (!c.ok)
+          return sse(json{{"error", {{"message", c.error}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
+        std::string out;
+        if (chat && *first)
+          out += sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+                           {"finish_reason", nullptr}}));
+        json last = chat ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
+                                {"finish_reason", finish_reason(c)}}
+                         : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}};
+        out += sse(base(last));
+        if (include_usage) {
+          json u = base(json::object());
+          u["choices"] = json::array();
+          u["usage"] = usage(c);
+          out += sse(u);
+        }
+        return out + "data: [DONE]\n\n";
+      });
+}
+
+}  // namespace
+
+void register_openai_routes(Server::Impl& s) {
+  auto& h = s.http;
+  h.Get("/v1/models", [](const Req&, Res& res) {
+    llm::ModelStore store;
+    json data = json::array();
+    for (const auto& e : store.list())
+      data.push_back({{"id", e.name}, {"object", "model"}, {"created", e.modified}, {"owned_by", e.store}});
+    send_json(res, 200, json{{"object", "list"}, {"data", data}});
+  });
+  h.Post("/v1/chat/completions", [&s](const Req& req, Res& res) { completions(s, req, res, true); });
+  h.Post("/v1/completions", [&s](const Req& req, Res& res) { completions(s, req, res, false); });
+  h.Post("/v1/embeddings", [&s](const Req& req, Res& res) {
+    JsonBody b;
+    std::string err, model, format = "float";
+    if (!b.parse(req.body, &err)) return send_openai_error(res, 400, err);
+    if (!b.str("model", &model) || !b.str("encoding_format", &format)) return send_openai_error(res, 400, b.error());
+    if (model.empty()) model = s.opts.default_model;
+    if (model.empty()) return send_openai_error(res, 400, "missing field 'model'");
+    if (format != "float") return send_openai_error(res, 400, "only encoding_format \"float\" is supported");
+    std::vector<std::string> inputs;
+    const json& in = b.root().contains("input") ? b.root()["input"] : json();
+    if (in.is_string()) inputs.push_back(in.get<std::string>());
+    else if (in.is_array() && !in.empty())
+      for (const auto& x : in) {
+        if (!x.is_string()) return send_openai_error(res, 400, "field 'input' must be a string or an array of strings");
+        inputs.push_back(x.get<std::string>());
+      }
+    else return send_openai_error(res, 400, "field 'input' must be a string or a non-empty array of strings");
+    std::vector<std::vector<float>> vecs;
+    int n_tokens = 0;
+    double load_ms = 0;
+    if (!embed_request(s, model, inputs, true, std::nullopt, res, true, &vecs, &n_tokens, &load_ms)) return;
+    json data = json::array();
+    for (size_t i = 0; i < vecs.size(); ++i) data.push_back({{"object", "embedding"}, {"embedding", vecs[i]}, {"index", i}});
+    send_json(res, 200, json{{"object", "list"}, {"data", data}, {"model", model},
+                             {"usage", {{"prompt_tokens", n_tokens}, {"total_tokens", n_tokens}}}});
+  });
+}
+
+}  // namespace owlet::server

@@ -1,0 +1,275 @@
+#include "server/server.h"
+
+#include <ctime>
+
+#include "obs/log.h"
+#include "server/server_context.h"
+
+namespace owlet::server {
+
+using Clock = std::chrono::steady_clock;
+
+void send_json(Res& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+void send_error(Res& res, int status, const std::string& message) {
+  send_json(res, status, json{{"error", message}});
+  if (status == 503) res.set_header("Retry-After", "1");
+}
+
+void send_openai_error(Res& res, int status, const std::string& message) {
+  const char* type = status == 401 ? "authentication_error"
+                     : status == 404 ? "not_found_error"
+                     : status == 503 ? "server_overloaded"
+                     : status >= 500 ? "server_error"
+                                     : "invalid_request_error";
+  send_json(res, status, json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}});
+  if (status == 503) res.set_header("Retry-After", "1");
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  time_t secs = static_cast<time_t>(ns / 1000000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[96];
+  snprintf(out, sizeof out, "%s.%09lldZ", buf, static_cast<long long>(ns % 1000000000));
+  return out;
+}
+
+std::string rfc3339_now() { return rfc3339(std::chrono::system_clock::now()); }
+
+long long ns_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+}
+
+void record_completion(obs::Metrics& m, const std::string& api, const llm::Completion& c) {
+  m.inc("owlet_prompt_tokens_total", "prompt tokens evaluated", {{"api", api}}, c.n_prompt - c.n_prompt_cached);
+  m.inc("owlet_prompt_cached_tokens_total", "prompt tokens reused from the KV cache", {{"api", api}},
+        c.n_prompt_cached);
+  m.inc("owlet_generated_tokens_total", "tokens generated", {{"api", api}}, c.n_generated);
+  if (c.generate_ms > 0 && c.n_generated > 1)
+    m.observe("owlet_generation_tokens_per_second", "generation speed per request", {{"api", api}},
+              (c.n_generated - 1) * 1000.0 / c.generate_ms, {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000});
+  if (c.ttft_ms > 0)
+    m.observe("owlet_time_to_first_token_seconds", "submit to first token", {{"api", api}}, c.ttft_ms / 1000.0,
+              obs::Metrics::latency_buckets());
+}
+
+void stream_response(Server::Impl& s, Res& res, std::shared_ptr<ChatRun> run, const char* content_type,
+                     std::function<std::string(const std::string&)> piece,
+                     std::function<std::string(const llm::Completion&)> tail) {
+  s.track(run->job);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      content_type,
+      [&s, run, piece, tail](size_t, httplib::DataSink& sink) {
+        std::string text;
+        while (true) {
+          bool finished = run->stream->next(&text, 200);
+          if (!text.empty()) {
+            std::string out = piece(text);
+            if (!sink.write(out.data(), out.size())) {
+              run->job->cancel();  // client went away
+              return false;
+            }
+          } else if (!finished && !sink.is_writable()) {
+            run->job->cancel();
+            return false;
+          }
+          if (finished) break;
+        }
+        llm::Completion c = run->stream->result();
+        record_completion(s.metrics, "stream", c);
+        std::string out = tail(c);
+        sink.write(out.data(), out.size());
+        sink.done();
+        return true;
+      },
+      [&s, run](bool success) {
+        if (!success) run->job->cancel();
+        s.untrack(run->job);
+      });
+}
+
+llm::Completion wait_run(Server::Impl& s, ChatRun& run) {
+  s.track(run.job);
+  llm::Completion c = run.job->wait();
+  s.untrack(run.job);
+  record_completion(s.metrics, "unary", c);
+  return c;
+}
+
+namespace {
+
+thread_local Clock::time_point t_request_start;
+
+// A bounded label set: unknown paths are "other" so a scanner cannot blow up /metrics.
+std::string endpoint_label(const std::string& path) {
+  static const char* known[] = {"/",           "/api/version",  "/api/tags",           "/api/show",
+                                "/api/ps",     "/api/pull",     "/api/delete",         "/api/generate",
+                                "/api/chat",   "/api/embed",    "/api/embeddings",     "/v1/models",
+                                "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/health",
+                                "/metrics"};
+  for (const char* k : known)
+    if (path == k) return k;
+  return "other";
+}
+
+bool origin_allowed(const ServerOptions& o, const std::string& origin) {
+  for (const auto& a : o.cors_origins)
+    if (a == "*" || a == origin) return true;
+  return false;
+}
+
+void register_common_routes(Server::Impl& s) {
+  s.http.Get("/", [](const Req&, Res& res) { res.set_content("owlet is running", "text/plain"); });
+  s.http.Get("/health", [&s](const Req&, Res& res) {
+    if (s.stopping) return send_json(res, 503, json{{"status", "stopping"}});
+    if (s.models.loading_count() > 0) return send_json(res, 503, json{{"status", "loading"}});
+    send_json(res, 200, json{{"status", "ok"}});
+  });
+  s.http.Get("/metrics", [&s](const Req&, Res& res) {
+    double busy = 0, queue = 0, kv_used = 0, kv_total = 0;
+    s.models.for_each_engine([&](const llm::Engine& e) {
+      auto st = e.stats();
+      busy += st.slots_busy;
+      queue += st.queue_depth;
+      kv_used += st.kv_cells_used;
+      kv_total += st.kv_cells_total;
+    });
+    s.metrics.set("owlet_slots_busy", "sequences generating now", {}, busy);
+    s.metrics.set("owlet_queue_depth", "requests waiting for a slot", {}, queue);
+    s.metrics.set("owlet_kv_cache_used_ratio", "share of KV-cache cells in use", {},
+                  kv_total > 0 ? kv_used / kv_total : 0);
+    s.metrics.set("owlet_models_loaded", "models in memory", {}, static_cast<double>(s.models.loaded().size()));
+    s.metrics.set("owlet_process_resident_memory_bytes", "resident set size", {}, obs::process_rss_bytes());
+    s.metrics.set("owlet_http_in_flight_requests", "requests being served", {}, s.in_flight.load());
+    res.set_content(s.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace
+
+Server::Server(ServerOptions opts, llm::ModelManager& models) : impl_(std::make_unique<Impl>(std::move(opts), models)) {}
+
+Server::~Server() { stop(0); }
+
+obs::Metrics& Server::metrics() { return impl_->metrics; }
+
+bool Server::start(std::string* err) {
+  Impl& s = *impl_;
+  auto& h = s.http;
+  h.new_task_queue = [n = s.opts.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
+  h.set_payload_max_length(s.opts.max_body_bytes);
+  h.set_read_timeout(s.opts.read_timeout_s, 0);
+  h.set_write_timeout(60, 0);
+  h.set_keep_alive_max_count(1000);
+
+  h.set_pre_routing_handler([&s](const Req& req, Res& res) {
+    t_request_start = Clock::now();
+    ++s.in_flight;
+    std::string origin = req.get_header_value("Origin");
+    if (!origin.empty() && origin_allowed(s.opts, origin)) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Vary", "Origin");
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    }
+    if (req.method == "OPTIONS") {
+      res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!s.opts.api_key.empty() && req.path != "/health") {
+      std::string auth = req.get_header_value("Authorization");
+      if (auth != "Bearer " + s.opts.api_key) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        if (req.path.rfind("/v1/", 0) == 0) send_openai_error(res, 401, "missing or invalid API key");
+        else send_error(res, 401, "missing or invalid API key");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  h.set_error_handler([](const Req& req, Res& res) {
+    // Errors httplib raises itself (unknown route, body too large…) still get a JSON body.
+    if (!res.body.empty()) return;
+    std::string msg = res.status == 404   ? "no such endpoint: " + req.method + " " + req.path
+                      : res.status == 413 ? "request body too large"
+                      : res.status == 405 ? "method not allowed"
+                                          : "request failed (HTTP " + std::to_string(res.status) + ")";
+    int status = res.status;
+    send_error(res, status, msg);
+  });
+  h.set_exception_handler([](const Req&, Res& res, std::exception_ptr ep) {
+    std::string msg = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      msg = std::string("internal error: ") + e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, msg);
+  });
+  h.set_logger([&s](const Req& req, const Res& res) {
+    --s.in_flight;
+    std::string ep = endpoint_label(req.path);
+    s.metrics.inc("owlet_http_requests_total", "HTTP requests by endpoint and status",
+                  {{"endpoint", ep}, {"status", std::to_string(res.status)}});
+    double secs = std::chrono::duration<double>(Clock::now() - t_request_start).count();
+    s.metrics.observe("owlet_http_request_duration_seconds", "HTTP request latency by endpoint", {{"endpoint", ep}},
+                      secs, obs::Metrics::latency_buckets());
+    obs::log(obs::LogLevel::info, "%s %s -> %d (%.1f ms)", req.method.c_str(), req.path.c_str(), res.status,
+             secs * 1000);
+  });
+
+  register_common_routes(s);
+  register_ollama_routes(s);
+  register_openai_routes(s);
+
+  if (s.opts.port == 0) {
+    port_ = h.bind_to_any_port(s.opts.host);
+  } else {
+    port_ = h.bind_to_port(s.opts.host, s.opts.port) ? s.opts.port : -1;
+  }
+  if (port_ <= 0) {
+    *err = "cannot listen on " + s.opts.host + ":" + std::to_string(s.opts.port) + " (in use, or not an address here)";
+    return false;
+  }
+  s.thread = std::thread([&h] { h.listen_after_bind(); });
+  return true;
+}
+
+void Server::stop(int grace_ms) {
+  Impl& s = *impl_;
+  if (s.stopping.exchange(true)) {
+    if (s.thread.joinable()) s.thread.join();
+    return;
+  }
+  // Let in-flight requests finish within the grace period, then cancel what is left.
+  auto deadline = Clock::now() + std::chrono::milliseconds(grace_ms);
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard<std::mutex> lk(s.jobs_mu);
+      if (s.jobs.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  {
+    std::lock_guard<std::mutex> lk(s.jobs_mu);
+    for (const auto& j : s.jobs) j->cancel();
+  }
+  s.http.stop();
+  if (s.thread.joinable()) s.thread.join();
+}
+
+void Server::wait() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace owlet::server

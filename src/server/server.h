@@ -1,0 +1,50 @@
+// `owlet serve`: the Ollama API, the OpenAI API and owlet's own endpoints over
+// HTTP, on one ModelManager. Binds 127.0.0.1 by default.
+//
+//   Server s(opts, models);
+//   if (!s.start(&err)) ...;   // listens in background threads
+//   s.wait();                  // until stop() (e.g. from SIGTERM)
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "llm/model_manager.h"
+#include "obs/metrics.h"
+
+namespace owlet::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 11435;                  // 0 = pick a free port (tests)
+  std::string api_key;               // when set, every endpoint but /health needs "Authorization: Bearer <key>"
+  std::vector<std::string> cors_origins;  // allowed browser origins; "*" = any
+  size_t max_body_bytes = 16 << 20;  // larger bodies get 413
+  int threads = 16;                  // HTTP worker threads
+  int read_timeout_s = 30;           // a client that sends too slowly is dropped
+  std::string default_model;         // used when a request names none (OpenAI clients often do)
+  std::string version = "0.1.0";
+};
+
+class Server {
+ public:
+  Server(ServerOptions opts, llm::ModelManager& models);
+  ~Server();
+  bool start(std::string* err);
+  int port() const { return port_; }
+  // Stops accepting; in-flight requests get `grace_ms` to finish, then are cancelled.
+  void stop(int grace_ms = 5000);
+  void wait();
+  obs::Metrics& metrics();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace owlet::server
