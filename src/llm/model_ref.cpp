@@ -194,7 +194,7 @@ bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err) {
     return false;
   }
   std::error_code ec;
-  bool exists = std::filesystem::exists(std::filesystem::path(std::string(text)), ec);
+  bool exists = std::filesystem::is_regular_file(std::filesystem::path(std::string(text)), ec);
   char c0 = text[0];
   bool path_like = exists || ends_with_ci(text, ".gguf") || c0 == '/' || c0 == '.' || c0 == '~';
   if (!path_like && text.find('/') != std::string_view::npos) {

@@ -1,6 +1,9 @@
 #include "llm/pull.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,6 +51,19 @@ std::string trim(std::string s) {
 
 std::string short_hex(const std::string& hex) { return hex.substr(0, 12); }
 
+std::string human_bytes(uint64_t n) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double b = static_cast<double>(n);
+  int u = 0;
+  while (b >= 1000 && u < 4) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
 // Progress over all blobs of one pull, throttled, with a rate over the last few seconds.
 class Progress {
  public:
@@ -69,6 +85,7 @@ class Progress {
     fn_(std::min(done_, std::max(total_, done_)), std::max(total_, done_), rate);
   }
   void flush() { add(0, true); }
+  void rewind(uint64_t n) { done_ -= std::min(done_, n); }
 
  private:
   const PullProgressFn& fn_;
@@ -228,7 +245,7 @@ size_t download_cb(char* data, size_t size, size_t n, void* user) {
       } else {
         // The server ignored Range: start over from byte 0.
         if (ftruncate(fileno(t->f), 0) != 0 || fseeko(t->f, 0, SEEK_SET) != 0) return 0;
-        t->progress->add(0);
+        t->progress->rewind(t->offset);
         t->hash->final_hex();  // resets
         t->offset = 0;
       }
@@ -266,6 +283,41 @@ DownloadOutcome download_blob(const Download& d, const PullOptions& o, Progress&
   std::error_code ec;
   fs::create_directories(d.blobs_dir, ec);
   std::string what = d.hex.empty() ? d.url : "sha256:" + short_hex(d.hex);
+  // One downloader per partial file: a second `owlet pull` of the same blob fails fast instead of
+  // interleaving writes (the lock goes away with the process, so a crash never leaves it stuck).
+  int lock_fd = open(d.partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) {
+    out.error = "cannot write " + d.partial + ": " + strerror(errno);
+    return out;
+  }
+  struct LockGuard {
+    int fd;
+    std::string path;
+    bool locked = false;
+    ~LockGuard() {
+      std::error_code e;
+      if (locked && fs::exists(path, e) && fs::file_size(path, e) == 0) fs::remove(path, e);  // nothing to resume
+      close(fd);
+    }
+  } guard{lock_fd, d.partial, false};
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    out.error = "another owlet pull is already downloading " + what + " (" + d.partial + ")";
+    return out;
+  }
+  guard.locked = true;
+  if (d.size) {
+    struct statvfs vfs {};
+    uint64_t have = file_size_or_zero(d.partial);
+    if (statvfs(d.blobs_dir.c_str(), &vfs) == 0 && d.size > have) {
+      uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+      if (free_bytes < d.size - have) {
+        out.error = "not enough disk space in " + d.blobs_dir + " for " + what + ": need " +
+                    human_bytes(d.size - have) + ", " + human_bytes(free_bytes) + " free";
+        if (have == 0) fs::remove(d.partial, ec);
+        return out;
+      }
+    }
+  }
   int attempts = std::max(0, o.max_retries) + 1;
   bool counted_existing = false;
   for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -351,6 +403,7 @@ DownloadOutcome download_blob(const Download& d, const PullOptions& o, Progress&
         long code = t.status ? t.status : status;
         if (code == 416 && offset > 0) {  // our partial file is not a prefix the server knows: start over
           fs::remove(d.partial, ec);
+          out.error = "the server refused to resume " + what + " (HTTP 416); partial download deleted, pull again";
           continue;
         }
         out.error = "HTTP " + std::to_string(code) + " fetching blob " + what + " from " + d.url;
@@ -453,6 +506,67 @@ PullResult fail(PullResult r, const std::string& e) {
 
 // ---- Ollama registry -----------------------------------------------------------------
 
+// The Docker registry token flow for a 401 answer: WWW-Authenticate: Bearer realm="…",service="…",
+// scope="…" → GET realm?service=…&scope=… → {"token": "…"} (anonymous; no credentials are sent).
+bool fetch_bearer_token(const std::string& challenge, const PullOptions& o, std::string* token, std::string* err) {
+  if (lower(challenge.substr(0, 7)) != "bearer ") {
+    *err = "unsupported authentication challenge '" + challenge + "'";
+    return false;
+  }
+  std::map<std::string, std::string> params;
+  std::string rest = challenge.substr(7);
+  size_t i = 0;
+  while (i < rest.size()) {
+    size_t eq = rest.find('=', i);
+    if (eq == std::string::npos) break;
+    std::string key = lower(trim(rest.substr(i, eq - i)));
+    std::string value;
+    size_t j = eq + 1;
+    if (j < rest.size() && rest[j] == '"') {
+      size_t end = rest.find('"', j + 1);
+      if (end == std::string::npos) end = rest.size();
+      value = rest.substr(j + 1, end - j - 1);
+      j = end + 1;
+    } else {
+      size_t end = rest.find(',', j);
+      if (end == std::string::npos) end = rest.size();
+      value = trim(rest.substr(j, end - j));
+      j = end;
+    }
+    params[key] = value;
+    i = rest.find(',', j);
+    if (i == std::string::npos) break;
+    ++i;
+  }
+  std::string realm = params["realm"];
+  if (realm.empty() || !check_url(realm, o, "token service", err)) {
+    if (err->empty()) *err = "authentication challenge without a realm";
+    return false;
+  }
+  std::string url = realm;
+  char sep = realm.find('?') == std::string::npos ? '?' : '&';
+  for (const char* k : {"service", "scope"}) {
+    if (params[k].empty()) continue;
+    char* e = curl_easy_escape(nullptr, params[k].c_str(), static_cast<int>(params[k].size()));
+    url += sep + std::string(k) + "=" + (e ? e : "");
+    curl_free(e);
+    sep = '&';
+  }
+  HttpResponse r;
+  if (!http_request(url, {}, false, true, o, &r, err)) return false;
+  json j = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || j.is_discarded() || !j.is_object()) {
+    *err = "token service " + realm + " answered HTTP " + std::to_string(r.status);
+    return false;
+  }
+  *token = j.value("token", j.value("access_token", ""));
+  if (token->empty()) {
+    *err = "token service " + realm + " sent no token";
+    return false;
+  }
+  return true;
+}
+
 PullResult pull_ollama(const OllamaName& n, const PullOptions& o, const ModelStore& store) {
   PullResult r;
   r.name = n.display();
@@ -467,15 +581,32 @@ PullResult pull_ollama(const OllamaName& n, const PullOptions& o, const ModelSto
   std::string repo = base + "/v2/" + n.ns + "/" + n.model;
   if (o.status) o.status("pulling manifest " + repo + "/manifests/" + n.tag);
   HttpResponse mr;
-  if (!http_request(repo + "/manifests/" + n.tag, {std::string("Accept: ") + kMediaTypeManifest}, false, true, o, &mr,
-                    &err))
+  std::vector<std::string> headers = {std::string("Accept: ") + kMediaTypeManifest};
+  if (!http_request(repo + "/manifests/" + n.tag, headers, false, true, o, &mr, &err))
     return fail(r, "cannot fetch the manifest of " + n.display() + ": " + err);
+  std::vector<std::string> auth;  // Authorization for blob requests too (curl drops it on cross-host redirects)
+  if (mr.status == 401 && mr.headers.count("www-authenticate")) {
+    std::string token;
+    if (!fetch_bearer_token(mr.headers["www-authenticate"], o, &token, &err))
+      return fail(r, "registry " + base + " wants authentication for '" + n.display() + "': " + err);
+    auth.push_back("Authorization: Bearer " + token);
+    headers.push_back(auth.back());
+    mr = HttpResponse{};
+    if (!http_request(repo + "/manifests/" + n.tag, headers, false, true, o, &mr, &err))
+      return fail(r, "cannot fetch the manifest of " + n.display() + ": " + err);
+  }
   if (mr.status == 404) return fail(r, "model '" + n.display() + "' not found in registry " + base + " (HTTP 404)");
   if (mr.status == 401 || mr.status == 403)
     return fail(r, "registry " + base + " refused access to '" + n.display() + "' (HTTP " + std::to_string(mr.status) + ")");
   if (mr.status != 200)
     return fail(r, "registry " + base + " answered HTTP " + std::to_string(mr.status) + " for the manifest of " +
                        n.display());
+  if (auto it = mr.headers.find("docker-content-digest"); it != mr.headers.end()) {
+    std::string want = lower(it->second);
+    if (want.rfind("sha256:", 0) == 0 && want != "sha256:" + sha256_hex(mr.body))
+      return fail(r, "registry " + base + " sent a manifest for " + n.display() +
+                         " that does not match its Docker-Content-Digest header");
+  }
   json j = json::parse(mr.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(r, "registry " + base + " sent a manifest that is not JSON");
   if (j.value("mediaType", "") == kMediaTypeManifestList)
@@ -518,13 +649,14 @@ PullResult pull_ollama(const OllamaName& n, const PullOptions& o, const ModelSto
       progress.add(b.size);
       continue;
     }
-    if (o.status) o.status("pulling sha256:" + short_hex(b.hex) + " (" + std::to_string(b.size) + " bytes)");
+    if (o.status) o.status("pulling sha256:" + short_hex(b.hex) + " (" + human_bytes(b.size) + ")");
     Download d;
     d.url = repo + "/blobs/sha256:" + b.hex;
     d.hex = b.hex;
     d.size = b.size;
     d.blobs_dir = blobs_dir;
     d.partial = blobs_dir + "/sha256-" + b.hex + "-partial";
+    d.headers = auth;
     DownloadOutcome out = download_blob(d, o, progress, r);
     if (!out.ok) {
       if (out.corrupt) cleanup_fresh(fresh);
@@ -604,7 +736,7 @@ PullResult pull_hf(const HfRef& ref, const PullOptions& o, const ModelStore& sto
     // Without a published sha256 the partial file is named after the URL, and the blob after
     // the sha256 computed while downloading.
     d.partial = blobs_dir + "/" + (hex.empty() ? "hf-" + sha256_hex(url).substr(0, 32) : "sha256-" + hex) + "-partial";
-    if (o.status) o.status("pulling " + ref.file + (size ? " (" + std::to_string(size) + " bytes)" : ""));
+    if (o.status) o.status("pulling " + ref.file + (size ? " (" + human_bytes(size) + ")" : ""));
     DownloadOutcome out = download_blob(d, o, progress, r);
     if (!out.ok) {
       r.cancelled = out.cancelled;

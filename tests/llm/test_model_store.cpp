@@ -126,7 +126,7 @@ TEST(ModelRef, ParsesEveryKind) {
 }
 
 TEST(ModelRef, MalformedNamesGiveOneLineErrors) {
-  for (const char* bad : {"qwen2.5:", "qwen2.5::0.5b", "a//b", "-bad", "name with space", "x@sha256:00",
+  for (const char* bad : {"qwen2.5:", "qwen2.5::0.5b", "-bad", "name with space", "x@sha256:00",
                           "hf://owner", "hf://o/r/file.bin", "hf://o/r/../x.gguf", "hf://o/r/m.gguf@", "ftp://x/y",
                           "qwen:bad$tag", ""}) {
     ModelRef r;
@@ -139,6 +139,8 @@ TEST(ModelRef, MalformedNamesGiveOneLineErrors) {
   EXPECT_FALSE(parse_ollama_name("a/b/c/d:e", &n, &err));
   EXPECT_TRUE(one_line(err)) << err;
   EXPECT_FALSE(parse_ollama_name("bad host/ns/m:t", &n, &err));
+  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_FALSE(parse_ollama_name("a//b", &n, &err));
   EXPECT_TRUE(one_line(err)) << err;
 }
 

@@ -1,7 +1,10 @@
 // `pull` against a loopback registry (tests/support/registry_server): Ollama registry protocol with
 // real manifests and sha256 digests, Hugging Face resolve URLs, resume after a dropped connection,
 // corrupted blobs rejected with nothing left behind; and `owlet pull` / `owlet models` end to end.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -190,6 +193,43 @@ TEST_F(PullTest, CorruptedBlobIsRejectedAndNothingIsLeft) {
   // …and the next pull starts clean and succeeds.
   PullResult r3 = pull_model("qwen2.5:0.5b", o);
   ASSERT_TRUE(r3.ok) << r3.error;
+}
+
+TEST_F(PullTest, MissingBlobAndConcurrentPullFailCleanly) {
+  auto pub = server_.add_ollama_model("library", "qwen2.5", "0.5b", gguf_);
+  server_.remove_blob(pub.model_hex);
+  PullResult r = pull_model("qwen2.5:0.5b", options());
+  ASSERT_FALSE(r.ok);
+  EXPECT_TRUE(one_line(r.error)) << r.error;
+  EXPECT_NE(r.error.find("HTTP 404"), std::string::npos) << r.error;
+  EXPECT_EQ(store_files(), std::vector<std::string>{});  // not even an empty partial file
+
+  // Another process downloading the same blob holds a lock on its partial file.
+  auto pub2 = server_.add_ollama_model("library", "other", "latest", gguf_ + "x");
+  fs::path partial = fs::path(paths_.owlet) / "blobs" / ("sha256-" + pub2.model_hex + "-partial");
+  fs::create_directories(partial.parent_path());
+  int fd = open(partial.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  r = pull_model("other", options());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("already downloading"), std::string::npos) << r.error;
+  EXPECT_TRUE(fs::exists(partial));  // the other download's file is left alone
+  close(fd);
+  r = pull_model("other", options());
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST_F(PullTest, FollowsTheRegistryTokenChallenge) {
+  auto pub = server_.add_ollama_model("team", "private", "v1", gguf_);
+  server_.require_token("s3cret");
+  PullResult r = pull_model("team/private:v1", options());
+  ASSERT_TRUE(r.ok) << r.error;
+  bool asked_for_token = false;
+  for (const auto& req : server_.requests())
+    if (req.path == "/token?owlet-test&repository:pull") asked_for_token = true;
+  EXPECT_TRUE(asked_for_token);
+  EXPECT_EQ(server_.bytes_sent(pub.model_hex), gguf_.size());
 }
 
 TEST_F(PullTest, PullsHuggingFaceFiles) {

@@ -1,0 +1,246 @@
+#include "app/models_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "app/ask_command.h"  // exit codes
+#include "llm/model_ref.h"
+#include "llm/model_store.h"
+#include "llm/pull.h"
+
+namespace owlet::app {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void on_sigint(int) {
+  g_cancel = true;
+  signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills
+}
+
+void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+std::string human_count(uint64_t n) {
+  char buf[32];
+  if (n >= 1000000000ULL) snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
+  else if (n >= 1000000ULL) snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n >= 1000ULL) snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+  else snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+std::string human_eta(double secs) {
+  if (!std::isfinite(secs) || secs < 0) return "--:--";
+  long s = std::lround(secs);
+  char buf[32];
+  if (s >= 3600) snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::string time_text(int64_t t) {
+  if (t <= 0) return "-";
+  time_t tt = static_cast<time_t>(t);
+  struct tm tmv {};
+  localtime_r(&tt, &tmv);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tmv);
+  return buf;
+}
+
+// A malformed name is a usage error (2); anything else that fails is a runtime error (1).
+int name_error_code(const std::string& name) {
+  llm::ModelRef ref;
+  std::string e;
+  return llm::parse_model_ref(name, &ref, &e) ? kExitError : kExitUsage;
+}
+
+// ---- pull -------------------------------------------------------------------------------
+
+struct PullArgs {
+  std::string name;
+  std::string registry;
+  std::string hf_endpoint;
+  bool insecure = false;
+  bool quiet = false;
+};
+
+int run_pull(const PullArgs& a) {
+  llm::ModelRef ref;
+  std::string err;
+  if (!llm::parse_model_ref(a.name, &ref, &err)) {
+    fail(err);
+    return kExitUsage;
+  }
+  if (ref.kind == llm::ModelRef::Kind::path) {
+    fail("'" + a.name + "' looks like a file path; pull takes an Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf");
+    return kExitUsage;
+  }
+  bool tty = isatty(STDERR_FILENO);
+  llm::PullOptions o;
+  o.registry = a.registry;
+  o.hf_endpoint = a.hf_endpoint;
+  o.insecure = a.insecure;
+  o.cancel = &g_cancel;
+  std::string label = ref.display();
+  auto last_line = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  bool drew = false;
+  if (!a.quiet) {
+    o.status = [&](const std::string& s) {
+      if (tty && drew) fputc('\n', stderr);
+      drew = false;
+      fprintf(stderr, "%s\n", s.c_str());
+    };
+    o.progress = [&](uint64_t done, uint64_t total, double rate) {
+      double eta = rate > 0 && total >= done ? (total - done) / rate : NAN;
+      double frac = total ? static_cast<double>(done) / total : 0;
+      if (tty) {
+        const int width = 30;
+        int fill = static_cast<int>(frac * width);
+        std::string bar(fill, '=');
+        if (fill < width) bar += '>' + std::string(width - fill - 1, ' ');
+        fprintf(stderr, "\r\033[Kpulling %s %3.0f%% [%s] %s/%s %s/s ETA %s", label.c_str(), frac * 100, bar.c_str(),
+                human_bytes(done).c_str(), human_bytes(total).c_str(), human_bytes(rate).c_str(),
+                human_eta(eta).c_str());
+        drew = true;
+      } else {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_line < std::chrono::seconds(2) && done < total) return;
+        last_line = now;
+        fprintf(stderr, "pulling %s: %s of %s (%.0f%%), %s/s, ETA %s\n", label.c_str(), human_bytes(done).c_str(),
+                human_bytes(total).c_str(), frac * 100, human_bytes(rate).c_str(), human_eta(eta).c_str());
+      }
+      fflush(stderr);
+    };
+  }
+  g_cancel = false;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  llm::PullResult r = llm::pull_model(a.name, o);
+  signal(SIGINT, SIG_DFL);
+  if (tty && drew) fputc('\n', stderr);
+  if (!r.ok) {
+    fail(r.error);
+    return r.cancelled ? kExitInterrupted : kExitError;
+  }
+  printf("pulled %s (%s, %s) → %s\n", r.name.c_str(), human_bytes(static_cast<double>(r.total_bytes)).c_str(),
+         r.digest.substr(0, 19).c_str(), r.path.c_str());
+  return kExitOk;
+}
+
+// ---- models -----------------------------------------------------------------------------
+
+int run_list() {
+  llm::ModelStore store;
+  std::vector<std::string> warnings;
+  auto entries = store.list(&warnings);
+  for (const auto& w : warnings) fprintf(stderr, "owlet: warning: %s\n", w.c_str());
+  if (entries.empty()) {
+    fprintf(stderr, "no models in owlet's store (%s) or Ollama's (%s); add one with: owlet pull NAME\n",
+            store.paths().owlet.c_str(), store.paths().ollama.c_str());
+    return kExitOk;
+  }
+  size_t w = 4;
+  for (const auto& e : entries) w = std::max(w, e.name.size());
+  printf("%-*s  %-12s  %9s  %-16s  %s\n", static_cast<int>(w), "NAME", "ID", "SIZE", "MODIFIED", "STORE");
+  for (const auto& e : entries) {
+    std::string id = e.digest.size() > 19 ? e.digest.substr(7, 12) : e.digest;
+    printf("%-*s  %-12s  %9s  %-16s  %s\n", static_cast<int>(w), e.name.c_str(), id.c_str(),
+           human_bytes(static_cast<double>(e.size)).c_str(), time_text(e.modified).c_str(), e.store.c_str());
+  }
+  return kExitOk;
+}
+
+int run_show(const std::string& name) {
+  llm::ModelStore store;
+  llm::ModelDetails d;
+  std::string err;
+  if (!store.show(name, &d, &err)) {
+    fail(err);
+    return name_error_code(name);
+  }
+  auto row = [](const char* k, const std::string& v) { printf("%-14s %s\n", k, v.c_str()); };
+  row("name", d.entry.name.empty() ? name : d.entry.name);
+  row("store", d.entry.store.empty() ? "file" : d.entry.store + " (" + d.entry.store_dir + ")");
+  row("path", d.path);
+  row("size", human_bytes(static_cast<double>(d.file_size)));
+  if (!d.entry.digest.empty()) row("digest", d.entry.digest);
+  row("architecture", d.gguf.architecture.empty() ? "?" : d.gguf.architecture);
+  if (!d.gguf.name.empty()) row("model name", d.gguf.name);
+  row("parameters", human_count(d.gguf.n_params));
+  row("quantization", d.gguf.quantization.empty() ? "?" : d.gguf.quantization);
+  row("context", d.gguf.context_length ? std::to_string(d.gguf.context_length) : "?");
+  row("chat template", d.gguf.has_chat_template ? "yes" : "no");
+  return kExitOk;
+}
+
+int run_rm(const std::string& name) {
+  llm::ModelStore store;
+  std::vector<std::string> removed;
+  std::string err;
+  if (!store.remove(name, &removed, &err)) {
+    fail(err);
+    return name_error_code(name);
+  }
+  size_t blobs = 0;
+  for (const auto& f : removed)
+    if (f.find("/blobs/") != std::string::npos) ++blobs;
+  printf("deleted %s (%zu unreferenced blob%s removed)\n", name.c_str(), blobs, blobs == 1 ? "" : "s");
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_models(CLI::App& app, int* exit_code) {
+  auto pa = std::make_shared<PullArgs>();
+  CLI::App* pull = app.add_subcommand(
+      "pull", "Download a model into owlet's store: an Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf[@rev]");
+  pull->add_option("name", pa->name, "model to pull: qwen2.5:0.5b, library/x:tag, host/ns/model:tag, hf://owner/repo/file.gguf")
+      ->required();
+  pull->add_option("--registry", pa->registry, "Ollama registry base URL (default https://registry.ollama.ai)");
+  pull->add_option("--hf-endpoint", pa->hf_endpoint, "Hugging Face endpoint (default $HF_ENDPOINT or https://huggingface.co)");
+  pull->add_flag("--insecure", pa->insecure, "allow plain http:// and skip TLS certificate checks");
+  pull->add_flag("-q,--quiet", pa->quiet, "no progress output");
+  pull->callback([pa, exit_code] { *exit_code = run_pull(*pa); });
+
+  CLI::App* models = app.add_subcommand("models", "List, show and remove models (owlet's store and Ollama's)");
+  models->require_subcommand(0, 1);
+  CLI::App* list = models->add_subcommand("list", "List models in owlet's store and in Ollama's store (the default)");
+  auto show_name = std::make_shared<std::string>();
+  CLI::App* show = models->add_subcommand("show", "Show a model's file, digest and GGUF metadata");
+  show->add_option("name", *show_name, "model name, hf:// reference or GGUF path")->required();
+  auto rm_name = std::make_shared<std::string>();
+  CLI::App* rm = models->add_subcommand("rm", "Remove a model from owlet's store (never from Ollama's)");
+  rm->add_option("name", *rm_name, "model name or hf:// reference")->required();
+  list->callback([exit_code] { *exit_code = run_list(); });
+  show->callback([show_name, exit_code] { *exit_code = run_show(*show_name); });
+  rm->callback([rm_name, exit_code] { *exit_code = run_rm(*rm_name); });
+  models->callback([models, exit_code] {
+    if (models->get_subcommands().empty()) *exit_code = run_list();
+  });
+}
+
+}  // namespace owlet::app

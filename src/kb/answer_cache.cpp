@@ -1,0 +1,48 @@
+// KnowledgeBase's answer cache: exact lookups by normalized question, with expiry.
+#include "kb/kb_impl.h"
+#include "kb/text.h"
+
+namespace owlet::kb {
+
+bool KnowledgeBase::cache_put(const CachedAnswer& e, std::string* err) {
+  std::lock_guard lock(impl_->write_mu);
+  Stmt st(impl_->writer,
+          "INSERT OR REPLACE INTO answer_cache(question, answer, sources, route, created_at, expires_at) "
+          "VALUES(?,?,?,?,?,?)");
+  st.bind(1, normalize_question(e.question)).bind(2, e.answer).bind(3, e.sources_json).bind(4, e.route);
+  st.bind(5, e.created_at ? e.created_at : now_seconds()).bind(6, e.expires_at);
+  if (st.step() != SQLITE_DONE) {
+    if (err) *err = db_error(impl_->writer, "cache answer");
+    return false;
+  }
+  return true;
+}
+
+std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, int64_t now) const {
+  std::string err;
+  ReadTxn txn(*impl_, &err);
+  if (!txn.db()) return std::nullopt;
+  Stmt st(txn.db(),
+          "SELECT question, answer, sources, route, created_at, expires_at FROM answer_cache "
+          "WHERE question = ? AND (expires_at = 0 OR expires_at > ?)");
+  st.bind(1, normalize_question(question)).bind(2, now ? now : now_seconds());
+  if (st.step() != SQLITE_ROW) return std::nullopt;
+  CachedAnswer a;
+  a.question = st.str(0);
+  a.answer = st.str(1);
+  a.sources_json = st.str(2);
+  a.route = st.str(3);
+  a.created_at = st.i64(4);
+  a.expires_at = st.i64(5);
+  return a;
+}
+
+int64_t KnowledgeBase::cache_purge_expired(int64_t now) {
+  std::lock_guard lock(impl_->write_mu);
+  Stmt st(impl_->writer, "DELETE FROM answer_cache WHERE expires_at != 0 AND expires_at <= ?");
+  st.bind(1, now ? now : now_seconds());
+  if (st.step() != SQLITE_DONE) return -1;
+  return sqlite3_changes(impl_->writer);
+}
+
+}  // namespace owlet::kb

@@ -1,0 +1,19 @@
+// Answers already given, keyed by the normalized question (normalize_question in
+// kb/text.h). The answer pipeline decides TTLs by freshness class.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace owlet::kb {
+
+struct CachedAnswer {
+  std::string question;        // as asked; stored under normalize_question(question)
+  std::string answer;
+  std::string sources_json = "[]";
+  std::string route;           // which tier served it, e.g. "local", "web-deep"
+  int64_t created_at = 0;      // unix seconds; 0 = now
+  int64_t expires_at = 0;      // unix seconds; 0 = never
+};
+
+}  // namespace owlet::kb

@@ -1,0 +1,196 @@
+// KnowledgeBase::search: BM25 over FTS5 (hot) and HNSW (warm), fused by
+// reciprocal rank fusion.
+#include <algorithm>
+#include <unordered_map>
+
+#include "kb/fts_text.h"
+#include "kb/kb_impl.h"
+
+namespace owlet::kb {
+
+// The MATCH expression for a query, with the hot tier's cost bounded: terms are
+// kept rarest first while their document frequencies sum to at most the posting
+// budget. Terms the vocabulary does not know (df 0, or a folding mismatch) cost
+// nothing and are always kept.
+std::string KnowledgeBase::Impl::hot_match(sqlite3* db, std::string_view query) const {
+  FtsQueryTerms t = fts_query_terms(query);
+  const int64_t budget = opts.fts_posting_budget;
+  const size_t n_terms = t.latin.size() + t.cjk.size();
+  if (budget <= 0 || n_terms <= 1) return fts_match_expr(t);
+  Stmt df(db, "SELECT doc FROM chunks_vocab WHERE term = ?");
+  if (!df.ok()) return fts_match_expr(t);
+  struct Term {
+    int64_t df;
+    bool cjk;
+    std::string text;
+  };
+  std::vector<Term> terms;
+  auto lookup = [&](const std::string& term, bool cjk) {
+    df.bind(1, fts_index_term(term));
+    terms.push_back({df.step() == SQLITE_ROW ? df.i64(0) : 0, cjk, term});
+    df.reset();
+  };
+  for (const auto& w : t.latin) lookup(w, false);
+  for (const auto& g : t.cjk) lookup(g, true);
+  std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) { return a.df < b.df; });
+  int64_t spent = 0;
+  FtsQueryTerms kept;
+  kept.cjk_prefix = t.cjk_prefix;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (i > 0 && spent + terms[i].df > budget) break;
+    spent += terms[i].df;
+    (terms[i].cjk ? kept.cjk : kept.latin).push_back(terms[i].text);
+  }
+  return fts_match_expr(kept);
+}
+
+SearchResult KnowledgeBase::search(std::string_view query, int k, const SearchFilters& filters) const {
+  const Impl& m = *impl_;
+  SearchResult res;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (k <= 0) return res;
+  std::string err;
+  ReadTxn txn(m, &err);
+  if (!txn.db()) {
+    res.error = err;
+    return res;
+  }
+  sqlite3* db = txn.db();
+  const int n_cand = std::max(m.opts.candidates, k);
+
+  // Hot tier: BM25 over FTS5. With filters, join so the filter applies before LIMIT.
+  std::vector<std::pair<int64_t, double>> hot;
+  const std::string match = m.hot_match(db, query);
+  if (!match.empty()) {
+    std::string sql;
+    if (filters.empty()) {
+      sql = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2";
+    } else {
+      sql =
+          "SELECT f.rowid, bm25(chunks_fts) AS s FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+          "JOIN documents d ON d.id = c.document_id WHERE chunks_fts MATCH ?1 AND d.trust >= ?3 "
+          "AND (?4 = '' OR d.language = ?4) AND (?5 = 0 OR d.modified_at > ?5) "
+          "AND (?6 = '' OR substr(d.source, 1, length(?6)) = ?6)";
+      if (!filters.source_kinds.empty()) {
+        sql += " AND d.source_kind IN (";
+        for (size_t i = 0; i < filters.source_kinds.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(7 + i);
+        sql += ")";
+      }
+      sql += " ORDER BY s LIMIT ?2";
+    }
+    Stmt st(db, sql);
+    if (!st.ok()) {
+      res.error = db_error(db, "search");
+      return res;
+    }
+    st.bind(1, match).bind(2, int64_t{n_cand});
+    if (!filters.empty()) {
+      st.bind(3, filters.min_trust).bind(4, filters.language).bind(5, filters.modified_after);
+      st.bind(6, filters.source_prefix);
+      for (size_t i = 0; i < filters.source_kinds.size(); ++i) st.bind(static_cast<int>(7 + i), filters.source_kinds[i]);
+    }
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) hot.emplace_back(st.i64(0), -st.f64(1));
+    if (rc != SQLITE_DONE) {
+      res.error = db_error(db, "search");
+      return res;
+    }
+  }
+  res.hot_ms = ms_since(t0);
+
+  // Warm tier: nearest chunks to the query embedding.
+  std::vector<std::pair<int64_t, float>> warm;
+  if (m.warm_enabled) {
+    const auto t1 = std::chrono::steady_clock::now();
+    const std::shared_ptr<VectorIndex> index = m.current_warm(db);
+    auto qv = m.embed({std::string(query)}, &err);
+    if (qv.size() == 1 && index) {
+      // Filters apply after the graph search, so ask for more when filtering.
+      const size_t want = static_cast<size_t>(filters.empty() ? n_cand : n_cand * 4);
+      warm = index->search(qv[0].data(), want);
+      res.warm_used = true;
+    } else {
+      res.error = "query embedding failed: " + err;
+    }
+    res.warm_ms = ms_since(t1);
+  }
+
+  // Reciprocal rank fusion over both candidate lists.
+  struct Cand {
+    int hot_rank = 0, warm_rank = 0;
+    double hot_score = 0, warm_score = 0;
+  };
+  std::unordered_map<int64_t, Cand> cands;
+  for (size_t i = 0; i < hot.size(); ++i) {
+    cands[hot[i].first].hot_rank = static_cast<int>(i + 1);
+    cands[hot[i].first].hot_score = hot[i].second;
+  }
+  Stmt detail(db,
+              "SELECT c.document_id, c.ord, c.text, d.source, d.title, d.language, d.source_kind, d.trust, "
+              "d.modified_at FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?");
+  std::vector<SearchHit> hits;
+  auto fetch = [&](int64_t id, SearchHit* h, int64_t* modified) {
+    detail.bind(1, id);
+    const bool found = detail.step() == SQLITE_ROW;
+    if (found) {
+      h->chunk_id = id;
+      h->document_id = detail.i64(0);
+      h->ord = static_cast<int>(detail.i64(1));
+      h->text = detail.str(2);
+      h->source = detail.str(3);
+      h->title = detail.str(4);
+      h->language = detail.str(5);
+      h->source_kind = detail.str(6);
+      h->trust = detail.f64(7);
+      *modified = detail.i64(8);
+    }
+    detail.reset();
+    return found;
+  };
+  int warm_rank = 0;
+  for (const auto& [id, score] : warm) {
+    if (!filters.empty() && !cands.count(id)) {
+      SearchHit h;
+      int64_t modified = 0;
+      if (!fetch(id, &h, &modified) || !passes_filters(filters, h, modified)) continue;
+    }
+    Cand& c = cands[id];
+    c.warm_rank = ++warm_rank;
+    c.warm_score = score;
+    if (warm_rank >= n_cand) break;
+  }
+  const double kk = m.opts.rrf_k;
+  std::vector<std::pair<double, int64_t>> order;
+  for (const auto& [id, c] : cands) {
+    double s = 0;
+    if (c.hot_rank) s += m.opts.hot_weight / (kk + c.hot_rank);
+    if (c.warm_rank) s += m.opts.warm_weight / (kk + c.warm_rank);
+    order.emplace_back(s, id);
+  }
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    const Cand& ca = cands[a.second];
+    const Cand& cb = cands[b.second];
+    const int ra = ca.hot_rank ? ca.hot_rank : 1 << 30, rb = cb.hot_rank ? cb.hot_rank : 1 << 30;
+    if (ra != rb) return ra < rb;
+    return a.second < b.second;
+  });
+  for (const auto& [score, id] : order) {
+    if (static_cast<int>(res.hits.size()) >= k) break;
+    SearchHit h;
+    int64_t modified = 0;
+    if (!fetch(id, &h, &modified)) continue;  // deleted since the warm index saw it
+    const Cand& c = cands[id];
+    h.hot_rank = c.hot_rank;
+    h.hot_score = c.hot_score;
+    h.warm_rank = c.warm_rank;
+    h.warm_score = c.warm_score;
+    h.fused_score = score;
+    h.fused_rank = static_cast<int>(res.hits.size() + 1);
+    res.hits.push_back(std::move(h));
+  }
+  res.total_ms = ms_since(t0);
+  return res;
+}
+
+}  // namespace owlet::kb

@@ -1,0 +1,131 @@
+// owlet's local knowledge base: one facade over three tiers.
+//
+//   hot  — SQLite (WAL): documents, chunks, FTS5/BM25 index, answer cache
+//   warm — HNSW vectors over chunk embeddings (only with an Embedder)
+//   cold — zstd archive of full document texts, checksummed
+//
+// A knowledge base is a directory:
+//   kb.sqlite (+ -wal, -shm)   hot tier and all indexes of the others
+//   kb.cold                    cold archive
+//   kb.hnsw, kb.hnsw.meta      warm tier snapshot (rebuildable from kb.sqlite)
+//
+// Thread-safe. Writes (add, remove, cache_put, vacuum) are serialized; reads run
+// on per-call reader connections and see only committed documents, whole. Several
+// processes may open the same directory; SQLite arbitrates, one writer at a time.
+// Errors come back in return values; nothing here throws.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kb/answer_cache.h"
+#include "kb/chunker.h"
+#include "kb/document.h"
+#include "kb/embedder.h"
+#include "kb/search.h"
+
+namespace owlet::kb {
+
+struct KbOptions {
+  ChunkerOptions chunker;
+  Embedder embedder;                // dim 0 / no function: warm tier off
+  int near_dup_max_distance = 3;    // simhash bits; < 0 disables near-duplicate checks
+  int near_dup_min_shingles = 24;   // shorter texts are compared by exact hash only
+  size_t small_doc_bytes = 16384;   // cold tier: texts below this use the dictionary
+  size_t dict_train_samples = 128;  // small texts needed before training a dictionary
+  size_t dict_bytes = 32768;
+  int rrf_k = 60;                   // reciprocal rank fusion constant
+  // Per-tier weights in the fusion: score = w_hot/(rrf_k+rank_hot) + w_warm/(rrf_k+rank_warm).
+  // Equal by default; lower warm_weight for a weak embedding model.
+  double hot_weight = 1.0;
+  double warm_weight = 1.0;
+  int candidates = 50;              // per-tier candidates fused into the top k
+  // Hot-tier cost bound: query terms are taken rarest first while their summed
+  // document frequencies stay within this many postings (the rarest term is always
+  // kept). Terms found in most chunks add little to BM25 but cost a scan each; on a
+  // small knowledge base nothing is dropped. 0 = no bound.
+  int64_t fts_posting_budget = 5000;
+  // HNSW parameters (warm tier).
+  int hnsw_m = 16;
+  int hnsw_ef_construction = 100;
+  int hnsw_ef_search = 128;
+};
+
+struct KbStats {
+  int schema_version = 0;
+  int64_t documents = 0;
+  int64_t chunks = 0;
+  int64_t vectors = 0;          // stored embeddings
+  int64_t warm_live = 0;        // live elements in the HNSW index (0 when off)
+  int64_t cached_answers = 0;
+  int64_t cold_blobs = 0;
+  int64_t cold_dictionaries = 0;
+  int64_t text_bytes = 0;       // sum of document sizes
+  int64_t db_bytes = 0;         // kb.sqlite + its WAL
+  int64_t cold_bytes = 0;
+  int64_t warm_bytes = 0;
+  bool warm_enabled = false;
+  std::string warm_rebuild_reason;  // why the warm tier was rebuilt at open, if it was
+};
+
+class KnowledgeBase {
+ public:
+  // Opens (creating if needed) the knowledge base in directory `dir`, migrating an
+  // older schema. Returns nullptr with *err on failure.
+  static std::unique_ptr<KnowledgeBase> open(const std::string& dir, const KbOptions& options, std::string* err);
+  ~KnowledgeBase();  // saves the warm index
+  KnowledgeBase(const KnowledgeBase&) = delete;
+  KnowledgeBase& operator=(const KnowledgeBase&) = delete;
+
+  // Stores a document under doc.source: unchanged content is a no-op, changed content
+  // replaces the old chunks in one transaction, a (near-)copy of another source is
+  // reported as kDuplicate and not stored.
+  AddResult add(const Document& doc);
+
+  // Removes a document and everything derived from it. *found = whether it existed.
+  bool remove(const std::string& source, bool* found, std::string* err);
+  bool remove(int64_t document_id, bool* found, std::string* err);
+
+  // Hybrid search: BM25 (hot) and, with an embedder, HNSW (warm), fused by RRF.
+  SearchResult search(std::string_view query, int k, const SearchFilters& filters = {}) const;
+
+  // Metadata only (hot tier).
+  std::optional<DocumentInfo> document_info(int64_t document_id) const;
+  std::optional<DocumentInfo> document_info(const std::string& source) const;
+  // Metadata and the full text from the cold tier. False with *err when unknown or
+  // when the archive record fails its checksum.
+  bool get_document(int64_t document_id, DocumentInfo* info, std::string* text, std::string* err) const;
+  std::vector<DocumentInfo> list_documents(int64_t offset, int64_t limit) const;
+
+  KbStats stats() const;
+
+  // Answer cache.
+  bool cache_put(const CachedAnswer& entry, std::string* err);
+  // Unexpired entry for the question (normalized first). now = 0: current time.
+  std::optional<CachedAnswer> cache_get(std::string_view question, int64_t now = 0) const;
+  int64_t cache_purge_expired(int64_t now = 0);
+
+  // Saves the warm index snapshot (also done on destruction).
+  bool flush(std::string* err);
+  // Compacts everything: drops expired answers, rewrites the cold archive without
+  // unreferenced records, rebuilds the HNSW graph without deleted nodes, optimizes
+  // FTS5 and VACUUMs SQLite.
+  bool vacuum(std::string* err);
+
+  // Runs PRAGMA integrity_check and the FTS5 integrity check; true when both pass.
+  bool check_integrity(std::string* report) const;
+
+  const std::string& dir() const;
+
+  struct Impl;
+
+ private:
+  explicit KnowledgeBase(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace owlet::kb
