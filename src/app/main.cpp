@@ -4,6 +4,7 @@
 
 #include "app/ask_command.h"
 #include "app/serve_command.h"
+#include "app/kb_command.h"
 #include "app/models_command.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   owlet::app::register_ask(app, &exit_code);
   owlet::app::register_serve(app, &exit_code);
+  owlet::app::register_kb(app, &exit_code);
   owlet::app::register_models(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -156,6 +156,7 @@ const std::vector<KeySpec>& specs() {
       ll_key("seed", &Config::seed, -1, 0xFFFFFFFFLL, "sampling seed; -1 = random"),
       int_key("num_predict", &Config::num_predict, -1, 1 << 24, "max tokens to generate; -1 = until done"),
       string_key("knowledge_path", &Config::knowledge_path, "knowledge base directory (default ~/.local/share/owlet)"),
+      string_key("embedding_model", &Config::embedding_model, "embedding model for the knowledge base's vector tier"),
       string_key("host", &Config::host, "address the server binds"),
       int_key("port", &Config::port, 1, 65535, "port the server listens on"),
       enum_key("log_level", &Config::log_level, {"error", "warn", "info", "debug"}, "log verbosity"),

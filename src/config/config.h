@@ -41,6 +41,7 @@ struct Config {
 
   // storage and serving
   std::string knowledge_path;      // default ~/.local/share/owlet
+  std::string embedding_model;     // enables the knowledge base's vector tier
   std::string host = "127.0.0.1";
   int port = 11435;
   std::string log_level = "warn";  // error | warn | info | debug
