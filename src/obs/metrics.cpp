@@ -38,7 +38,7 @@ std::string label_text(const Labels& labels, const std::string& extra_key = "", 
 std::string num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  snprintf(buf, sizeof buf, "%.17g", v);
+  snprintf(buf, sizeof buf, "%.15g", v);  // 15 digits: 0.0025 stays 0.0025
   return buf;
 }
 
