@@ -35,7 +35,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl nghttp2-server python3.11-doc
 )
-step "1/4 system packages"
+step "1/5 system packages"
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,7 +53,7 @@ else
 fi
 
 # ---------------------------------------------------------------- llama.cpp source
-step "2/4 llama.cpp $LLAMA_VERSION source"
+step "2/5 llama.cpp $LLAMA_VERSION source"
 mkdir -p "$CACHE"
 if [ -n "${OWLET_LLAMA_DIR:-}" ]; then
   [ -f "$OWLET_LLAMA_DIR/include/llama.h" ] || die "OWLET_LLAMA_DIR=$OWLET_LLAMA_DIR has no include/llama.h"
@@ -95,7 +95,7 @@ LLAMA_FLAGS=(
 LLAMA_TARGETS=(llama ggml llama-common llama-bench llama-server llama-quantize)
 flags_hash="$( (echo "$LLAMA_SRC"; printf '%s\n' "${LLAMA_FLAGS[@]}"; grep -m1 'model name' /proc/cpuinfo || true) | sha256sum | cut -c1-12)"
 LLAMA_BUILD="$CACHE/llama-$LLAMA_VERSION-$flags_hash"
-step "3/4 llama.cpp build ($LLAMA_BUILD)"
+step "3/5 llama.cpp build ($LLAMA_BUILD)"
 if [ -f "$LLAMA_BUILD/.owlet-ok" ]; then
   info "cached (delete $LLAMA_BUILD to rebuild)"
 else
@@ -111,10 +111,30 @@ else
 fi
 ln -sfn "$LLAMA_BUILD" "$CACHE/llama-current"
 
+# ---------------------------------------------------------------- npm test clients
+# The real Ollama and OpenAI client libraries the integration tests drive owlet with.
+NPM_DIR="$CACHE/npm-clients"
+NPM_PACKAGES=(ollama@0.6.4 openai@5.23.2)
+step "4/5 npm test clients ($NPM_DIR)"
+npm_stamp="$NPM_DIR/.owlet-$(printf '%s ' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-12)"
+if [ -f "$npm_stamp" ]; then
+  info "cached: ${NPM_PACKAGES[*]}"
+else
+  mkdir -p "$NPM_DIR"
+  [ -f "$NPM_DIR/package.json" ] || echo '{"name":"owlet-test-clients","private":true}' > "$NPM_DIR/package.json"
+  if (cd "$NPM_DIR" && npm install --silent --no-audit --no-fund "${NPM_PACKAGES[@]}" >/dev/null 2>&1); then
+    touch "$npm_stamp"
+    info "installed ${NPM_PACKAGES[*]}"
+  else
+    info "npm install failed: the client integration tests will be skipped"
+  fi
+fi
+
 # ---------------------------------------------------------------- owlet
-step "4/4 owlet ($BUILD_DIR)"
+step "5/5 owlet ($BUILD_DIR)"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" >/dev/null \
+  -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" \
+  -DOWLET_NPM_DIR="$NPM_DIR" >/dev/null \
   || die "owlet configure failed"
 cmake --build "$BUILD_DIR" -j "$JOBS" || die "owlet build failed"
 info "done: $BUILD_DIR/owlet"

@@ -130,6 +130,25 @@ bool parse_openai_messages(const json& j, std::vector<llm::ChatMessage>* out, st
   return true;
 }
 
+// encoding_format "base64": the float32 values, little-endian, base64-encoded (what openai-node asks for).
+std::string base64_floats(const std::vector<float>& v) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+  size_t n = v.size() * sizeof(float);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t x = static_cast<uint32_t>(p[i]) << 16;
+    if (i + 1 < n) x |= static_cast<uint32_t>(p[i + 1]) << 8;
+    if (i + 2 < n) x |= p[i + 2];
+    out += tbl[(x >> 18) & 63];
+    out += tbl[(x >> 12) & 63];
+    out += i + 1 < n ? tbl[(x >> 6) & 63] : '=';
+    out += i + 2 < n ? tbl[x & 63] : '=';
+  }
+  return out;
+}
+
 std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
 void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
@@ -244,7 +263,8 @@ void register_openai_routes(Server::Impl& s) {
     if (!b.str("model", &model) || !b.str("encoding_format", &format)) return send_openai_error(res, 400, b.error());
     if (model.empty()) model = s.opts.default_model;
     if (model.empty()) return send_openai_error(res, 400, "missing field 'model'");
-    if (format != "float") return send_openai_error(res, 400, "only encoding_format \"float\" is supported");
+    if (format != "float" && format != "base64")
+      return send_openai_error(res, 400, "encoding_format must be \"float\" or \"base64\"");
     std::vector<std::string> inputs;
     const json& in = b.root().contains("input") ? b.root()["input"] : json();
     if (in.is_string()) inputs.push_back(in.get<std::string>());
@@ -259,7 +279,10 @@ void register_openai_routes(Server::Impl& s) {
     double load_ms = 0;
     if (!embed_request(s, model, inputs, true, std::nullopt, res, true, &vecs, &n_tokens, &load_ms)) return;
     json data = json::array();
-    for (size_t i = 0; i < vecs.size(); ++i) data.push_back({{"object", "embedding"}, {"embedding", vecs[i]}, {"index", i}});
+    for (size_t i = 0; i < vecs.size(); ++i) {
+      json emb = format == "base64" ? json(base64_floats(vecs[i])) : json(vecs[i]);
+      data.push_back({{"object", "embedding"}, {"embedding", emb}, {"index", i}});
+    }
     send_json(res, 200, json{{"object", "list"}, {"data", data}, {"model", model},
                              {"usage", {{"prompt_tokens", n_tokens}, {"total_tokens", n_tokens}}}});
   });

@@ -210,6 +210,10 @@ TEST(Server, OpenAiCompletionsEmbeddingsModels) {
   auto e = r->cli->Post("/v1/embeddings", json{{"model", r->embed_model}, {"input", "owl"}}.dump(), "application/json");
   ASSERT_EQ(e->status, 200) << e->body;
   EXPECT_EQ(parse(e->body)["data"][0]["embedding"].size(), 64u);
+  auto b64 = r->cli->Post("/v1/embeddings", json{{"model", r->embed_model}, {"input", "owl"}, {"encoding_format", "base64"}}.dump(),
+                          "application/json");
+  ASSERT_EQ(b64->status, 200) << b64->body;
+  EXPECT_EQ(parse(b64->body)["data"][0]["embedding"].get<std::string>().size(), (64 * 4 + 2) / 3 * 4);
   auto m = r->cli->Get("/v1/models");
   EXPECT_EQ(parse(m->body)["object"], "list");
 }
