@@ -564,42 +564,46 @@ std::vector<StoreEntry> ModelStore::list(std::vector<std::string>* warnings) con
     if (dir.empty() || !is_dir(dir)) continue;
     std::vector<StoreEntry> here;
     std::set<std::string> seen;  // lower-cased logical names
-    for (const char* root : {"manifests-v2", "manifests"}) {
-      fs::path base = fs::path(dir) / root;
-      if (!is_dir(base)) continue;
-      std::error_code ec;
-      // <host>/<ns>/<model>/<tag>: exactly four levels.
-      for (const auto& h : fs::directory_iterator(base, ec)) {
-        if (!h.is_directory()) continue;
-        for (const auto& nsd : fs::directory_iterator(h.path(), ec)) {
-          if (!nsd.is_directory()) continue;
-          for (const auto& md : fs::directory_iterator(nsd.path(), ec)) {
-            if (!md.is_directory()) continue;
-            for (const auto& t : fs::directory_iterator(md.path(), ec)) {
-              if (t.is_directory()) continue;
-              std::string tag = t.path().filename().string();
-              if (tag.find(".tmp") != std::string::npos || tag[0] == '.') continue;
-              std::string host = h.path().filename().string();
-              std::string name = display_name(store, host, nsd.path().filename().string(),
-                                               md.path().filename().string(), tag);
-              std::string key = name;
-              std::transform(key.begin(), key.end(), key.begin(), ::tolower);
-              if (!seen.insert(key).second) continue;
-              ParsedManifest m;
-              std::string e;
-              if (!load_manifest(t.path().string(), dir, &m, &e)) {
-                if (warnings) warnings->push_back(e);
-                continue;
+    try {
+      for (const char* root : {"manifests-v2", "manifests"}) {
+        fs::path base = fs::path(dir) / root;
+        if (!is_dir(base)) continue;
+        std::error_code ec;
+        // <host>/<ns>/<model>/<tag>: exactly four levels.
+        for (const auto& h : fs::directory_iterator(base, ec)) {
+          if (!h.is_directory()) continue;
+          for (const auto& nsd : fs::directory_iterator(h.path(), ec)) {
+            if (!nsd.is_directory()) continue;
+            for (const auto& md : fs::directory_iterator(nsd.path(), ec)) {
+              if (!md.is_directory()) continue;
+              for (const auto& t : fs::directory_iterator(md.path(), ec)) {
+                if (t.is_directory()) continue;
+                std::string tag = t.path().filename().string();
+                if (tag.find(".tmp") != std::string::npos || tag[0] == '.') continue;
+                std::string host = h.path().filename().string();
+                std::string name = display_name(store, host, nsd.path().filename().string(),
+                                                 md.path().filename().string(), tag);
+                std::string key = name;
+                std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+                if (!seen.insert(key).second) continue;
+                ParsedManifest m;
+                std::string e;
+                if (!load_manifest(t.path().string(), dir, &m, &e)) {
+                  if (warnings) warnings->push_back(e);
+                  continue;
+                }
+                if (!m.has_model) {
+                  if (warnings) warnings->push_back(name + " (" + store + " store) has no GGUF layer; skipped");
+                  continue;
+                }
+                here.push_back(make_entry(name, store, dir, t.path().string(), m));
               }
-              if (!m.has_model) {
-                if (warnings) warnings->push_back(name + " (" + store + " store) has no GGUF layer; skipped");
-                continue;
-              }
-              here.push_back(make_entry(name, store, dir, t.path().string(), m));
             }
           }
         }
       }
+    } catch (const fs::filesystem_error& e) {  // e.g. a store directory we may not read
+      if (warnings) warnings->push_back(store + " store (" + dir + "): " + e.what());
     }
     std::sort(here.begin(), here.end(), [](const StoreEntry& a, const StoreEntry& b) { return a.name < b.name; });
     out.insert(out.end(), here.begin(), here.end());
