@@ -3,8 +3,12 @@
 #include <cstdio>
 
 #include "app/ask_command.h"
+#ifdef OWLET_HAVE_SERVER
 #include "app/serve_command.h"
+#endif
+#ifdef OWLET_HAVE_KB
 #include "app/kb_command.h"
+#endif
 #include "app/models_command.h"
 
 int main(int argc, char** argv) {
@@ -14,8 +18,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   owlet::app::register_ask(app, &exit_code);
+#ifdef OWLET_HAVE_SERVER
   owlet::app::register_serve(app, &exit_code);
+#endif
+#ifdef OWLET_HAVE_KB
   owlet::app::register_kb(app, &exit_code);
+#endif
   owlet::app::register_models(app, &exit_code);
   try {
     app.parse(argc, argv);
