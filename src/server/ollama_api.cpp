@@ -9,9 +9,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const char* done_reason(llm::FinishReason f) {
-  return f == llm::FinishReason::length ? "length" : f == llm::FinishReason::cancelled ? "stop" : "stop";
-}
+// Ollama knows "stop" and "length"; a cancelled generation ends as "stop".
+const char* done_reason(llm::FinishReason f) { return f == llm::FinishReason::length ? "length" : "stop"; }
 
 std::string parameter_size(uint64_t n) {
   char buf[32];
@@ -77,27 +76,21 @@ bool parse_messages(const json& body, std::vector<llm::ChatMessage>* out, std::s
 }
 
 // Shared by /api/chat and /api/generate: a request with nothing to generate loads (or, with keep_alive 0, unloads).
-bool handle_load_only(Server::Impl& s, const std::string& model, const GenerationOptions& opt, Res& res,
-                      const char* text_field) {
+void handle_load_only(Server::Impl& s, const std::string& model, const GenerationOptions& opt, Res& res, bool chat) {
   json j{{"model", model}, {"created_at", rfc3339_now()}, {"done", true}};
-  if (text_field[0] == 'm') j["message"] = {{"role", "assistant"}, {"content", ""}};
+  if (chat) j["message"] = {{"role", "assistant"}, {"content", ""}};
   else j["response"] = "";
   if (opt.keep_alive && opt.keep_alive->count() == 0) {
     s.models.unload(model);
     j["done_reason"] = "unload";
-    send_json(res, 200, j);
-    return true;
+    return send_json(res, 200, j);
   }
   int status = 0;
   std::string err;
   auto h = s.chat.acquire(model, opt.keep_alive, &status, &err);
-  if (!h) {
-    send_error(res, status, err);
-    return true;
-  }
+  if (!h) return send_error(res, status, err);
   j["done_reason"] = "load";
   send_json(res, 200, j);
-  return true;
 }
 
 void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
@@ -116,12 +109,12 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   if (chat) {
     if (!parse_messages(b.root(), &cr.messages, &err)) return send_error(res, 400, err);
     if (cr.messages.empty()) {
-      handle_load_only(s, cr.model, cr.options, res, "message");
+      handle_load_only(s, cr.model, cr.options, res, true);
       return;
     }
   } else {
     if (prompt.empty()) {
-      handle_load_only(s, cr.model, cr.options, res, "response");
+      handle_load_only(s, cr.model, cr.options, res, false);
       return;
     }
     if (raw) {
@@ -300,7 +293,6 @@ void register_ollama_routes(Server::Impl& s) {
     if (name.empty()) return send_error(res, 400, "missing field 'model'");
     llm::PullOptions po;
     po.insecure = insecure;
-    if (const char* r = getenv("OWLET_REGISTRY")) po.registry = r;
     if (!stream) {
       llm::PullResult r = llm::pull_model(name, po);
       if (!r.ok) return send_error(res, 500, r.error);
