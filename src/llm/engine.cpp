@@ -115,6 +115,11 @@ struct Engine::Slot {
 
 // ---------------------------------------------------------------- Engine
 
+void Engine::BatchDeleter::operator()(llama_batch* b) const {
+  llama_batch_free(*b);
+  delete b;
+}
+
 std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& params, std::string* err) {
   backend_init();
   if (params.n_slots < 1 || params.n_slots > 64) {
@@ -153,6 +158,7 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   e->model_ = &model;
   e->params_ = params;
   e->ctx_ = ctx;
+  e->batch_.reset(new llama_batch(llama_batch_init(params.n_batch, 0, 1)));
   if (params.draft) {
     if (llama_vocab_n_tokens(params.draft->vocab()) != llama_vocab_n_tokens(model.vocab())) {
       *err = "draft model " + params.draft->path() + " has a different vocabulary from " + model.path();
@@ -366,7 +372,8 @@ bool Engine::step() {
     if (s.job->cancelled_ || (s.job->req_.cancel && s.job->req_.cancel->load())) finish_slot(s, FinishReason::cancelled);
   }
 
-  llama_batch batch = llama_batch_init(params_.n_batch, 0, 1);
+  llama_batch& batch = *batch_;
+  batch.n_tokens = 0;
   auto add = [&](llama_token t, llama_pos pos, int seq, bool logits) {
     int i = batch.n_tokens++;
     batch.token[i] = t;
@@ -409,14 +416,10 @@ bool Engine::step() {
     }
     chunks.emplace_back(&s, take);
   }
-  if (batch.n_tokens == 0) {
-    llama_batch_free(batch);
-    return false;
-  }
+  if (batch.n_tokens == 0) return false;
 
   int rc = llama_decode(ctx_, batch);
   if (rc != 0) {
-    llama_batch_free(batch);
     std::string why = rc == 1 ? "KV cache is full" : "decode failed (llama_decode returned " + std::to_string(rc) + ")";
     for (auto& sp : slots_)
       if (sp->state != SlotState::idle) finish_slot(*sp, FinishReason::error, why);
@@ -467,7 +470,6 @@ bool Engine::step() {
   int used = 0;
   for (auto& sp : slots_) used += static_cast<int>(sp->cache.size());
   kv_used_ = used;
-  llama_batch_free(batch);
   return true;
 }
 

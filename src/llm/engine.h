@@ -28,6 +28,7 @@
 #include "llm/sampling.h"
 
 struct llama_context;
+struct llama_batch;
 
 namespace owlet::llm {
 
@@ -158,6 +159,10 @@ class Engine {
   EngineParams params_;
   llama_context* ctx_ = nullptr;
   llama_context* draft_ctx_ = nullptr;
+  struct BatchDeleter {
+    void operator()(::llama_batch* b) const;
+  };
+  std::unique_ptr<::llama_batch, BatchDeleter> batch_;  // reused every step
   std::vector<std::unique_ptr<Slot>> slots_;
   std::deque<std::shared_ptr<Job>> queue_;
   mutable std::mutex mu_;

@@ -28,6 +28,7 @@ std::unique_ptr<Sampler> Sampler::create(const SamplingParams& p, const llama_vo
   }
   if (p.temperature <= 0.0f) {
     llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    s->plain_greedy_ = llama_sampler_chain_n(chain) == 1 && !s->grammar_;
     return s;
   }
   if (p.top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(p.top_k));
@@ -51,6 +52,13 @@ void Sampler::accept_prompt(const std::vector<int>& tokens) {
 int Sampler::sample(llama_context* ctx, int idx) {
   const float* logits = llama_get_logits_ith(ctx, idx);
   const int n_vocab = llama_vocab_n_tokens(vocab_);
+  if (plain_greedy_) {
+    llama_token best = 0;
+    for (int t = 1; t < n_vocab; ++t)
+      if (logits[t] > logits[best]) best = t;
+    llama_sampler_accept(chain_, best);
+    return best;
+  }
   auto fill = [&] {
     cur_.resize(static_cast<size_t>(n_vocab));
     for (int i = 0; i < n_vocab; ++i) cur_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};

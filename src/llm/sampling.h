@@ -50,6 +50,7 @@ class Sampler {
   llama_sampler* chain_ = nullptr;
   llama_sampler* grammar_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
+  bool plain_greedy_ = false;  // argmax straight from the logits: no candidate array needed
   std::vector<llama_token_data> cur_;
 };
 
