@@ -33,7 +33,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libicu-dev libre2-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openssl nghttp2-server python3.11-doc
+  openssl nghttp2-server python3.11-doc clang libclang-rt-14-dev
 )
 step "1/5 system packages"
 missing=()
