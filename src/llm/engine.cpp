@@ -1,5 +1,6 @@
 #include "llm/engine.h"
 
+#include <ggml-cpu.h>
 #include <llama.h>
 
 #include <algorithm>
@@ -159,6 +160,11 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   e->params_ = params;
   e->ctx_ = ctx;
   e->batch_.reset(new llama_batch(llama_batch_init(params.n_batch, 0, 1)));
+  // Like llama-bench and llama-server: one threadpool kept for the context's life,
+  // whose workers poll briefly between graphs instead of sleeping.
+  ggml_threadpool_params tpp = ggml_threadpool_params_default(threads);
+  e->threadpool_ = ggml_threadpool_new(&tpp);
+  if (e->threadpool_) llama_attach_threadpool(ctx, e->threadpool_, nullptr);
   if (params.draft) {
     if (llama_vocab_n_tokens(params.draft->vocab()) != llama_vocab_n_tokens(model.vocab())) {
       *err = "draft model " + params.draft->path() + " has a different vocabulary from " + model.path();
@@ -188,6 +194,7 @@ Engine::~Engine() {
   if (thread_.joinable()) thread_.join();
   if (ctx_) llama_free(ctx_);
   if (draft_ctx_) llama_free(draft_ctx_);
+  if (threadpool_) ggml_threadpool_free(threadpool_);
 }
 
 std::vector<int> Engine::tokenize(const std::string& text, bool add_special) const {

@@ -29,6 +29,7 @@
 
 struct llama_context;
 struct llama_batch;
+struct ggml_threadpool;
 
 namespace owlet::llm {
 
@@ -159,6 +160,7 @@ class Engine {
   EngineParams params_;
   llama_context* ctx_ = nullptr;
   llama_context* draft_ctx_ = nullptr;
+  ggml_threadpool* threadpool_ = nullptr;  // persistent, polling workers: lower per-token latency
   struct BatchDeleter {
     void operator()(::llama_batch* b) const;
   };
