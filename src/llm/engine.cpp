@@ -132,7 +132,10 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   cp.n_ctx = static_cast<uint32_t>(params.n_ctx_slot * params.n_slots);
   cp.n_batch = static_cast<uint32_t>(params.n_batch);
   cp.n_ubatch = static_cast<uint32_t>(std::min(params.n_batch, 512));
-  cp.kv_unified = true;  // lets slots share a common prefix's cells (seq_cp) instead of copying
+  // One KV stream per slot: each sequence attends only to its own cells, which is
+  // what keeps 8 parallel slots as fast as llama-server's. Borrowing another slot's
+  // prefix then costs a buffer copy (seq_cp across streams) instead of nothing.
+  cp.kv_unified = false;
   int threads = params.n_threads > 0 ? params.n_threads : default_threads();
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
@@ -340,8 +343,10 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
   }
   if (keep >= toks.size()) keep = toks.size() - 1;  // re-evaluate the last token to get logits
   if (donor) {
+    // Across streams llama.cpp copies whole sequences; cut the copy back to the shared prefix.
     llama_memory_seq_rm(mem, s.id, -1, -1);
-    llama_memory_seq_cp(mem, donor->id, s.id, 0, static_cast<llama_pos>(keep));
+    llama_memory_seq_cp(mem, donor->id, s.id, -1, -1);
+    llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(keep), -1);
     s.cache.assign(toks.begin(), toks.begin() + static_cast<long>(keep));
   } else {
     llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(keep), -1);

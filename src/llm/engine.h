@@ -5,8 +5,8 @@
 // pending prompts, up to n_batch tokens, so new requests join between steps
 // without waiting for others to finish. A new request takes the free slot
 // whose KV cache shares the longest prefix with its prompt (or copies that
-// prefix from a busy slot), so a repeated system prompt or injected sources
-// are evaluated once.
+// prefix from another slot's KV stream), so a repeated system prompt or
+// injected sources are evaluated once.
 //
 //   auto eng = Engine::create(model, {.n_slots = 4}, &err);
 //   Completion c = eng->generate({.prompt = text}, [](std::string_view t) { ...; return true; });
