@@ -140,7 +140,7 @@ const std::vector<KeySpec>& specs() {
       int_key("n_draft", &Config::n_draft, 1, 64, "tokens the draft model proposes per step"),
       int_key("parallel", &Config::parallel, 1, 64, "requests decoded together (slots), each with ctx_size tokens"),
       string_key("keep_alive", &Config::keep_alive, "idle time before a model is unloaded (5m, 1h, 0, -1 = never)"),
-      int_key("threads", &Config::threads, 0, 1024, "CPU threads for inference; 0 = physical cores"),
+      int_key("threads", &Config::threads, 0, 1024, "CPU threads for inference; 0 = every hardware thread"),
       int_key("ctx_size", &Config::ctx_size, 64, 1 << 20, "context window in tokens"),
       int_key("batch_size", &Config::batch_size, 1, 1 << 16, "tokens per decode call (prompt processing batch)"),
       enum_key("precision", &Config::precision, {"f16", "bf16", "q8_0", "f32"}, "KV-cache precision"),

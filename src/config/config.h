@@ -21,7 +21,7 @@ struct Config {
   int n_draft = 6;                 // tokens the draft proposes per step
   int parallel = 4;                // sequences decoded together (slots)
   std::string keep_alive = "5m";   // how long an idle model stays loaded (Ollama syntax; -1 = forever)
-  int threads = 0;                 // 0 = number of physical cores
+  int threads = 0;                 // 0 = every hardware thread
   int ctx_size = 4096;             // tokens of context per sequence
   int batch_size = 512;            // tokens per decode call
   std::string precision = "f16";   // KV-cache type: f16 | bf16 | q8_0
