@@ -73,8 +73,13 @@ int run_ask(const AskArgs& args) {
     return kExitUsage;
   }
   if (cfg.model.empty()) {
-    fail("no model to answer with: pass --model PATH to a GGUF chat model (e.g. Qwen2.5-0.5B-Instruct-Q4_K_M.gguf), "
-         "or set OWLET_MODEL or `model:` in ~/.config/owlet/config.yml");
+    // One line: what is missing, which names work, and what is already on this machine.
+    std::string have;
+    for (const auto& e : llm::ModelStore().list()) have += (have.empty() ? "" : ", ") + e.name;
+    fail("no model to answer with: pass --model with a GGUF path, an Ollama name (e.g. qwen2.5:0.5b; "
+         "`owlet pull qwen2.5:0.5b` fetches it) or hf://owner/repo/file.gguf, or set OWLET_MODEL or `model:` in "
+         "~/.config/owlet/config.yml" + (have.empty() ? std::string(" (no models found in owlet's or Ollama's store)")
+                                                    : "; models here: " + have));
     return kExitNoModel;
   }
 
