@@ -134,7 +134,7 @@ fi
 step "5/5 owlet ($BUILD_DIR)"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" \
-  -DOWLET_NPM_DIR="$NPM_DIR" >/dev/null \
+  -DOWLET_NPM_DIR="$NPM_DIR" -DOWLET_BUILD_BENCH="$([ "$SANITIZE" = ON ] && echo OFF || echo ON)" >/dev/null \
   || die "owlet configure failed"
 cmake --build "$BUILD_DIR" -j "$JOBS" || die "owlet build failed"
 info "done: $BUILD_DIR/owlet"
