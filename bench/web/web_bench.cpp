@@ -175,7 +175,7 @@ void bench_transport(int rounds) {
     std::printf("transport: skipped (openssl failed)\n");
     return;
   }
-  int port = test::free_port();
+  int port = owlet::test::free_port();
   write(dir / "nginx.conf",
         "daemon off; worker_processes 1; pid " + (dir / "nginx.pid").string() + "; error_log " +
             (dir / "logs/error.log").string() + ";\n" + (geteuid() == 0 ? "user root;\n" : "") +

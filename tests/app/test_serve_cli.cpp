@@ -1,10 +1,7 @@
 // `owlet serve` as a process: it comes up, answers, and drains on SIGTERM.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,25 +12,9 @@
 
 using namespace std::chrono_literals;
 
-namespace {
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-}  // namespace
-
 TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
   owlet::test::TempDir home;
-  int port = free_port();
+  int port = owlet::test::free_port();
   std::string model = owlet::test::fixture_model("qwen2-tiny");
   pid_t pid = fork();
   if (pid == 0) {

@@ -49,6 +49,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 // Path to a fixture model generated at test time (see tests/fixtures); empty if missing.
 std::string fixture_model(const std::string& name);
 
+// A loopback TCP port that was free a moment ago (for servers a test starts as a process).
+int free_port();
+
 // Number of non-empty lines in s.
 int count_lines(const std::string& s);
 

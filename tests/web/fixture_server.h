@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/test_support.h"  // free_port
+
 namespace owlet::web::test {
 
 struct FixtureRequest {
@@ -77,7 +79,6 @@ class ChildServer {
   int pid_ = -1;
 };
 
-int free_port();
 // Absolute path of an executable found in PATH or /usr/sbin, "" if missing.
 std::string find_program(const std::string& name);
 // gzip-compresses bytes (zlib), for content-encoding tests.

@@ -446,7 +446,7 @@ class Http2Server : public ::testing::Test {
 TEST_F(Http2Server, CleartextPriorKnowledge) {
   // h2c (no TLS). One request per connection here: libcurl 7.88 fails streams
   // on a reused prior-knowledge connection, so multiplexing is tested over TLS.
-  int port = test::free_port();
+  int port = owlet::test::free_port();
   ASSERT_TRUE(server.start({nghttpd, "--no-tls", "-a", "127.0.0.1", "-d", dir.path().string(), std::to_string(port)}, port));
   ClientOptions o = loopback_options();
   o.http2_prior_knowledge = true;
@@ -465,7 +465,7 @@ TEST_F(Http2Server, TlsAlpnNegotiatesH2MultiplexesAndVerifiesCertificates) {
                                        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
                                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  int port = test::free_port();
+  int port = owlet::test::free_port();
   ASSERT_TRUE(server.start({nghttpd, "-a", "127.0.0.1", "-d", dir.path().string(), std::to_string(port), key, cert}, port));
   std::string base = "https://localhost:" + std::to_string(port);
   ClientOptions o = loopback_options();
