@@ -47,23 +47,7 @@ class OllamaProvider : public SearchProvider {
 }  // namespace
 
 Error parse_ollama_search_json(std::string_view body, std::vector<SearchResult>& out) {
-  Error err;
-  nlohmann::json j = detail::parse_object(body, "ollama", err);
-  if (err) return err;
-  auto it = j.find("results");
-  if (it == j.end() || !it->is_array()) return {ErrorKind::parse, "ollama: response has no results array"};
-  for (const auto& r : *it) {
-    std::string url = canonicalize_url(detail::str(r, "url"));
-    if (url.empty()) continue;
-    SearchResult sr;
-    sr.title = detail::str(r, "title");
-    sr.url = url;
-    sr.snippet = detail::str(r, "content");
-    sr.provider = "ollama";
-    sr.rank = static_cast<int>(out.size()) + 1;
-    out.push_back(std::move(sr));
-  }
-  return {};
+  return detail::parse_results_array(body, "ollama", nullptr, out);
 }
 
 HttpRequest make_ollama_fetch_request(const OllamaSearchOptions& options, const std::string& url) {

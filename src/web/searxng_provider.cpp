@@ -51,24 +51,7 @@ class SearxngProvider : public SearchProvider {
 }  // namespace
 
 Error parse_searxng_json(std::string_view body, std::vector<SearchResult>& out) {
-  Error err;
-  nlohmann::json j = detail::parse_object(body, "searxng", err);
-  if (err) return err;
-  auto it = j.find("results");
-  if (it == j.end() || !it->is_array()) return {ErrorKind::parse, "searxng: response has no results array"};
-  for (const auto& r : *it) {
-    std::string url = canonicalize_url(detail::str(r, "url"));
-    if (url.empty()) continue;
-    SearchResult sr;
-    sr.title = detail::str(r, "title");
-    sr.url = url;
-    sr.snippet = detail::str(r, "content");
-    sr.published = detail::str(r, "publishedDate");
-    sr.provider = "searxng";
-    sr.rank = static_cast<int>(out.size()) + 1;
-    out.push_back(std::move(sr));
-  }
-  return {};
+  return detail::parse_results_array(body, "searxng", "publishedDate", out);
 }
 
 std::unique_ptr<SearchProvider> make_searxng_provider(SearxngOptions options) {
