@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -25,11 +26,11 @@ struct Running {
   std::string embed_model = test::fixture_model("bert-tiny");
 };
 
-std::unique_ptr<Running> start(server::ServerOptions so = {}, int slots = 2, int max_queue = 8) {
+std::unique_ptr<Running> start(server::ServerOptions so = {}, int slots = 2, int max_queue = 8, int n_ctx_slot = 1024) {
   auto r = std::make_unique<Running>();
   llm::ModelManagerParams mp;
   mp.engine.n_slots = slots;
-  mp.engine.n_ctx_slot = 1024;
+  mp.engine.n_ctx_slot = n_ctx_slot;
   mp.engine.n_threads = 2;
   mp.engine.max_queue = max_queue;
   mp.embed.n_threads = 2;
@@ -59,6 +60,25 @@ void expect_json_error(const httplib::Result& r, int status, const std::string& 
   ASSERT_TRUE(j.is_object() && j.contains("error")) << r->body;
   std::string msg = j["error"].is_string() ? j["error"].get<std::string>() : j["error"]["message"].get<std::string>();
   EXPECT_NE(msg.find(contains), std::string::npos) << msg;
+}
+
+// Value of an unlabelled gauge in the server's own /metrics.
+double metric(httplib::Client& cli, const std::string& name) {
+  auto res = cli.Get("/metrics");
+  if (!res) return -1;
+  std::smatch m;
+  std::regex re("\\n" + name + " ([0-9.eE+-]+)");
+  return std::regex_search(res->body, m, re) ? std::stod(m[1]) : -1;
+}
+
+// Polls instead of sleeping a guessed time: fast machines finish guesses early.
+bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit = 30s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
 }
 
 }  // namespace
@@ -275,12 +295,19 @@ TEST(Server, ApiKeyEnforcedExceptHealth) {
 }
 
 TEST(Server, QueueFullGives503WithRetryAfter) {
-  auto r = start({}, /*slots=*/1, /*max_queue=*/1);
+  // A long context keeps the two long generations running until stop(): at
+  // ~1 ms/token on the tiny model a 1k context would end within a second.
+  auto r = start({}, /*slots=*/1, /*max_queue=*/1, /*n_ctx_slot=*/32768);
   auto long_body = chat_body(r->model, false, 100000).dump();
-  std::thread t1([&] { httplib::Client c("127.0.0.1", r->srv->port()); c.set_read_timeout(120, 0); c.Post("/api/chat", long_body, "application/json"); });
-  std::this_thread::sleep_for(1500ms);
-  std::thread t2([&] { httplib::Client c("127.0.0.1", r->srv->port()); c.set_read_timeout(120, 0); c.Post("/api/chat", long_body, "application/json"); });
-  std::this_thread::sleep_for(500ms);
+  auto post_long = [&] {
+    httplib::Client c("127.0.0.1", r->srv->port());
+    c.set_read_timeout(120, 0);
+    c.Post("/api/chat", long_body, "application/json");
+  };
+  std::thread t1(post_long);
+  EXPECT_TRUE(wait_for([&] { return metric(*r->cli, "owlet_slots_busy") == 1; }));
+  std::thread t2(post_long);
+  EXPECT_TRUE(wait_for([&] { return metric(*r->cli, "owlet_queue_depth") == 1; }));
   auto res = r->cli->Post("/api/chat", chat_body(r->model, false).dump(), "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503) << res->body;
