@@ -7,11 +7,48 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
 
 namespace owlet {
+
+long long config_parse_duration(std::string_view v) {
+  if (v.empty()) return -1;
+  long long mult = 1;
+  switch (v.back()) {
+    case 's': mult = 1; v.remove_suffix(1); break;
+    case 'm': mult = 60; v.remove_suffix(1); break;
+    case 'h': mult = 3600; v.remove_suffix(1); break;
+    case 'd': mult = 86400; v.remove_suffix(1); break;
+    default: break;
+  }
+  long long x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty() || x < 0 || x > (1LL << 40)) return -1;
+  return x * mult;
+}
+
+long long config_parse_size(std::string_view v) {
+  std::string s(v);
+  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+  long long mult = 1;
+  for (auto [suf, m] : {std::pair<const char*, long long>{"GB", 1LL << 30}, {"MB", 1LL << 20}, {"KB", 1LL << 10},
+                        {"G", 1LL << 30}, {"M", 1LL << 20}, {"K", 1LL << 10}, {"B", 1}}) {
+    size_t n = strlen(suf);
+    if (s.size() > n && s.compare(s.size() - n, n, suf) == 0) {
+      mult = m;
+      s.resize(s.size() - n);
+      break;
+    }
+  }
+  long long x = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || x < 0 || x > (1LL << 50) / mult) return -1;
+  return x * mult;
+}
+
 namespace {
 
 // How to parse, check and store one key. The table below is the single
@@ -94,6 +131,50 @@ KeySpec float_key(const char* name, float Config::*field, double lo, double hi, 
           }};
 }
 
+KeySpec double_key(const char* name, double Config::*field, double lo, double hi, const char* help) {
+  Config d;
+  char def[32];
+  snprintf(def, sizeof def, "%g", d.*field);
+  return {{name, "float", def, help}, [=](Config& c, std::string_view v, std::string* err) {
+            double x = 0;
+            if (!parse_double(v, &x) || x < lo || x > hi) {
+              char buf[160];
+              snprintf(buf, sizeof buf, "%s: expected a number in [%g, %g], got '%s'", name, lo, hi,
+                       std::string(v).c_str());
+              *err = buf;
+              return false;
+            }
+            c.*field = x;
+            return true;
+          }};
+}
+
+// "90s", "10m", "24h", "30d" (a bare number is seconds).
+KeySpec duration_key(const char* name, std::string Config::*field, const char* help) {
+  Config d;
+  return {{name, "duration", d.*field, help}, [=](Config& c, std::string_view v, std::string* err) {
+            if (config_parse_duration(v) < 0) {
+              *err = std::string(name) + ": expected a duration like 90s, 10m, 24h or 30d, got " + quote(v);
+              return false;
+            }
+            c.*field = std::string(v);
+            return true;
+          }};
+}
+
+// "2GB", "512MB", "64KB", or bytes.
+KeySpec size_key(const char* name, std::string Config::*field, const char* help) {
+  Config d;
+  return {{name, "size", d.*field, help}, [=](Config& c, std::string_view v, std::string* err) {
+            if (config_parse_size(v) < 0) {
+              *err = std::string(name) + ": expected a size like 2GB, 512MB or 65536, got " + quote(v);
+              return false;
+            }
+            c.*field = std::string(v);
+            return true;
+          }};
+}
+
 KeySpec string_key(const char* name, std::string Config::*field, const char* help) {
   Config d;
   return {{name, "string", d.*field, help}, [=](Config& c, std::string_view v, std::string*) {
@@ -160,6 +241,38 @@ const std::vector<KeySpec>& specs() {
       string_key("host", &Config::host, "address the server binds"),
       int_key("port", &Config::port, 1, 65535, "port the server listens on"),
       enum_key("log_level", &Config::log_level, {"error", "warn", "info", "debug"}, "log verbosity"),
+      enum_key("web", &Config::web, {"auto", "always", "never"}, "whether answers may use the web"),
+      enum_key("engine", &Config::engine, {"llm", "extractive"}, "answer with the model, or with the sources' sentences"),
+      bool_key("ground_chat", &Config::ground_chat, "chat APIs answer through the pipeline (web + knowledge base)"),
+      bool_key("sources_block", &Config::sources_block, "append a 'Sources:' block to chat answers' text"),
+      double_key("coverage_threshold", &Config::coverage_threshold, 0.0, 1.0,
+                 "router: local coverage below this goes online"),
+      int_key("search_deadline_ms", &Config::search_deadline_ms, 1, 600000, "deadline for the search providers"),
+      int_key("fetch_deadline_ms", &Config::fetch_deadline_ms, 1, 600000, "deadline for page fetches"),
+      int_key("total_deadline_ms", &Config::total_deadline_ms, 1, 600000,
+              "deadline for all retrieval before the prompt"),
+      int_key("fetch_pages", &Config::fetch_pages, 0, 50, "pages read for a web-deep answer"),
+      int_key("context_tokens", &Config::context_tokens, 64, 1 << 20, "token budget of the sources in the prompt"),
+      int_key("max_sources", &Config::max_sources, 1, 50, "sources cited at most per answer"),
+      duration_key("cache_ttl_fast", &Config::cache_ttl_fast, "answer-cache TTL of fast-changing answers"),
+      duration_key("cache_ttl_slow", &Config::cache_ttl_slow, "answer-cache TTL of slow-changing answers"),
+      duration_key("cache_ttl_never", &Config::cache_ttl_never, "answer-cache TTL of never-changing answers"),
+      size_key("knowledge_cache_size", &Config::knowledge_cache_size, "byte bound of the fetched-page LRU (2GB, 512MB)"),
+      bool_key("learn", &Config::learn, "store pages fetched for answers in the knowledge base"),
+      string_key("search_providers", &Config::search_providers,
+                 "comma-separated: searxng, brave, ollama, wikipedia, duckduckgo"),
+      string_key("searxng_url", &Config::searxng_url, "SearxNG instance (JSON API)"),
+      string_key("brave_url", &Config::brave_url, "Brave Search API base URL"),
+      string_key("brave_api_key", &Config::brave_api_key, "Brave Search API key"),
+      string_key("ollama_search_url", &Config::ollama_search_url, "Ollama web search base URL"),
+      string_key("ollama_api_key", &Config::ollama_api_key, "Ollama web search API key"),
+      string_key("wikipedia_url", &Config::wikipedia_url, "MediaWiki base URL; {lang} = the question's language"),
+      string_key("duckduckgo_url", &Config::duckduckgo_url, "DuckDuckGo HTML endpoint"),
+      string_key("allow_domains", &Config::allow_domains, "comma-separated domains; non-empty = only these"),
+      string_key("deny_domains", &Config::deny_domains, "comma-separated domains never fetched or cited"),
+      string_key("allow_private", &Config::allow_private,
+                 "comma-separated CIDRs or hosts the fetcher may reach though private (e.g. 127.0.0.1)"),
+      string_key("user_agent", &Config::user_agent, "User-Agent of web requests (empty = owlet's own)"),
   };
   return table;
 }
@@ -311,6 +424,25 @@ bool config_resolve(Config& cfg, const std::string& explicit_path, char** envp,
     }
   }
   return true;
+}
+
+}  // namespace owlet
+
+namespace owlet {
+
+std::vector<std::string> config_split_list(std::string_view v) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= v.size()) {
+    size_t j = v.find(',', i);
+    if (j == std::string_view::npos) j = v.size();
+    std::string_view item = v.substr(i, j - i);
+    while (!item.empty() && isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+    while (!item.empty() && isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    i = j + 1;
+  }
+  return out;
 }
 
 }  // namespace owlet

@@ -45,6 +45,38 @@ struct Config {
   std::string host = "127.0.0.1";
   int port = 11435;
   std::string log_level = "warn";  // error | warn | info | debug
+
+  // answer pipeline
+  std::string web = "auto";        // auto | always | never: may the pipeline go online
+  std::string engine = "llm";      // llm | extractive (answer with the sources' own sentences)
+  bool ground_chat = true;         // /api/chat and /v1/chat/completions go through the pipeline
+  bool sources_block = false;      // also append a "Sources:" block to chat answers' text
+  double coverage_threshold = 0.7; // local coverage below this goes online
+  int search_deadline_ms = 2000;   // search providers, all in parallel
+  int fetch_deadline_ms = 3000;    // page fetches (web-deep), all in parallel
+  int total_deadline_ms = 5000;    // everything before the prompt; what arrived in time is used
+  int fetch_pages = 5;             // pages read for a web-deep answer
+  int context_tokens = 1024;       // token budget of the sources block
+  int max_sources = 6;
+  std::string cache_ttl_fast = "10m";   // answer-cache TTL by freshness class
+  std::string cache_ttl_slow = "24h";
+  std::string cache_ttl_never = "30d";
+  std::string knowledge_cache_size = "2GB";  // LRU of fetched pages and search results
+  bool learn = true;               // ingest pages fetched for answers into the knowledge base
+
+  // web sources
+  std::string search_providers = "duckduckgo,wikipedia";  // any of searxng, brave, ollama, wikipedia, duckduckgo
+  std::string searxng_url = "http://127.0.0.1:8888";
+  std::string brave_url = "https://api.search.brave.com";
+  std::string brave_api_key;
+  std::string ollama_search_url = "https://ollama.com";
+  std::string ollama_api_key;
+  std::string wikipedia_url = "https://{lang}.wikipedia.org";
+  std::string duckduckgo_url = "https://html.duckduckgo.com";
+  std::string allow_domains;       // comma-separated; non-empty = only these (and subdomains)
+  std::string deny_domains;        // comma-separated; always refused
+  std::string allow_private;       // comma-separated CIDRs/hosts the fetcher may reach though private (e.g. 127.0.0.1)
+  std::string user_agent;          // "" = owlet's own
 };
 
 // One settable key, for --help text and the config reference.
@@ -72,6 +104,14 @@ bool config_load_env(Config& cfg, char** envp, std::string* err);
 // The YAML file to read: explicit path if given (must exist), else
 // $OWLET_CONFIG, else ~/.config/owlet/config.yml when it exists, else "".
 bool config_default_path(const std::string& explicit_path, std::string* path, std::string* err);
+
+// "90s", "10m", "24h", "30d" or bare seconds -> seconds; -1 when malformed.
+long long config_parse_duration(std::string_view v);
+// "2GB", "512MB", "64K" or bytes -> bytes; -1 when malformed.
+long long config_parse_size(std::string_view v);
+
+// Comma-separated list, items trimmed, empty ones dropped.
+std::vector<std::string> config_split_list(std::string_view v);
 
 // ~/.local/share/owlet unless set.
 std::string config_knowledge_path(const Config& cfg);
