@@ -156,7 +156,8 @@ void register_common_routes(Server::Impl& s) {
 
 }  // namespace
 
-Server::Server(ServerOptions opts, llm::ModelManager& models) : impl_(std::make_unique<Impl>(std::move(opts), models)) {}
+Server::Server(ServerOptions opts, llm::ModelManager& models, ServerServices services)
+    : impl_(std::make_unique<Impl>(std::move(opts), models, services)) {}
 
 Server::~Server() { stop(0); }
 
@@ -231,6 +232,9 @@ bool Server::start(std::string* err) {
   register_common_routes(s);
   register_ollama_routes(s);
   register_openai_routes(s);
+  register_answer_routes(s);
+  register_kb_routes(s);
+  register_ui_routes(s);
 
   if (s.opts.port == 0) {
     port_ = h.bind_to_any_port(s.opts.host);

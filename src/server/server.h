@@ -15,7 +15,25 @@
 #include "llm/model_manager.h"
 #include "obs/metrics.h"
 
+namespace owlet::kb {
+class KnowledgeBase;
+}
+namespace owlet::web {
+class HttpClient;
+}
+namespace owlet::answer {
+class Pipeline;
+}
+
 namespace owlet::server {
+
+// What the server serves besides models; each may be null (its endpoints then
+// answer 503 saying what is not configured).
+struct ServerServices {
+  answer::Pipeline* pipeline = nullptr;  // /api/answer and grounded chat; null = plain chat
+  kb::KnowledgeBase* kb = nullptr;       // /api/ingest, /api/kb/stats, /api/kb/search
+  web::HttpClient* http = nullptr;       // /api/ingest of a URL (SSRF-guarded fetch)
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -31,7 +49,7 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions opts, llm::ModelManager& models);
+  Server(ServerOptions opts, llm::ModelManager& models, ServerServices services = {});
   ~Server();
   bool start(std::string* err);
   int port() const { return port_; }

@@ -15,8 +15,10 @@
 namespace owlet::server {
 
 struct Server::Impl {
-  Impl(ServerOptions o, llm::ModelManager& m) : opts(std::move(o)), models(m), chat(m, metrics) {}
+  Impl(ServerOptions o, llm::ModelManager& m, ServerServices sv)
+      : opts(std::move(o)), services(sv), models(m), chat(m, metrics) {}
   ServerOptions opts;
+  ServerServices services;
   llm::ModelManager& models;
   obs::Metrics metrics;
   ChatService chat;
@@ -62,5 +64,8 @@ llm::Completion wait_run(Server::Impl& s, ChatRun& run);
 
 void register_ollama_routes(Server::Impl& s);
 void register_openai_routes(Server::Impl& s);
+void register_answer_routes(Server::Impl& s);  // answer_api.cpp: POST /api/answer
+void register_kb_routes(Server::Impl& s);      // kb_api.cpp: /api/ingest, /api/kb/*
+void register_ui_routes(Server::Impl& s);      // web_ui.cpp: the chat UI's static files
 
 }  // namespace owlet::server
