@@ -119,6 +119,9 @@ int main(int argc, char** argv) {
   app.add_option("--llama-server", llama_server, "llama-server binary");
   CLI11_PARSE(app, argc, argv);
   signal(SIGPIPE, SIG_IGN);
+  // Engine against engine: owlet's chat without the answer pipeline in front, like llama-server's.
+  setenv("OWLET_GROUND_CHAT", "false", 1);
+  setenv("OWLET_WEB", "never", 1);
 
   Result peer = run_server({llama_server, "-m", model, "-np", std::to_string(clients), "-c",
                             std::to_string(ctx * clients), "-t", std::to_string(threads), "--host", "127.0.0.1",

@@ -6,6 +6,8 @@
 #   bash scripts/setup.sh            # everything
 #   OWLET_LLAMA_DIR=/path/to/llama.cpp bash scripts/setup.sh   # use an existing source tree
 #   OWLET_SANITIZE=ON bash scripts/setup.sh                   # ASan+UBSan build in build-asan/
+#   OWLET_GPU=cuda bash scripts/setup.sh                      # ggml with a GPU backend: cuda | vulkan | hip
+#                                                             # (needs that toolkit installed; own cache key)
 set -euo pipefail
 
 LLAMA_VERSION="v0.5.0"
@@ -34,6 +36,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libicu-dev libre2-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl nghttp2-server python3.11-doc clang libclang-rt-14-dev
+  chromium  # the web UI's browser test drives it (playwright-core, below)
 )
 step "1/5 system packages"
 missing=()
@@ -85,9 +88,18 @@ else
 fi
 
 # ---------------------------------------------------------------- llama.cpp build
+# OWLET_GPU adds one ggml GPU backend. Unset, the flags (and so the cache key) are
+# exactly the CPU build's; set, the key differs, so CPU and GPU builds live side by side.
+case "${OWLET_GPU:-}" in
+  "" | cpu) GPU_FLAGS="" ;;
+  cuda)     GPU_FLAGS="-DGGML_CUDA=ON" ;;
+  vulkan)   GPU_FLAGS="-DGGML_VULKAN=ON" ;;
+  hip)      GPU_FLAGS="-DGGML_HIP=ON" ;;
+  *)        die "OWLET_GPU=$OWLET_GPU: expected cuda, vulkan, hip or cpu" ;;
+esac
 LLAMA_FLAGS=(
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
-  -DGGML_NATIVE=ON -DGGML_OPENMP=ON ${OWLET_GGML_FLAGS:-}
+  -DGGML_NATIVE=ON -DGGML_OPENMP=ON ${GPU_FLAGS} ${OWLET_GGML_FLAGS:-}
   -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF
@@ -112,9 +124,11 @@ fi
 ln -sfn "$LLAMA_BUILD" "$CACHE/llama-current"
 
 # ---------------------------------------------------------------- npm test clients
-# The real Ollama and OpenAI client libraries the integration tests drive owlet with.
+# The real Ollama and OpenAI client libraries the integration tests drive owlet with, and
+# playwright-core for the web UI test. playwright-core downloads no browser; it drives Debian's
+# chromium, so its pin follows bookworm's chromium (1.64.x was built against Chromium 156).
 NPM_DIR="$CACHE/npm-clients"
-NPM_PACKAGES=(ollama@0.6.4 openai@5.23.2)
+NPM_PACKAGES=(ollama@0.6.4 openai@5.23.2 playwright-core@1.64.1)
 step "4/5 npm test clients ($NPM_DIR)"
 npm_stamp="$NPM_DIR/.owlet-$(printf '%s ' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-12)"
 if [ -f "$npm_stamp" ]; then

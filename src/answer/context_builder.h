@@ -32,7 +32,8 @@ struct BuiltContext {
 };
 
 // Splits text into sentences (ICU sentence breaks; CJK 。！？ and Latin . ! ?),
-// trimmed, empty ones dropped.
+// trimmed, empty ones dropped. Clauses joined by a semicolon ("; " or "；") count
+// as sentences of their own.
 std::vector<std::string> split_sentences(std::string_view text);
 
 // Relevance of one sentence to the question (term overlap with IDF-like weights

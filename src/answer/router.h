@@ -41,6 +41,14 @@ TimeSignals detect_time_signals(std::string_view question, int64_t now, const Ro
 // fast-changing (prices, scores, weather, news).
 Freshness classify_freshness(std::string_view question, int64_t now, const RouterOptions& options = {});
 
+// classify_freshness with its evidence: each rule that fired, as a short English
+// phrase naming the rule and the words that matched (e.g. "office holder 'who is the CEO'").
+struct FreshnessExplanation {
+  Freshness freshness = Freshness::never;
+  std::vector<std::string> reasons;
+};
+FreshnessExplanation explain_freshness(std::string_view question, int64_t now, const RouterOptions& options = {});
+
 // Coverage of the question by a candidate passage, 0..1: the IDF-free share of the
 // question's content terms (Latin words minus stop words, CJK bigrams) that the
 // passage contains. The pipeline passes the best local hit(s).

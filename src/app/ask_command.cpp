@@ -16,6 +16,9 @@
 #include "llm/model.h"
 #include "llm/model_store.h"
 #include "llm/engine.h"
+#include "llm/model_manager.h"
+#include "answer/answer_json.h"
+#include "answer/stack.h"
 #include "obs/log.h"
 
 extern char** environ;
@@ -36,21 +39,26 @@ struct AskArgs {
   std::vector<std::string> words;
   std::string system_prompt;
   bool quiet = false;
+  bool json = false;
+  bool no_cache = false;
 };
 
-void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
-
-llm::SamplingParams sampling_from(const Config& c) {
-  llm::SamplingParams s;
-  s.temperature = c.temperature;
-  s.top_k = c.top_k;
-  s.top_p = c.top_p;
-  s.min_p = c.min_p;
-  s.repeat_penalty = c.repeat_penalty;
-  s.repeat_last_n = c.repeat_last_n;
-  s.seed = c.seed;
-  return s;
+// One line: the tier that served the answer, why, and where the time went.
+std::string route_summary(const answer::AnswerResult& r) {
+  std::string line = "[route] " + r.served_by + " (" + r.engine + ")";
+  std::string reasons;
+  for (const auto& why : r.decision.reasons) reasons += (reasons.empty() ? "" : "; ") + why;
+  if (!reasons.empty()) line += ": " + reasons;
+  const answer::StageTimes& t = r.times;
+  char buf[320];
+  snprintf(buf, sizeof buf,
+           " | cache %.1f ms, route %.1f, search %.1f, fetch %.1f, extract %.1f, rank %.1f, prompt %.1f, prefill %.1f, "
+           "generate %.1f, total %.1f ms",
+           t.cache, t.route, t.search, t.fetch, t.extract, t.rank, t.prompt, t.prefill, t.generate, t.total);
+  return line + buf;
 }
+
+void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
 
 int run_ask(const AskArgs& args) {
   Config cfg;
@@ -72,7 +80,7 @@ int run_ask(const AskArgs& args) {
     fail("no question given: owlet ask \"your question\" (or pipe it on stdin)");
     return kExitUsage;
   }
-  if (cfg.model.empty()) {
+  if (cfg.model.empty() && cfg.engine != "extractive") {
     // One line: what is missing, which names work, and what is already on this machine.
     std::string have;
     for (const auto& e : llm::ModelStore().list()) have += (have.empty() ? "" : ", ") + e.name;
@@ -83,16 +91,6 @@ int run_ask(const AskArgs& args) {
     return kExitNoModel;
   }
 
-  std::string model_path;
-  if (!llm::resolve_model(cfg.model, &model_path, &err)) {
-    fail(err);
-    return kExitError;
-  }
-  auto model = llm::Model::load({model_path, cfg.num_gpu, cfg.mmap}, &err);
-  if (!model) {
-    fail(err);
-    return kExitError;
-  }
   std::unique_ptr<llm::Model> draft;
   if (!cfg.draft_model.empty()) {
     std::string draft_path;
@@ -102,45 +100,30 @@ int run_ask(const AskArgs& args) {
       return kExitError;
     }
   }
-  if (model->info().is_embedding) {
-    fail(cfg.model + " is an embedding model (" + model->info().architecture + "); ask needs a chat model");
+  llm::ModelManagerParams mp;
+  mp.engine.n_slots = 1;
+  mp.engine.n_ctx_slot = cfg.ctx_size;
+  mp.engine.n_batch = cfg.batch_size;
+  mp.engine.n_threads = cfg.threads;
+  mp.engine.kv_type = cfg.precision;
+  mp.engine.flash_attn = cfg.flash_attn;
+  mp.engine.draft = draft.get();
+  mp.engine.n_draft = cfg.n_draft;
+  mp.embed.n_threads = cfg.threads;
+  mp.model.n_gpu_layers = cfg.num_gpu;
+  mp.model.use_mmap = cfg.mmap;
+  llm::ModelManager models(mp);
+  answer::AnswerStack stack;
+  if (!answer::build_answer_stack(cfg, &models, nullptr, &stack, &err)) {
+    fail(err);
     return kExitUsage;
   }
-  auto tmpl = llm::ChatTemplate::create(*model, "", &err);
-  if (!tmpl) {
-    fail(err);
-    return kExitError;
-  }
-  std::vector<llm::ChatMessage> messages;
-  if (!args.system_prompt.empty()) messages.push_back({"system", args.system_prompt});
-  messages.push_back({"user", question});
-  std::string prompt;
-  if (!tmpl->apply(messages, true, &prompt, &err)) {
-    fail(err);
-    return kExitError;
-  }
 
-  llm::EngineParams ep;
-  ep.n_slots = 1;
-  ep.n_ctx_slot = cfg.ctx_size;
-  ep.n_batch = cfg.batch_size;
-  ep.n_threads = cfg.threads;
-  ep.kv_type = cfg.precision;
-  ep.flash_attn = cfg.flash_attn;
-  ep.draft = draft.get();
-  ep.n_draft = cfg.n_draft;
-  auto engine = llm::Engine::create(*model, ep, &err);
-  if (!engine) {
-    fail(err);
-    return kExitError;
-  }
-
-  llm::Request req;
-  req.prompt = prompt;
-  req.sampling = sampling_from(cfg);
-  req.num_predict = cfg.num_predict;
-  req.stop = tmpl->additional_stops();
+  answer::AnswerRequest req;
+  req.question = question;
+  req.system = args.system_prompt;
   req.cancel = &g_interrupted;
+  req.use_cache = !args.no_cache;
 
   g_interrupted = false;
   struct sigaction sa {};
@@ -148,30 +131,48 @@ int run_ask(const AskArgs& args) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
 
-  llm::Completion r = engine->generate(req, [](std::string_view text) {
-    fwrite(text.data(), 1, text.size(), stdout);
-    fflush(stdout);
-    return true;
-  });
+  answer::AnswerCallbacks cb;
+  if (!args.json) {
+    cb.on_text = [](std::string_view text) {
+      fwrite(text.data(), 1, text.size(), stdout);
+      fflush(stdout);
+      return true;
+    };
+  }
+  answer::AnswerResult r = stack.pipeline->answer(req, cb);
   signal(SIGINT, SIG_DFL);
-  fputc('\n', stdout);
-  fflush(stdout);
-
   if (!r.ok) {
     fail(r.error);
-    return kExitError;
+    return r.status == 400 ? kExitUsage : kExitError;
   }
+  if (args.json) {
+    printf("%s\n", answer::answer_to_json(r).dump().c_str());
+    fflush(stdout);
+    return r.done_reason == "cancelled" && g_interrupted ? kExitInterrupted : kExitOk;
+  }
+  fputc('\n', stdout);
+  if (!r.note.empty()) printf("\n%s\n", r.note.c_str());
+  if (!r.sources.empty()) {
+    printf("\nSources:\n");
+    for (const auto& s : r.sources) {
+      std::string meta = s.site;
+      if (!s.published.empty()) meta += (meta.empty() ? "" : ", ") + s.published;
+      printf("[%d] %s%s%s\n    %s\n", s.n, s.title.empty() ? s.url.c_str() : s.title.c_str(),
+             meta.empty() ? "" : " — ", meta.c_str(), s.url.c_str());
+    }
+  }
+  fflush(stdout);
   if (!args.quiet) {
-    double pp = r.prompt_ms > 0 ? r.n_prompt * 1000.0 / r.prompt_ms : 0;
-    double tg = r.generate_ms > 0 ? r.n_generated * 1000.0 / r.generate_ms : 0;
-    fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
-            model->info().description.c_str(), r.n_prompt, pp, r.n_generated, r.generate_ms / 1000.0, tg,
-            llm::finish_reason_name(r.finish));
-    if (r.n_drafted > 0)
-      fprintf(stderr, "[speculative] %d of %d drafted tokens accepted (%.0f%%)\n", r.n_accepted, r.n_drafted,
-              100.0 * r.n_accepted / r.n_drafted);
+    fprintf(stderr, "%s\n", route_summary(r).c_str());
+    if (r.engine == "llm" && !r.cache_hit) {
+      double pp = r.times.prefill > 0 ? r.prompt_tokens * 1000.0 / r.times.prefill : 0;
+      double tg = r.times.generate > 0 ? r.generated_tokens * 1000.0 / r.times.generate : 0;
+      fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
+              r.model.c_str(), r.prompt_tokens, pp, r.generated_tokens, r.times.generate / 1000.0, tg,
+              r.done_reason.c_str());
+    }
   }
-  return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
+  return r.done_reason == "cancelled" && g_interrupted ? kExitInterrupted : kExitOk;
 }
 
 }  // namespace
@@ -183,10 +184,13 @@ void register_ask(CLI::App& app, int* exit_code) {
   add_config_flags(cmd,
                    {"model", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
                     "num_predict", "ctx_size", "threads", "batch_size", "precision", "flash_attn", "num_gpu", "mmap",
-                    "draft_model", "n_draft", "log_level"},
+                    "draft_model", "n_draft", "log_level", "web", "engine", "knowledge_path", "search_providers",
+                    "allow_private", "total_deadline_ms", "context_tokens"},
                    &args->flags);
   cmd->add_option("--system", args->system_prompt, "system prompt to put before the question");
-  cmd->add_flag("-q,--quiet", args->quiet, "do not print the timing summary to stderr");
+  cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");
+  cmd->add_flag("--json", args->json, "print one JSON object (answer, sources, route, timings) instead of streaming");
+  cmd->add_flag("--no-cache", args->no_cache, "neither read nor write the answer cache");
   cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
 }
 

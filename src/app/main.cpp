@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/ask_command.h"
+#include "app/doctor_command.h"
 #ifdef OWLET_HAVE_SERVER
 #include "app/serve_command.h"
 #endif
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   owlet::app::register_kb(app, &exit_code);
 #endif
   owlet::app::register_models(app, &exit_code);
+  owlet::app::register_doctor(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -15,6 +15,7 @@
 #include "llm/model_store.h"
 #include "obs/log.h"
 #include "server/server.h"
+#include "answer/stack.h"
 
 extern char** environ;
 
@@ -67,7 +68,17 @@ int run_serve(const ServeArgs& args) {
   std::stringstream cs(args.cors);
   for (std::string o; std::getline(cs, o, ',');)
     if (!o.empty()) so.cors_origins.push_back(o);
+  so.ground_chat = cfg.ground_chat;
+  so.sources_block = cfg.sources_block;
   server::Server srv(so, models);
+  // The pipeline records into the server's metrics registry. srv.stop() below
+  // waits for every answer before the stack goes away.
+  answer::AnswerStack stack;
+  if (!answer::build_answer_stack(cfg, &models, &srv.metrics(), &stack, &err)) {
+    fprintf(stderr, "owlet: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  srv.set_services({stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get()});
   if (!srv.start(&err)) {
     fprintf(stderr, "owlet: %s\n", err.c_str());
     return kExitError;
@@ -105,7 +116,8 @@ void register_serve(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI APIs (default http://127.0.0.1:11435)");
   add_config_flags(cmd,
                    {"host", "port", "model", "parallel", "ctx_size", "batch_size", "threads", "precision",
-                    "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level"},
+                    "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level", "web", "engine", "knowledge_path",
+                    "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model"},
                    &args->flags);
   cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
   cmd->add_option("--cors", args->cors, "comma-separated browser origins allowed to call the API ('*' = any)");

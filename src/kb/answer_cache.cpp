@@ -37,6 +37,28 @@ std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, 
   return a;
 }
 
+std::vector<CachedAnswer> KnowledgeBase::cache_list(int64_t now, int64_t limit) const {
+  std::vector<CachedAnswer> out;
+  std::string err;
+  ReadTxn txn(*impl_, &err);
+  if (!txn.db()) return out;
+  Stmt st(txn.db(),
+          "SELECT question, answer, sources, route, created_at, expires_at FROM answer_cache "
+          "WHERE expires_at = 0 OR expires_at > ? ORDER BY created_at DESC LIMIT ?");
+  st.bind(1, now ? now : now_seconds()).bind(2, limit);
+  while (st.step() == SQLITE_ROW) {
+    CachedAnswer a;
+    a.question = st.str(0);
+    a.answer = st.str(1);
+    a.sources_json = st.str(2);
+    a.route = st.str(3);
+    a.created_at = st.i64(4);
+    a.expires_at = st.i64(5);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 int64_t KnowledgeBase::cache_purge_expired(int64_t now) {
   std::lock_guard lock(impl_->write_mu);
   Stmt st(impl_->writer, "DELETE FROM answer_cache WHERE expires_at != 0 AND expires_at <= ?");

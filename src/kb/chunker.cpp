@@ -116,6 +116,30 @@ std::vector<Span> split_units(std::string_view s) {
   return units;
 }
 
+// estimate_tokens(text) <= max_tokens, stopping as soon as the count passes the
+// budget (it only grows along the text), so probing a long tail costs what fits,
+// not the whole tail.
+bool within_budget(std::string_view text, int max_tokens) {
+  int tokens = 0;
+  int word_chars = 0;
+  auto word_tokens = [&] { return word_chars > 0 ? 1 + (word_chars - 1) / 8 : 0; };
+  size_t i = 0;
+  while (i < text.size()) {
+    const char32_t cp = utf8_next(text, i);
+    if (is_cjk(cp)) {
+      tokens += word_tokens() + 1;
+      word_chars = 0;
+    } else if (is_word_char(cp)) {
+      ++word_chars;
+    } else {
+      tokens += word_tokens();
+      word_chars = 0;
+    }
+    if (tokens + word_tokens() > max_tokens) return false;
+  }
+  return true;
+}
+
 // Cuts an over-budget sentence into pieces of at most max_tokens at ICU word
 // boundaries (UTF-8 UText, so boundaries are byte offsets).
 void split_long(std::string_view s, const Span& sp, int max_tokens, std::vector<Span>* out) {
@@ -139,31 +163,62 @@ void split_long(std::string_view s, const Span& sp, int max_tokens, std::vector<
     out->push_back({b, e, estimate_tokens(s.substr(b, e - b)), first});
     first = false;
   };
+  // estimate_tokens is monotone in the end of a piece, so the furthest boundary that
+  // keeps a piece within budget is found by a galloping search: O(n log n) over the
+  // sentence instead of re-estimating the growing piece at every boundary (O(n^2),
+  // seconds for a 1 MB run-on text or base64 blob).
+  auto fits = [&](size_t e) { return within_budget(s.substr(piece_begin, e - piece_begin), max_tokens); };
   size_t last_ok = sp.begin;  // furthest boundary that keeps the piece within budget
-  for (size_t k = 1; k < bounds.size(); ++k) {
-    const size_t b = bounds[k];
-    if (estimate_tokens(s.substr(piece_begin, b - piece_begin)) <= max_tokens) {
-      last_ok = b;
+  size_t k = 1;
+  while (k < bounds.size()) {
+    if (fits(bounds[k])) {
+      size_t good = k, bad = bounds.size(), step = 1;
+      while (good + step < bounds.size()) {
+        if (!fits(bounds[good + step])) {
+          bad = good + step;
+          break;
+        }
+        good += step;
+        step *= 2;
+      }
+      while (bad - good > 1) {
+        const size_t mid = good + (bad - good) / 2;
+        if (fits(bounds[mid])) good = mid;
+        else bad = mid;
+      }
+      last_ok = bounds[good];
+      k = good + 1;
       continue;
     }
     if (last_ok > piece_begin) {
       emit(piece_begin, last_ok);
       piece_begin = last_ok;
-      --k;  // re-examine this boundary against the new piece
-      continue;
+      continue;  // re-examine this boundary against the new piece
     }
-    // One word longer than the budget: cut it between code points.
+    // One word longer than the budget: cut it between code points, at the longest
+    // prefix that fits (same galloping search over the word's code points).
+    const size_t b = bounds[k];
+    std::vector<size_t> cps;  // code point starts after piece_begin, up to the probe that failed
     size_t i = piece_begin;
-    size_t cut = piece_begin;
+    size_t probe = 16;
     while (i < b) {
       utf8_next(s, i);
-      if (estimate_tokens(s.substr(piece_begin, i - piece_begin)) > max_tokens) break;
-      cut = i;
+      cps.push_back(i);
+      if (cps.size() == probe) {
+        if (!fits(i)) break;
+        probe *= 2;
+      }
     }
+    size_t lo = 0, hi = cps.size();  // cps[lo - 1] fits (lo = 0: nothing does yet); cps[hi] does not
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (fits(cps[mid])) lo = mid + 1;
+      else hi = mid;
+    }
+    size_t cut = lo == 0 ? piece_begin : cps[lo - 1];
     if (cut == piece_begin) utf8_next(s, cut);
     emit(piece_begin, cut);
     piece_begin = last_ok = cut;
-    --k;
   }
   emit(piece_begin, sp.end);
 }

@@ -108,6 +108,8 @@ class KnowledgeBase {
   // Unexpired entry for the question (normalized first). now = 0: current time.
   std::optional<CachedAnswer> cache_get(std::string_view question, int64_t now = 0) const;
   int64_t cache_purge_expired(int64_t now = 0);
+  // Unexpired entries, newest first, at most `limit` (question holds the normalized key).
+  std::vector<CachedAnswer> cache_list(int64_t now = 0, int64_t limit = 10000) const;
 
   // Saves the warm index snapshot (also done on destruction).
   bool flush(std::string* err);

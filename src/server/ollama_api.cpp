@@ -2,6 +2,7 @@
 // every Ollama client works against owlet unchanged.
 #include "llm/model_store.h"
 #include "llm/pull.h"
+#include "answer/answer_json.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -93,6 +94,45 @@ void handle_load_only(Server::Impl& s, const std::string& model, const Generatio
   send_json(res, 200, j);
 }
 
+// /api/chat through the answer pipeline: the same shapes, plus `sources` and
+// `route` on the final object (standard clients ignore them).
+void grounded_chat(Server::Impl& s, Res& res, answer::AnswerRequest ar, bool stream) {
+  auto timing = std::make_shared<ChatRun>();
+  timing->started = std::chrono::steady_clock::now();
+  int status = 0;
+  std::string err;
+  if (!check_answer_model(s, ar, &status, &err)) return send_error(res, status, err);
+  std::string model = ar.model;
+  const bool block = s.opts.sources_block;
+  auto final_object = [model, timing, block](const answer::AnswerResult& r, bool with_text) {
+    json j{{"model", model}, {"created_at", rfc3339_now()}};
+    std::string text = (with_text ? r.answer : "") + (block ? sources_block(r) : "");
+    j["message"] = {{"role", "assistant"}, {"content", text}};
+    add_stats(j, *timing, completion_of(r));
+    j["sources"] = answer::sources_to_json(r.sources);
+    j["route"] = answer::route_to_json(r);
+    return j;
+  };
+  if (!stream) {
+    answer::AnswerResult r = run_answer(s, std::move(ar));
+    if (!r.ok) return send_error(res, r.status, r.error);
+    return send_json(res, 200, final_object(r, true));
+  }
+  AnswerFormat fmt;
+  fmt.route = [](const answer::AnswerResult&) { return std::string(); };
+  fmt.text = [model](const std::string& text) {
+    json j{{"model", model}, {"created_at", rfc3339_now()}};
+    j["message"] = {{"role", "assistant"}, {"content", text}};
+    j["done"] = false;
+    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  };
+  fmt.done = [final_object](const answer::AnswerResult& r) {
+    if (!r.ok) return json{{"error", r.error}}.dump() + "\n";
+    return final_object(r, false).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  };
+  stream_answer(s, res, std::move(ar), "application/x-ndjson", fmt);
+}
+
 void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
   std::string err;
@@ -124,6 +164,11 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
       if (!system.empty()) cr.messages.push_back({"system", system});
       cr.messages.push_back({"user", prompt});
     }
+  }
+  if (chat) {
+    answer::AnswerRequest grounded;
+    if (grounded_request(s, b.root(), cr, &grounded, &err)) return grounded_chat(s, res, std::move(grounded), stream);
+    if (!err.empty()) return send_error(res, 400, err);
   }
   auto run = std::make_shared<ChatRun>(s.chat.start(cr));
   if (!run->ok()) return send_error(res, run->status, run->error);

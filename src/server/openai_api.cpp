@@ -4,6 +4,7 @@
 
 #include "llm/grammar.h"
 #include "llm/model_store.h"
+#include "answer/answer_json.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -151,6 +152,63 @@ std::string base64_floats(const std::vector<float>& v) {
 
 std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
+// /v1/chat/completions through the answer pipeline: OpenAI's shapes, plus
+// `sources` and `route` on the response (and on the last streamed chunk).
+void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bool stream, bool include_usage) {
+  int status = 0;
+  std::string err;
+  if (!check_answer_model(s, ar, &status, &err)) return send_openai_error(res, status, err);
+  std::string id = new_id("chatcmpl"), model = ar.model;
+  long long created = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const bool block = s.opts.sources_block;
+  if (!stream) {
+    answer::AnswerResult r = run_answer(s, std::move(ar));
+    if (!r.ok) return send_openai_error(res, r.status, r.error);
+    llm::Completion c = completion_of(r);
+    json choice{{"index", 0},
+                {"message", {{"role", "assistant"}, {"content", r.answer + (block ? sources_block(r) : "")}}},
+                {"logprobs", nullptr},
+                {"finish_reason", finish_reason(c)}};
+    return send_json(res, 200,
+                     json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model},
+                          {"system_fingerprint", "fp_owlet"}, {"choices", json::array({choice})}, {"usage", usage(c)},
+                          {"sources", answer::sources_to_json(r.sources)}, {"route", answer::route_to_json(r)}});
+  }
+  auto base = [=](json choice) {
+    return json{{"id", id},          {"object", "chat.completion.chunk"}, {"created", created},
+                {"model", model},    {"system_fingerprint", "fp_owlet"},  {"choices", json::array({std::move(choice)})}};
+  };
+  AnswerFormat fmt;
+  fmt.route = [base](const answer::AnswerResult&) {  // the first event carries the role, as OpenAI's does
+    return sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+                     {"finish_reason", nullptr}}));
+  };
+  fmt.text = [base](const std::string& text) {
+    return sse(base({{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+  };
+  fmt.done = [base, block, include_usage](const answer::AnswerResult& r) {
+    if (!r.ok) return sse(json{{"error", {{"message", r.error}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
+    llm::Completion c = completion_of(r);
+    std::string out;
+    if (block && !r.sources.empty())
+      out += sse(base({{"index", 0}, {"delta", {{"content", sources_block(r)}}}, {"logprobs", nullptr},
+                       {"finish_reason", nullptr}}));
+    json last = base({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}});
+    last["sources"] = answer::sources_to_json(r.sources);
+    last["route"] = answer::route_to_json(r);
+    out += sse(last);
+    if (include_usage) {
+      json u = base(json::object());
+      u["choices"] = json::array();
+      u["usage"] = usage(c);
+      out += sse(u);
+    }
+    return out + "data: [DONE]\n\n";
+  };
+  stream_answer(s, res, std::move(ar), "text/event-stream", fmt);
+}
+
 void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
   std::string err;
@@ -175,6 +233,12 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
   if (b.root().contains("stream_options") && b.root()["stream_options"].is_object())
     include_usage = b.root()["stream_options"].value("include_usage", false);
 
+  if (chat) {
+    answer::AnswerRequest grounded;
+    if (grounded_request(s, b.root(), cr, &grounded, &err))
+      return grounded_completion(s, res, std::move(grounded), stream, include_usage);
+    if (!err.empty()) return send_openai_error(res, 400, err);
+  }
   auto run = std::make_shared<ChatRun>(s.chat.start(cr));
   if (!run->ok()) return send_openai_error(res, run->status, run->error);
   std::string id = new_id(chat ? "chatcmpl" : "cmpl"), model = cr.model;

@@ -105,6 +105,9 @@ llm::Completion wait_run(Server::Impl& s, ChatRun& run) {
   return c;
 }
 
+// web_ui.cpp: serves one embedded UI file; false when there is no such file.
+bool serve_ui_file(const Req& req, Res& res, std::string_view path);
+
 namespace {
 
 thread_local Clock::time_point t_request_start;
@@ -128,7 +131,15 @@ bool origin_allowed(const ServerOptions& o, const std::string& origin) {
 }
 
 void register_common_routes(Server::Impl& s) {
-  s.http.Get("/", [](const Req&, Res& res) { res.set_content("owlet is running", "text/plain"); });
+  // Ollama clients probe "/" for "owlet is running"; a browser (which always
+  // accepts text/html) gets the chat UI instead.
+  s.http.Get("/", [](const Req& req, Res& res) {
+    res.set_header("Vary", "Accept");
+    if (req.get_header_value("Accept").find("text/html") != std::string::npos &&
+        serve_ui_file(req, res, "index.html"))
+      return;
+    res.set_content("owlet is running", "text/plain");
+  });
   s.http.Get("/health", [&s](const Req&, Res& res) {
     if (s.stopping) return send_json(res, 503, json{{"status", "stopping"}});
     if (s.models.loading_count() > 0) return send_json(res, 503, json{{"status", "loading"}});
@@ -162,6 +173,8 @@ Server::Server(ServerOptions opts, llm::ModelManager& models, ServerServices ser
 Server::~Server() { stop(0); }
 
 obs::Metrics& Server::metrics() { return impl_->metrics; }
+
+void Server::set_services(ServerServices services) { impl_->services = services; }
 
 bool Server::start(std::string* err) {
   Impl& s = *impl_;
@@ -260,13 +273,18 @@ void Server::stop(int grace_ms) {
   while (Clock::now() < deadline) {
     {
       std::lock_guard<std::mutex> lk(s.jobs_mu);
-      if (s.jobs.empty()) break;
+      if (s.jobs.empty() && s.answers.empty()) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   {
-    std::lock_guard<std::mutex> lk(s.jobs_mu);
+    std::unique_lock<std::mutex> lk(s.jobs_mu);
     for (const auto& j : s.jobs) j->cancel();
+    for (const auto& a : s.answers) *a = true;
+    // Answer threads use the pipeline, which outlives the server only until the
+    // caller destroys it: wait for them (retrieval is deadline-bounded, generation
+    // stops within a decode step of the cancel).
+    s.answers_cv.wait_for(lk, std::chrono::seconds(60), [&] { return s.answers.empty(); });
   }
   s.http.stop();
   if (s.thread.joinable()) s.thread.join();

@@ -44,6 +44,8 @@ struct ServerOptions {
   int threads = 16;                  // HTTP worker threads
   int read_timeout_s = 30;           // a client that sends too slowly is dropped
   std::string default_model;         // used when a request names none (OpenAI clients often do)
+  bool ground_chat = true;           // chat APIs answer through the pipeline (when one is given)
+  bool sources_block = false;        // grounded chat text ends with a "Sources:" block
   std::string version = "0.1.0";
 };
 
@@ -51,6 +53,8 @@ class Server {
  public:
   Server(ServerOptions opts, llm::ModelManager& models, ServerServices services = {});
   ~Server();
+  // Before start(): what the server serves besides models.
+  void set_services(ServerServices services);
   bool start(std::string* err);
   int port() const { return port_; }
   // Stops accepting; in-flight requests get `grace_ms` to finish, then are cancelled.

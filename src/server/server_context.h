@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
 
+#include "answer/pipeline.h"
 #include "server/chat_service.h"
 #include "server/server.h"
 
@@ -28,6 +31,10 @@ struct Server::Impl {
   std::atomic<int> in_flight{0};
   std::mutex jobs_mu;
   std::set<std::shared_ptr<llm::Job>> jobs;  // running generations, cancelled on shutdown
+  // Answers running through the pipeline: cancelled on shutdown, and waited
+  // for, since their threads use the pipeline the server was given.
+  std::condition_variable answers_cv;
+  std::set<std::shared_ptr<std::atomic<bool>>> answers;  // their cancel flags
 
   void track(const std::shared_ptr<llm::Job>& j) {
     std::lock_guard<std::mutex> lk(jobs_mu);
@@ -65,6 +72,30 @@ llm::Completion wait_run(Server::Impl& s, ChatRun& run);
 void register_ollama_routes(Server::Impl& s);
 void register_openai_routes(Server::Impl& s);
 void register_answer_routes(Server::Impl& s);  // answer_api.cpp: POST /api/answer
+
+// answer_api.cpp: answers through the pipeline, for /api/answer and grounded chat.
+// Whether a chat request is answered through the pipeline (ServerOptions::ground_chat,
+// per request `options.web` or an `owlet` object), and as what. Returns false when
+// it is plain chat; *err set means a bad owlet/web field (answer 400).
+bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat, answer::AnswerRequest* out,
+                      std::string* err);
+// The answer's counts and timings in the engine's terms, so API formatters can share code.
+llm::Completion completion_of(const answer::AnswerResult& r);
+// "\n\nSources:\n[1] Title — url\n..." (ServerOptions::sources_block), "" without sources.
+std::string sources_block(const answer::AnswerResult& r);
+struct AnswerFormat {
+  std::function<std::string(const answer::AnswerResult&)> route;  // once, before any text ("" = nothing)
+  std::function<std::string(const std::string&)> text;
+  std::function<std::string(const answer::AnswerResult&)> done;   // also for failures (check r.ok)
+};
+// Streams one answer: the pipeline runs on its own thread; a client that goes
+// away cancels it.
+void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const char* content_type, AnswerFormat fmt);
+// Loads the answer's model (unless it answers extractively) so a bad name fails
+// with its own status before any streaming; fills in the default model.
+bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, int* status, std::string* err);
+// Runs one answer to the end on this thread (non-streamed responses).
+answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req);
 void register_kb_routes(Server::Impl& s);      // kb_api.cpp: /api/ingest, /api/kb/*
 void register_ui_routes(Server::Impl& s);      // web_ui.cpp: the chat UI's static files
 

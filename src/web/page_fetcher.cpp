@@ -111,6 +111,7 @@ std::vector<FetchedPage> fetch_pages(HttpClient& client, const std::vector<std::
       continue;
     }
     std::string type = media_type(r.content_type);
+    const auto t_extract = std::chrono::steady_clock::now();
     if (type.empty() || type == "text/html" || type == "application/xhtml+xml") {
       p.page = extract_html(r.text, p.final_url, options.extract);
     } else if (type == "text/plain" || type == "text/markdown") {
@@ -119,6 +120,7 @@ std::vector<FetchedPage> fetch_pages(HttpClient& client, const std::vector<std::
       p.error = {ErrorKind::parse, "unsupported content type " + type};
       continue;
     }
+    p.extract_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_extract).count();
     if (cache != nullptr) {
       std::string data = serialize_page(p.page);
       cache->put(page_cache_key(p.url), data, options.cache_ttl);

@@ -22,7 +22,8 @@ struct FetchedPage {
   std::string http_version;
   std::string content_type;
   bool from_cache = false;
-  double elapsed_ms = 0;
+  double elapsed_ms = 0;      // transfer
+  double extract_ms = 0;      // main-text extraction
   ExtractedPage page;         // title/text/metadata (empty on error)
 };
 

@@ -19,7 +19,8 @@ namespace {
 // A clean environment: no user config or OWLET_* variables leak in.
 ProcessOptions clean_env(TempDir& home) {
   ProcessOptions o;
-  o.env = {"HOME=" + home.path().string(), "XDG_CONFIG_HOME=", "OWLET_MODEL=", "OWLET_CONFIG="};
+  // web never: these tests are about the engine path; the pipeline has its own tests on a loopback web.
+  o.env = {"HOME=" + home.path().string(), "XDG_CONFIG_HOME=", "OWLET_MODEL=", "OWLET_CONFIG=", "OWLET_WEB=never"};
   return o;
 }
 

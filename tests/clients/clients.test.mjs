@@ -32,7 +32,9 @@ before(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'owlet-clients-'));
   server = spawn(process.env.OWLET_BINARY,
     ['serve', '--port', String(port), '--threads', '2', '--parallel', '2', '--ctx-size', '1024'],
-    { env: { ...process.env, HOME: home, OWLET_MODELS: path.join(home, 'models'), OLLAMA_MODELS: path.join(home, 'ollama') },
+    // OWLET_WEB=never: chat is grounded in the (empty) local knowledge base; no network here.
+    { env: { ...process.env, HOME: home, OWLET_MODELS: path.join(home, 'models'), OLLAMA_MODELS: path.join(home, 'ollama'),
+             OWLET_WEB: 'never' },
       stdio: ['ignore', 'ignore', 'pipe'] });
   for (let i = 0; i < 100; i++) {
     try { const r = await fetch(`http://127.0.0.1:${port}/health`); if (r.ok) return; } catch {}
@@ -54,6 +56,9 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
   assert.ok(res.message.content.length > 0);
   assert.equal(res.done, true);
   assert.equal(res.eval_count, 6);
+  // owlet's extra fields reach the client untouched.
+  assert.equal(res.route.tier, 'local');
+  assert.ok(Array.isArray(res.sources));
 
   let streamed = '';
   let last;
@@ -63,6 +68,7 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
   }
   assert.equal(streamed, res.message.content);
   assert.equal(last.done, true);
+  assert.equal(last.route.tier, 'cache');  // the same question again: the answer cache
 
   const gen = await ollama.generate({ model: chatModel, prompt: 'Once upon a time', options: { num_predict: 4 } });
   assert.equal(typeof gen.response, 'string');
@@ -100,7 +106,8 @@ test('openai: models, chat, stream, completions, embeddings, errors', async () =
     if (chunk.usage) usage = chunk.usage;
   }
   assert.equal(text, chat.choices[0].message.content);
-  assert.equal(usage.completion_tokens, 5);
+  assert.equal(usage.completion_tokens, 0);  // served from the answer cache: nothing generated
+  assert.equal(chat.route.tier, 'local');
 
   const comp = await client.completions.create({ model: chatModel, prompt: 'Owls are', max_tokens: 3 });
   assert.equal(comp.object, 'text_completion');

@@ -224,6 +224,10 @@ TEST(HotTier, AnswerCacheHonoursNormalizationAndExpiry) {
   EXPECT_EQ(hit->sources_json, a.sources_json);
   EXPECT_FALSE(kb->cache_get("what is hnsw", 200)) << "expired at 200";
   EXPECT_FALSE(kb->cache_get("what is faiss", 150));
+  auto listed = kb->cache_list(150);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].question, "what is hnsw");
+  EXPECT_TRUE(kb->cache_list(200).empty()) << "expired entries are not listed";
   a.question = "forever";
   a.expires_at = 0;
   ASSERT_TRUE(kb->cache_put(a, &err));

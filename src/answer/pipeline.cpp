@@ -1,0 +1,551 @@
+#include "answer/pipeline.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+
+#include "answer/answer_json.h"
+#include "answer/cache_index.h"
+#include "answer/citations.h"
+#include "answer/extractive.h"
+#include "answer/fusion.h"
+#include "answer/learner.h"
+#include "answer/prompt.h"
+#include "kb/knowledge_base.h"
+#include "kb/text.h"
+#include "llm/model_manager.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "web/domain_policy.h"
+#include "web/http_client.h"
+#include "web/page_fetcher.h"
+#include "web/url.h"
+#include "web/search_fanout.h"
+
+namespace owlet::answer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+std::string new_answer_id() {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t salt = std::random_device{}() * 0x9E3779B97F4A7C15ull;
+  char buf[24];
+  snprintf(buf, sizeof buf, "ans_%016llx", static_cast<unsigned long long>(salt ^ (++counter * 0xD6E8FEB86659FD93ull)));
+  return buf;
+}
+
+// The first ~300 characters of a text, cut at a UTF-8 boundary and a word if possible.
+std::string snippet_of(const std::string& text, size_t max = 300) {
+  if (text.size() <= max) return text;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  size_t space = text.rfind(' ', cut);
+  if (space != std::string::npos && space > max / 2) cut = space;
+  return text.substr(0, cut) + "…";
+}
+
+Source from_kb_hit(const kb::SearchHit& h, const kb::KnowledgeBase& kb) {
+  Source s;
+  s.title = h.title;
+  s.url = h.source;
+  s.site = site_of(h.source);
+  s.text = h.text;
+  s.snippet = snippet_of(h.text);
+  s.origin = "kb";
+  s.score = h.fused_score;
+  if (auto info = kb.document_info(h.document_id)) {
+    s.fetched_at = info->fetched_at;
+    if (info->modified_at > 0) s.published = iso_date(info->modified_at);
+  }
+  return s;
+}
+
+Source from_search(const web::SearchResult& r) {
+  Source s;
+  s.title = r.title;
+  s.url = r.url;
+  s.site = site_of(r.url);
+  s.published = r.published;
+  s.snippet = snippet_of(r.snippet);
+  s.text = r.snippet;
+  s.origin = "web-snippet";
+  return s;
+}
+
+const char* kind_label(web::ErrorKind k) { return web::error_kind_name(k); }
+
+}  // namespace
+
+struct Pipeline::Impl {
+  CacheIndex cache_index;
+  std::unique_ptr<Learner> learner;
+  explicit Impl(double jaccard) : cache_index(jaccard) {}
+};
+
+Pipeline::Pipeline(PipelineServices services, PipelineOptions options)
+    : services_(std::move(services)), options_(std::move(options)),
+      impl_(std::make_unique<Impl>(options_.near_dup_jaccard)) {
+  if (services_.kb) {
+    int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
+    for (const auto& e : services_.kb->cache_list(now)) {
+      json route = json::parse(e.route, nullptr, false);
+      std::string engine = route.is_object() ? route.value("engine", "llm") : "llm";
+      impl_->cache_index.add(e.question, engine, e.expires_at);
+    }
+    if (options_.learn) impl_->learner = std::make_unique<Learner>(services_.kb);
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::wait_learning() {
+  if (impl_->learner) impl_->learner->wait_idle();
+}
+
+namespace {
+
+// One answer's working state; the stages below fill it in order.
+struct Run {
+  const PipelineServices& sv;
+  const PipelineOptions& opt;
+  Pipeline::Impl& impl;
+  const AnswerRequest& req;
+  const AnswerCallbacks& cb;
+  AnswerResult r;
+  Clock::time_point t0 = Clock::now();
+  int64_t now = 0;
+  std::string lang;
+  WebMode web = WebMode::automatic;
+  bool extractive = false;
+  std::vector<Source> kb_sources;
+  std::vector<Source> web_sources;  // snippets, replaced by pages when read
+  std::vector<web::SearchResult> search_results;
+  std::vector<kb::Document> to_learn;
+  double best_local_coverage = 0;
+  int64_t best_local_fetched = 0;
+
+  milliseconds remaining() const {
+    auto left = opt.total_deadline - std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+    return std::max(left, milliseconds(0));
+  }
+  int64_t ttl(Freshness f) const {
+    return f == Freshness::fast ? opt.ttl_fast_s : f == Freshness::slow ? opt.ttl_slow_s : opt.ttl_never_s;
+  }
+};
+
+void fail(Run& run, int status, const std::string& error) {
+  run.r.ok = false;
+  run.r.status = status;
+  run.r.error = error;
+}
+
+bool try_cache(Run& run) {
+  auto t = Clock::now();
+  kb::KnowledgeBase* kb = run.sv.kb;
+  bool hit = false;
+  if (kb && run.req.use_cache && run.req.history.empty()) {
+    const std::string engine = run.extractive ? "extractive" : "llm";
+    auto entry = kb->cache_get(run.req.question, run.now);
+    bool same_engine = false;
+    if (entry) {
+      json route = json::parse(entry->route, nullptr, false);
+      same_engine = route.is_object() && route.value("engine", "llm") == engine;
+    }
+    if (!same_engine) {
+      entry.reset();
+      if (auto key = run.impl.cache_index.find(run.req.question, engine, run.now)) entry = kb->cache_get(*key, run.now);
+    }
+    if (entry) {
+      json route = json::parse(entry->route, nullptr, false);
+      hit = route.is_object() && route.value("engine", "llm") == engine;
+      if (hit) {
+        run.r.answer = entry->answer;
+        run.r.sources = sources_from_json(entry->sources_json);
+        run.r.served_by = "cache";
+        run.r.cache_hit = true;
+        run.r.engine = engine;
+        run.r.model = route.value("model", "");
+        Freshness f = Freshness::never;
+        std::string fs = route.value("freshness", "never");
+        if (fs == "fast") f = Freshness::fast;
+        if (fs == "slow") f = Freshness::slow;
+        run.r.decision.freshness = f;
+        run.r.decision.tier = Tier::cache;
+        run.r.decision.reasons = {"answer cache hit (first answered via " + route.value("tier", "?") + ", " +
+                                  iso_date(entry->created_at) + ")"};
+      }
+    }
+  }
+  run.r.times.cache = ms_since(t);
+  return hit;
+}
+
+void search_local(Run& run) {
+  if (!run.sv.kb) return;
+  kb::SearchResult res = run.sv.kb->search(run.req.question, run.opt.kb_candidates);
+  if (!res.ok()) run.r.web_errors.push_back("knowledge base: " + res.error);
+  for (const auto& h : res.hits) run.kb_sources.push_back(from_kb_hit(h, *run.sv.kb));
+  for (size_t i = 0; i < run.kb_sources.size() && i < 3; ++i) {
+    double c = coverage(run.req.question, run.kb_sources[i].text);
+    if (c > run.best_local_coverage) {
+      run.best_local_coverage = c;
+      run.best_local_fetched = run.kb_sources[i].fetched_at;
+    }
+  }
+}
+
+void decide(Run& run) {
+  auto t = Clock::now();
+  search_local(run);
+  RouteDecision d = route(run.req.question, run.best_local_coverage, run.web, run.now, run.opt.router);
+  // A time-sensitive question whose covering local copy is still fresh for its
+  // class is served locally: that page was read for the same question minutes ago.
+  if (d.needs_web() && run.web == WebMode::automatic && run.best_local_coverage >= run.opt.router.coverage_threshold &&
+      run.best_local_fetched > 0 && run.now - run.best_local_fetched < run.ttl(d.freshness)) {
+    d.tier = Tier::local;
+    d.reasons.push_back("local copy fetched " + std::to_string((run.now - run.best_local_fetched) / 60) +
+                        " min ago is still fresh for a " + to_string(d.freshness) + "-changing answer");
+  }
+  run.r.decision = d;
+  run.r.served_by = to_string(d.tier);
+  run.r.times.route = ms_since(t);
+}
+
+// Search providers, in parallel, under the search deadline (and what is left of the total).
+bool search_web(Run& run) {
+  auto t = Clock::now();
+  if (!run.sv.http || run.sv.providers.empty()) {
+    run.r.web_errors.push_back("no search provider configured");
+    return false;
+  }
+  web::SearchQuery q;
+  q.text = run.req.question;
+  q.max_results = run.opt.search_results;
+  q.language = run.lang == "und" ? "" : run.lang;
+  if (run.r.decision.freshness == Freshness::fast) q.time_range = "week";
+  milliseconds deadline = std::min(run.opt.search_deadline, run.remaining());
+  web::SearchOutcome out = web::search_all(*run.sv.http, run.sv.providers, q, deadline);
+  for (const auto& p : out.providers) {
+    if (p.error.ok()) continue;
+    run.r.web_errors.push_back(p.provider + ": " + p.error.message);
+    if (run.sv.metrics)
+      run.sv.metrics->inc("owlet_web_fetch_errors_total", "web requests that failed, by kind",
+                          {{"kind", kind_label(p.error.kind)}});
+  }
+  // Source governance: a denied (or not allowed) domain is neither read nor cited.
+  const web::DomainPolicy& domains = run.sv.http->options().domains;
+  for (const auto& r : out.results) {
+    web::UrlParse u = web::parse_url(r.url);
+    if (!u.error.ok() || !web::check_domain(u.url.host, domains).ok()) continue;
+    run.search_results.push_back(r);
+    run.web_sources.push_back(from_search(r));
+  }
+  run.r.times.search = ms_since(t);
+  return !out.answered.empty() && !run.search_results.empty();
+}
+
+// Reads the top result pages under the fetch deadline; a page replaces its snippet.
+void read_pages(Run& run) {
+  auto t = Clock::now();
+  std::vector<std::string> urls;
+  for (const auto& r : run.search_results) {
+    if (static_cast<int>(urls.size()) >= run.opt.fetch_pages) break;
+    urls.push_back(r.url);
+  }
+  if (urls.empty()) return;
+  milliseconds deadline = std::min(run.opt.fetch_deadline, run.remaining());
+  if (deadline.count() <= 0) {
+    run.r.web_errors.push_back("no time left to read pages");
+    return;
+  }
+  std::vector<web::FetchedPage> pages = web::fetch_pages(*run.sv.http, urls, deadline, run.sv.page_cache);
+  double extract_ms = 0;
+  int read = 0;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const web::FetchedPage& p = pages[i];
+    extract_ms += p.extract_ms;
+    if (!p.error.ok() || p.page.text.empty()) {
+      run.r.web_errors.push_back(p.url + ": " + (p.error.ok() ? "no text" : p.error.message));
+      if (run.sv.metrics && !p.error.ok())
+        run.sv.metrics->inc("owlet_web_fetch_errors_total", "web requests that failed, by kind",
+                            {{"kind", kind_label(p.error.kind)}});
+      continue;
+    }
+    ++read;
+    Source& s = run.web_sources[i];  // urls[i] came from search_results[i]
+    s.origin = "web-page";
+    s.text = p.page.text;
+    if (!p.page.title.empty()) s.title = p.page.title;
+    if (s.published.empty()) s.published = p.page.published;
+    if (s.snippet.empty()) s.snippet = snippet_of(p.page.description.empty() ? p.page.text : p.page.description);
+    s.fetched_at = run.now;
+    if (!p.from_cache) {
+      kb::Document d;
+      d.source = p.final_url.empty() ? p.url : p.final_url;
+      d.title = s.title;
+      d.text = p.page.text;
+      d.language = p.page.language.substr(0, 2);
+      d.source_kind = "web";
+      d.trust = 0.5;
+      d.fetched_at = run.now;
+      d.modified_at = parse_iso_date(p.page.modified.empty() ? p.page.published : p.page.modified);
+      run.to_learn.push_back(std::move(d));
+    }
+  }
+  run.r.times.extract = extract_ms;
+  run.r.times.fetch = std::max(0.0, ms_since(t) - extract_ms);
+  if (read == 0) {
+    run.r.served_by = "web-light";
+    run.r.decision.reasons.push_back("no page could be read in time; answered from search snippets");
+  }
+}
+
+void retrieve(Run& run) {
+  const RouteDecision& d = run.r.decision;
+  if (!d.needs_web()) return;
+  if (!search_web(run)) {
+    run.r.offline = true;
+    run.r.served_by = "offline";
+    run.r.note = offline_note(run.lang);
+    run.r.decision.reasons.push_back("web search failed or found nothing: answered from the knowledge base");
+    return;
+  }
+  bool deep = d.tier == Tier::web_deep;
+  if (!deep && run.opt.fetch_pages > 0) {
+    // Snippets that do not cover the question are not enough: read the pages.
+    double best = 0;
+    for (const auto& s : run.web_sources) best = std::max(best, coverage(run.req.question, s.title + " " + s.text));
+    if (best < run.opt.router.coverage_threshold && run.remaining().count() > 0) {
+      char buf[96];
+      snprintf(buf, sizeof buf, "snippets cover %.2f < %.2f: reading pages", best, run.opt.router.coverage_threshold);
+      run.r.decision.reasons.push_back(buf);
+      run.r.served_by = "web-deep";
+      deep = true;
+    }
+  }
+  if (deep) read_pages(run);
+}
+
+// Fuses, builds the context; returns the numbered context.
+BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
+  auto t = Clock::now();
+  FusionOptions fo;
+  fo.time_sensitive = run.r.decision.time_sensitive;
+  fo.recency_boost = run.opt.recency_boost;
+  fo.recent_days = run.opt.router.recent_days;
+  fo.now = run.now;
+  fo.max_sources = static_cast<size_t>(std::max(run.opt.context.max_sources * 2, 4));
+  std::vector<std::vector<Source>> lists;
+  if (!run.web_sources.empty()) lists.push_back(run.web_sources);
+  // Local hits join online answers too, unless offline-only evidence would be stale noise.
+  if (!run.kb_sources.empty()) lists.push_back(run.kb_sources);
+  std::vector<Source> ranked = fuse_sources(lists, fo);
+  ContextOptions co = run.opt.context;
+  co.token_budget = budget;
+  BuiltContext ctx = build_context(run.req.question, ranked, co, count);
+  run.r.times.rank = ms_since(t);
+  return ctx;
+}
+
+void note_staleness(Run& run) {
+  if (!run.r.offline && run.r.served_by != "local") return;
+  int64_t oldest = 0;
+  for (const auto& s : run.r.sources)
+    if (s.fetched_at > 0 && (oldest == 0 || s.fetched_at < oldest)) oldest = s.fetched_at;
+  if (oldest > 0 && run.r.decision.time_sensitive && run.now - oldest > run.ttl(run.r.decision.freshness)) {
+    std::string note = stale_note(run.lang, iso_date(oldest));
+    run.r.note = run.r.note.empty() ? note : run.r.note + " " + note;
+  }
+}
+
+void answer_extractive(Run& run, const BuiltContext& ctx) {
+  auto t = Clock::now();
+  ExtractiveAnswer ea = extract_answer(run.req.question, ctx.sources);
+  run.r.engine = "extractive";
+  run.r.answer = ea.text.empty() ? no_sources_answer(run.lang) : ea.text;
+  CitationCheck cc = check_citations(run.r.answer, static_cast<int>(ctx.sources.size()));
+  run.r.answer = cc.text;
+  run.r.citations_removed = cc.removed;
+  if (run.cb.on_text && !run.cb.on_text(run.r.answer)) run.r.done_reason = "cancelled";
+  run.r.times.generate = ms_since(t);
+  run.r.ok = true;
+}
+
+void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
+  auto t = Clock::now();
+  llm::Engine& engine = handle.engine();
+  std::vector<llm::ChatMessage> msgs =
+      build_messages(run.req.question, ctx.text, run.req.history, run.req.system, iso_date(run.now), run.lang);
+  std::string err;
+  auto tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
+  llm::Request lr;
+  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err)) return fail(run, 500, "chat template: " + err);
+  lr.sampling = run.req.sampling.value_or(run.opt.sampling);
+  lr.num_predict = run.req.num_predict.value_or(run.opt.num_predict);
+  lr.num_ctx = run.req.num_ctx;
+  lr.stop = run.req.stop;
+  for (const auto& s : tmpl->additional_stops()) lr.stop.push_back(s);
+  lr.cancel = run.req.cancel;
+  run.r.times.prompt = ms_since(t);
+  if (run.cb.on_prompt) run.cb.on_prompt(lr.prompt);
+
+  CitationFilter filter(static_cast<int>(ctx.sources.size()));
+  std::string text;
+  bool stopped = false;
+  const AnswerCallbacks& cb = run.cb;
+  auto job = engine.submit(std::move(lr), [&](std::string_view piece) {
+    std::string out = filter.feed(piece);
+    text += out;
+    if (!out.empty() && cb.on_text && !cb.on_text(out)) {
+      stopped = true;
+      return false;
+    }
+    return true;
+  });
+  llm::Completion c = job->wait();
+  if (!c.ok && c.finish != llm::FinishReason::cancelled) {
+    return fail(run, c.error == "queue full" ? 503 : c.error.find("too long") != std::string::npos ? 400 : 500,
+                c.error);
+  }
+  std::string tail = filter.finish();
+  if (!tail.empty() && !stopped && cb.on_text) cb.on_text(tail);
+  text += tail;
+  run.r.answer = text;
+  run.r.citations_removed = filter.removed();
+  run.r.engine = "llm";
+  run.r.done_reason = c.finish == llm::FinishReason::length      ? "length"
+                      : c.finish == llm::FinishReason::cancelled ? "cancelled"
+                                                                 : "stop";
+  if (stopped) run.r.done_reason = "cancelled";
+  run.r.prompt_tokens = c.n_prompt;
+  run.r.prompt_cached_tokens = c.n_prompt_cached;
+  run.r.generated_tokens = c.n_generated;
+  run.r.times.prefill = c.prompt_ms;
+  run.r.times.generate = c.generate_ms;
+  run.r.ok = true;
+}
+
+void store(Run& run, Pipeline::Impl& impl) {
+  kb::KnowledgeBase* kb = run.sv.kb;
+  if (!kb || !run.r.ok || run.r.cache_hit || run.r.offline || !run.req.use_cache || !run.req.history.empty() ||
+      run.r.done_reason == "cancelled" || run.r.answer.empty())
+    return;
+  kb::CachedAnswer e;
+  e.question = run.req.question;
+  e.answer = run.r.answer;
+  e.sources_json = sources_to_json(run.r.sources).dump();
+  e.route = json{{"tier", run.r.served_by},
+                 {"engine", run.r.engine},
+                 {"model", run.r.model},
+                 {"freshness", to_string(run.r.decision.freshness)}}
+                .dump();
+  e.created_at = run.now;
+  e.expires_at = run.now + run.ttl(run.r.decision.freshness);
+  std::string err;
+  if (!kb->cache_put(e, &err)) {
+    obs::log(obs::LogLevel::warn, "answer cache: %s", err.c_str());
+    return;
+  }
+  impl.cache_index.add(kb::normalize_question(e.question), run.r.engine, e.expires_at);
+}
+
+void record(Run& run) {
+  obs::Metrics* m = run.sv.metrics;
+  if (!m) return;
+  m->inc("owlet_answer_cache_lookups_total", "answers that looked in the answer cache");
+  if (run.r.cache_hit) m->inc("owlet_answer_cache_hits_total", "answers served from the answer cache");
+  if (!run.r.ok) return;
+  m->inc("owlet_answers_total", "answers by the tier that served them", {{"tier", run.r.served_by}});
+  m->observe("owlet_answer_duration_seconds", "answer latency by tier (to the last token)", {{"tier", run.r.served_by}},
+             run.r.times.total / 1000.0, obs::Metrics::latency_buckets());
+}
+
+}  // namespace
+
+AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& cb) {
+  Run run{services_, options_, *impl_, req, cb};
+  run.now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
+  run.r.id = new_answer_id();
+  run.web = req.web.value_or(options_.web);
+  run.extractive = req.extractive.value_or(options_.extractive);
+  run.lang = kb::detect_language(req.question);
+  auto finish = [&]() -> AnswerResult {
+    run.r.times.total = ms_since(run.t0);
+    record(run);
+    return std::move(run.r);
+  };
+  if (req.question.find_first_not_of(" \t\r\n") == std::string::npos) {
+    fail(run, 400, "the question is empty");
+    return finish();
+  }
+  if (req.question.size() > 32 * 1024) {
+    fail(run, 413, "the question is longer than 32 KiB");
+    return finish();
+  }
+
+  std::string model = req.model.empty() ? options_.default_model : req.model;
+  if (!run.extractive && (model.empty() || !services_.models))
+    run.extractive = true;  // nothing to generate with: the sources speak for themselves
+  run.r.engine = run.extractive ? "extractive" : "llm";
+  if (try_cache(run)) {
+    run.r.ok = true;
+    if (cb.on_route) cb.on_route(run.r);
+    if (cb.on_text && !run.r.answer.empty()) cb.on_text(run.r.answer);
+    return finish();
+  }
+  // The model before any web traffic, so a bad name fails fast (a cache hit needs none).
+  std::shared_ptr<llm::ModelHandle> handle;
+  if (!run.extractive) {
+    {
+      std::string err;
+      handle = services_.models->acquire(model, req.keep_alive, &err);
+      if (!handle) {
+        fail(run, err.find("not found") != std::string::npos ? 404 : 500, err);
+        return finish();
+      }
+      if (!handle->get().engine) {
+        fail(run, 400, "model '" + model + "' is an embedding model and cannot generate text");
+        return finish();
+      }
+      run.r.model = model;
+    }
+  }
+  run.r.engine = run.extractive ? "extractive" : "llm";
+
+  decide(run);
+  retrieve(run);
+
+  TokenCounter count = estimate_tokens;
+  int budget = options_.context.token_budget;
+  if (handle) {
+    llm::Engine* e = &handle->engine();
+    count = [e](std::string_view s) { return static_cast<int>(e->tokenize(std::string(s), false).size()); };
+    int n_ctx = req.num_ctx > 0 ? std::min(req.num_ctx, e->params().n_ctx_slot) : e->params().n_ctx_slot;
+    int history_tokens = 0;
+    for (const auto& h : req.history) history_tokens += estimate_tokens(h.content);
+    int reserve = std::min(options_.answer_reserve, n_ctx / 2);
+    int room = n_ctx - reserve - history_tokens - estimate_tokens(req.question) - 200;
+    budget = std::max(0, std::min(budget, room));
+  }
+  BuiltContext ctx = budget > 0 ? rank_and_build(run, count, budget) : BuiltContext{};
+  run.r.sources = ctx.sources;
+  note_staleness(run);
+  if (cb.on_route) cb.on_route(run.r);
+
+  if (run.extractive) answer_extractive(run, ctx);
+  else answer_llm(run, *handle, ctx);
+
+  store(run, *impl_);
+  if (impl_->learner && run.r.ok)
+    for (auto& d : run.to_learn) impl_->learner->learn(std::move(d));
+  return finish();
+}
+
+}  // namespace owlet::answer

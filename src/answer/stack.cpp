@@ -1,0 +1,145 @@
+#include "answer/stack.h"
+
+#include <arpa/inet.h>
+
+#include "kb/knowledge_base.h"
+#include "llm/embedder.h"
+#include "llm/model.h"
+#include "llm/model_manager.h"
+#include "llm/model_store.h"
+#include "web/http_client.h"
+#include "web/knowledge_cache.h"
+#include "web/search_providers.h"
+
+namespace owlet::answer {
+
+KnowledgeParts::KnowledgeParts() = default;
+KnowledgeParts::~KnowledgeParts() { kb.reset(); }  // the knowledge base embeds with the embedder: it goes first
+KnowledgeParts::KnowledgeParts(KnowledgeParts&&) noexcept = default;
+AnswerStack::AnswerStack() = default;
+AnswerStack::~AnswerStack() { pipeline.reset(); }
+
+bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
+  kb::KbOptions opts;
+  if (!cfg.embedding_model.empty()) {
+    std::string path;
+    if (!llm::resolve_model(cfg.embedding_model, &path, err) ||
+        !(o->emb_model = llm::Model::load({path, cfg.num_gpu, cfg.mmap}, err))) {
+      *err = "embedding_model: " + *err;
+      return false;
+    }
+    llm::EmbedParams ep;
+    ep.n_threads = cfg.threads;
+    o->embedder = llm::Embedder::create(*o->emb_model, ep, err);
+    if (!o->embedder) {
+      *err = "embedding_model: " + *err;
+      return false;
+    }
+    llm::Embedder* e = o->embedder.get();
+    opts.embedder.id = o->emb_model->info().name.empty() ? path : o->emb_model->info().name;
+    opts.embedder.dim = e->dim();
+    opts.embedder.embed = [e](const std::vector<std::string>& texts) {
+      std::vector<std::vector<float>> out;
+      std::string why;
+      if (!e->embed(texts, true, &out, &why)) out.clear();
+      return out;
+    };
+  }
+  std::string dir = config_knowledge_path(cfg);
+  o->kb = kb::KnowledgeBase::open(dir, opts, err);
+  if (!o->kb) {
+    *err = "knowledge base " + dir + ": " + *err;
+    return false;
+  }
+  return true;
+}
+
+PipelineOptions pipeline_options(const Config& cfg) {
+  PipelineOptions o;
+  o.router.coverage_threshold = cfg.coverage_threshold;
+  o.context.token_budget = cfg.context_tokens;
+  o.context.max_sources = cfg.max_sources;
+  parse_web_mode(cfg.web, &o.web);
+  o.extractive = cfg.engine == "extractive";
+  o.search_deadline = std::chrono::milliseconds(cfg.search_deadline_ms);
+  o.fetch_deadline = std::chrono::milliseconds(cfg.fetch_deadline_ms);
+  o.total_deadline = std::chrono::milliseconds(cfg.total_deadline_ms);
+  o.fetch_pages = cfg.fetch_pages;
+  o.ttl_fast_s = config_parse_duration(cfg.cache_ttl_fast);
+  o.ttl_slow_s = config_parse_duration(cfg.cache_ttl_slow);
+  o.ttl_never_s = config_parse_duration(cfg.cache_ttl_never);
+  o.learn = cfg.learn;
+  o.default_model = cfg.model;
+  o.sampling.temperature = cfg.temperature;
+  o.sampling.top_k = cfg.top_k;
+  o.sampling.top_p = cfg.top_p;
+  o.sampling.min_p = cfg.min_p;
+  o.sampling.repeat_penalty = cfg.repeat_penalty;
+  o.sampling.repeat_last_n = cfg.repeat_last_n;
+  o.sampling.seed = cfg.seed;
+  o.num_predict = cfg.num_predict;
+  return o;
+}
+
+namespace {
+
+bool looks_like_address(const std::string& s) {
+  std::string addr = s.substr(0, s.find('/'));
+  unsigned char buf[16];
+  return inet_pton(AF_INET, addr.c_str(), buf) == 1 || inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+}
+
+bool make_providers(const Config& cfg, AnswerStack* out, std::string* err) {
+  for (const std::string& name : config_split_list(cfg.search_providers)) {
+    if (name == "searxng") {
+      out->providers.push_back(web::make_searxng_provider({cfg.searxng_url, ""}));
+    } else if (name == "brave") {
+      out->providers.push_back(web::make_brave_provider({cfg.brave_url, cfg.brave_api_key, ""}));
+    } else if (name == "ollama") {
+      std::string key = cfg.ollama_api_key;
+      if (key.empty())
+        if (const char* k = getenv("OLLAMA_API_KEY")) key = k;
+      out->providers.push_back(web::make_ollama_provider({cfg.ollama_search_url, key}));
+    } else if (name == "wikipedia") {
+      web::WikipediaOptions w;
+      w.base_url = cfg.wikipedia_url;
+      out->providers.push_back(web::make_wikipedia_provider(w));
+    } else if (name == "duckduckgo") {
+      out->providers.push_back(web::make_duckduckgo_provider({cfg.duckduckgo_url, ""}));
+    } else {
+      *err = "search_providers: unknown provider '" + name + "' (searxng, brave, ollama, wikipedia, duckduckgo)";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metrics* metrics, AnswerStack* out,
+                        std::string* err) {
+  if (!open_knowledge(cfg, &out->knowledge, err)) return false;
+  web::ClientOptions co;
+  if (!cfg.user_agent.empty()) co.user_agent = cfg.user_agent;
+  co.domains.allow = config_split_list(cfg.allow_domains);
+  co.domains.deny = config_split_list(cfg.deny_domains);
+  for (const std::string& a : config_split_list(cfg.allow_private))
+    (looks_like_address(a) ? co.ssrf.allow_cidrs : co.ssrf.allow_hosts).push_back(a);
+  out->http = std::make_unique<web::HttpClient>(co);
+  if (!make_providers(cfg, out, err)) return false;
+  web::KnowledgeCacheOptions kco;
+  kco.max_bytes = static_cast<size_t>(config_parse_size(cfg.knowledge_cache_size));
+  out->page_cache = std::make_unique<web::KnowledgeCache>(kco);
+
+  PipelineServices sv;
+  sv.models = models;
+  sv.kb = out->knowledge.kb.get();
+  sv.http = out->http.get();
+  for (const auto& p : out->providers) sv.providers.push_back(p.get());
+  sv.page_cache = out->page_cache.get();
+  sv.metrics = metrics;
+  out->pipeline = std::make_unique<Pipeline>(sv, pipeline_options(cfg));
+  return true;
+}
+
+}  // namespace owlet::answer

@@ -1,0 +1,25 @@
+// Content terms: the unit in which questions and passages are compared by the
+// router (coverage), the context builder (sentence scores) and extractive answers.
+//
+// Latin words are lower-cased, stop words dropped (kb's list, via fts_query_terms),
+// plurals and -ing/-ed endings folded and long words truncated to six letters
+// ("prices" -> "price", "registered" -> "regist"), so that a question and a passage
+// that inflect or derive a word differently still agree. CJK text becomes character bigrams, like
+// the FTS index, minus bigrams made only of question words ("什么", "多少"), which
+// say what is asked, not what it is about.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace owlet::answer {
+
+// Unique content terms of `text`, in order of first appearance.
+std::vector<std::string> content_terms(std::string_view text);
+
+// The fold applied to one Latin word: ASCII lower case, "'s", plural and verb
+// endings removed, truncated to six letters.
+std::string fold_word(std::string_view word);
+
+}  // namespace owlet::answer

@@ -1,0 +1,137 @@
+// libFuzzer entry points for parsers of untrusted input outside the web module:
+// the server's request bodies (JsonBody + Ollama's "options"/"format"), the
+// knowledge base's chunker, and its text normalization (answer-cache keys, FTS
+// query terms). OWLET_FUZZ_TARGET picks one; one binary per target (CMakeLists.txt).
+//
+// Each target checks properties that must hold for every input, not just "no
+// crash": a failed check traps, so libFuzzer saves the input like any crash.
+#include <cstddef>
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#if OWLET_FUZZ_TARGET == 1
+#include "server/chat_service.h"
+#include "server/json_body.h"
+#elif OWLET_FUZZ_TARGET == 2
+#include "kb/chunker.h"
+#include "kb/text.h"
+#elif OWLET_FUZZ_TARGET == 3
+#include "kb/fts_text.h"
+#include "kb/text.h"
+#else
+#error "set OWLET_FUZZ_TARGET"
+#endif
+
+namespace {
+
+[[maybe_unused]] void check(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+#if OWLET_FUZZ_TARGET == 1
+using owlet::server::json;
+using owlet::server::JsonBody;
+
+// The fields the Ollama and OpenAI handlers read, read the way they read them:
+// every getter must either succeed or leave a one-line error, never throw.
+void read_like_the_handlers(JsonBody& b) {
+  std::string s;
+  bool flag = false;
+  long long i = 0;
+  double d = 0;
+  (void)b.str("model", &s, true);
+  (void)b.str("prompt", &s);
+  (void)b.str("system", &s);
+  (void)b.str("template", &s);
+  (void)b.str("suffix", &s);
+  (void)b.boolean("stream", &flag);
+  (void)b.boolean("raw", &flag);
+  (void)b.boolean("insecure", &flag);
+  (void)b.integer("max_tokens", &i, 1, 1 << 24);
+  (void)b.integer("max_completion_tokens", &i, 1, 1 << 24);
+  (void)b.integer("n", &i, 1, 1);
+  (void)b.integer("seed", &i, -1, 0xFFFFFFFFLL);
+  (void)b.number("temperature", &d, 0, 2);
+  (void)b.number("top_p", &d, 0, 1);
+  (void)b.number("frequency_penalty", &d, -2, 2);
+  (void)b.number("presence_penalty", &d, -2, 2);
+  const json& root = b.root();
+  if (root.contains("messages") && root["messages"].is_array()) {
+    for (const auto& m : root["messages"]) {
+      if (!m.is_object()) continue;
+      std::string where = "messages";
+      (void)JsonBody::get_number(m, where, "weight", &d, 0, 1, &s);
+      if (m.contains("content") && m["content"].is_string()) s = m["content"].get<std::string>();
+      if (m.contains("content") && m["content"].is_array())
+        for (const auto& part : m["content"])
+          if (part.is_object() && part.contains("text") && part["text"].is_string()) s = part["text"].get<std::string>();
+    }
+  }
+  // Every error must come back as JSON the server can send: dump with replacement
+  // never throws, so a 400 body is always producible.
+  std::string out = json{{"error", b.error()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  check(!out.empty());
+}
+#endif
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+#if OWLET_FUZZ_TARGET == 1
+  JsonBody b;
+  std::string err;
+  if (!b.parse(std::string(in), &err)) {
+    check(!err.empty());  // a rejected body always says why
+    return 0;
+  }
+  check(b.root().is_object());
+  read_like_the_handlers(b);
+  owlet::server::GenerationOptions opts;
+  err.clear();
+  if (!owlet::server::parse_ollama_options(b.root(), &opts, &err)) check(!err.empty());
+#elif OWLET_FUZZ_TARGET == 2
+  using namespace owlet::kb;
+  // The first two bytes choose the budget and the overlap, so the fuzzer explores
+  // tiny budgets (where long-sentence and long-word cuts happen) as well as defaults.
+  ChunkerOptions o;
+  if (in.size() >= 2) {
+    o.max_tokens = 4 + static_cast<uint8_t>(in[0]) % 300;
+    o.overlap_tokens = static_cast<uint8_t>(in[1]) % (o.max_tokens / 2 + 1);
+    in.remove_prefix(2);
+  }
+  const std::string clean = utf8_sanitize(in);
+  check(utf8_valid(clean));
+  size_t last_offset = 0;
+  for (const Chunk& c : chunk_text(in, o)) {
+    check(!c.text.empty());
+    check(utf8_valid(c.text));                                     // never ends inside a code point
+    check(c.offset + c.text.size() <= clean.size());
+    check(clean.compare(c.offset, c.text.size(), c.text) == 0);    // a byte range of the sanitized input
+    check(c.offset >= last_offset);                                // in document order
+    check(c.tokens <= std::max(o.max_tokens, 8));                  // under the budget (chunk_text raises it to 8)
+    last_offset = c.offset;
+  }
+#elif OWLET_FUZZ_TARGET == 3
+  using namespace owlet::kb;
+  const std::string q = normalize_question(in);
+  check(utf8_valid(q));
+  check(q.empty() || (q.front() != ' ' && q.back() != ' '));  // whitespace collapsed and trimmed
+  if (utf8_valid(in)) check(utf8_sanitize(in) == in);         // sanitize leaves valid text alone
+  FtsQueryTerms t = fts_query_terms(in);
+  for (const auto* v : {&t.latin, &t.cjk, &t.cjk_prefix})
+    for (const std::string& term : *v) check(!term.empty() && utf8_valid(term));
+  const std::string expr = fts_match_expr(t);
+  check(utf8_valid(expr));
+  check(t.empty() == expr.empty());
+  // Index columns are computed from chunk text, which the chunker has sanitized.
+  const std::string clean = utf8_sanitize(in);
+  check(utf8_valid(fts_latin_column(clean)));
+  check(utf8_valid(fts_cjk_column(clean)));
+  (void)estimate_tokens(in);
+  (void)detect_language(in);
+#endif
+  return 0;
+}

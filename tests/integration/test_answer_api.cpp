@@ -1,0 +1,201 @@
+// owlet's HTTP surface over the pipeline: POST /api/answer (NDJSON events and the
+// one-object form) and grounded Ollama/OpenAI chat with their extra `sources` and
+// `route` fields, over real loopback HTTP with the tiny model and a fixture web.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "answer/pipeline.h"
+#include "kb/knowledge_base.h"
+#include "llm/model_manager.h"
+#include "server/server.h"
+#include "support/test_support.h"
+#include "web/fixture_server.h"
+#include "web/http_client.h"
+#include "web/search_providers.h"
+
+using json = nlohmann::json;
+using namespace owlet;
+using web::test::FixtureRequest;
+using web::test::FixtureResponse;
+using web::test::FixtureServer;
+
+namespace {
+
+struct Stack {
+  test::TempDir dir;
+  FixtureServer web;
+  std::unique_ptr<kb::KnowledgeBase> kb;
+  std::unique_ptr<web::HttpClient> http;
+  std::unique_ptr<web::SearchProvider> searxng;
+  std::unique_ptr<llm::ModelManager> models;
+  std::unique_ptr<answer::Pipeline> pipeline;
+  std::unique_ptr<server::Server> srv;
+  std::unique_ptr<httplib::Client> cli;
+  std::string model = test::fixture_model("qwen2-tiny");
+
+  Stack() {
+    web.route("GET", "/search", [this](const FixtureRequest&) {
+      FixtureResponse r;
+      r.content_type = "application/json";
+      r.body = json{{"results", json::array({{{"url", web.url("/owls")},
+                                              {"title", "Owl news"},
+                                              {"content", "Owl news today: the owl census counted 412 pairs."}}})}}
+                   .dump();
+      return r;
+    });
+    web.route("GET", "/owls", [](const FixtureRequest&) {
+      FixtureResponse r;
+      r.body = "<html><head><title>Owl news</title></head><body><p>Owl news today: the owl census counted 412 "
+               "nesting pairs of snowy owls this week.</p></body></html>";
+      return r;
+    });
+    web.start();
+    std::string err;
+    kb = kb::KnowledgeBase::open((dir.path() / "kb").string(), {}, &err);
+    web::ClientOptions co;
+    co.ssrf.allow_cidrs = {"127.0.0.1"};
+    http = std::make_unique<web::HttpClient>(co);
+    searxng = web::make_searxng_provider({"http://127.0.0.1:" + std::to_string(web.port()), ""});
+    llm::ModelManagerParams mp;
+    mp.engine.n_slots = 2;
+    mp.engine.n_ctx_slot = 2048;
+    mp.engine.n_threads = 2;
+    models = std::make_unique<llm::ModelManager>(mp);
+    server::ServerOptions so;
+    so.port = 0;
+    so.default_model = model;
+    srv = std::make_unique<server::Server>(so, *models);
+    answer::PipelineServices sv{models.get(), kb.get(), http.get(), {searxng.get()}, nullptr, &srv->metrics()};
+    answer::PipelineOptions po;
+    po.default_model = model;
+    po.num_predict = 6;
+    po.sampling.temperature = 0;
+    pipeline = std::make_unique<answer::Pipeline>(sv, po);
+    srv->set_services({pipeline.get(), kb.get(), http.get()});
+    EXPECT_TRUE(srv->start(&err)) << err;
+    cli = std::make_unique<httplib::Client>("127.0.0.1", srv->port());
+    cli->set_read_timeout(120, 0);
+  }
+  ~Stack() { srv->stop(0); }
+};
+
+std::vector<json> ndjson(const std::string& body) {
+  std::vector<json> out;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    out.push_back(j);
+  }
+  EXPECT_TRUE(body.empty() || body.back() == '\n');
+  return out;
+}
+
+}  // namespace
+
+TEST(AnswerApi, StreamsRouteSourcesTokensDone) {
+  Stack s;
+  auto res = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/x-ndjson");
+  std::vector<json> ev = ndjson(res->body);
+  ASSERT_GE(ev.size(), 4u) << res->body;
+  EXPECT_EQ(ev[0]["type"], "route");
+  EXPECT_TRUE(ev[0]["route"]["tier"] == "web-light" || ev[0]["route"]["tier"] == "web-deep") << ev[0].dump();
+  EXPECT_EQ(ev[1]["type"], "sources");
+  ASSERT_FALSE(ev[1]["sources"].empty());
+  EXPECT_EQ(ev[1]["sources"][0]["n"], 1);
+  EXPECT_NE(ev[1]["sources"][0]["url"].get<std::string>().find("/owls"), std::string::npos);
+  std::string text;
+  for (size_t i = 2; i + 1 < ev.size(); ++i) {
+    EXPECT_EQ(ev[i]["type"], "token");
+    text += ev[i]["content"].get<std::string>();
+  }
+  const json& done = ev.back();
+  EXPECT_EQ(done["type"], "done");
+  EXPECT_EQ(done["answer"], text);
+  EXPECT_EQ(done["id"], ev[0]["id"]);
+  for (const char* stage : {"cache", "route", "search", "fetch", "extract", "rank", "prompt", "prefill", "generate"})
+    EXPECT_TRUE(done["route"]["timings_ms"].contains(stage)) << stage;
+
+  // Once more, not streamed: the answer cache, as one object.
+  auto again = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}, {"stream", false}}.dump(),
+                           "application/json");
+  ASSERT_EQ(again->status, 200);
+  json j = json::parse(again->body);
+  EXPECT_EQ(j["route"]["tier"], "cache");
+  EXPECT_EQ(j["answer"], text);
+  auto metrics = s.cli->Get("/metrics")->body;
+  EXPECT_NE(metrics.find("owlet_answers_total{tier=\"cache\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("owlet_answer_duration_seconds_bucket{tier=\"cache\""), std::string::npos);
+}
+
+TEST(AnswerApi, BadRequestsGetJsonErrors) {
+  Stack s;
+  auto check = [&](const std::string& body, int status, const std::string& contains) {
+    auto res = s.cli->Post("/api/answer", body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << body << " -> " << res->body;
+    json j = json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("error")) << res->body;
+    EXPECT_NE(j["error"].get<std::string>().find(contains), std::string::npos) << j.dump();
+  };
+  check("{", 400, "JSON");
+  check(json{{"stream", false}}.dump(), 400, "question");
+  check(json{{"question", "  "}}.dump(), 400, "empty");
+  check(json{{"question", "hi"}, {"web", "sometimes"}}.dump(), 400, "web");
+  check(json{{"question", "hi"}, {"engine", "magic"}}.dump(), 400, "engine");
+  check(json{{"question", "hi"}, {"model", "no-such:model"}}.dump(), 404, "not found");
+  EXPECT_EQ(s.cli->Get("/health")->status, 200);
+}
+
+TEST(AnswerApi, GroundedChatCarriesSourcesAndRoute) {
+  Stack s;
+  json body{{"model", s.model},
+            {"messages", json::array({{{"role", "user"}, {"content", "What is the owl news today?"}}})},
+            {"stream", false},
+            {"options", {{"num_predict", 5}, {"web", "always"}}}};
+  auto res = s.cli->Post("/api/chat", body.dump(), "application/json");
+  ASSERT_EQ(res->status, 200) << res->body;
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["message"]["role"], "assistant");
+  EXPECT_EQ(j["done"], true);
+  EXPECT_EQ(j["eval_count"], 5);
+  ASSERT_TRUE(j["sources"].is_array());
+  EXPECT_FALSE(j["sources"].empty());
+  EXPECT_TRUE(j["route"]["tier"].get<std::string>().rfind("web", 0) == 0) << j["route"].dump();
+
+  // web=never per request, through the owlet object, on the OpenAI endpoint.
+  json oa{{"model", s.model},
+          {"messages", json::array({{{"role", "user"}, {"content", "Tell me about barn owls."}}})},
+          {"max_tokens", 4},
+          {"owlet", {{"web", "never"}}}};
+  auto r2 = s.cli->Post("/v1/chat/completions", oa.dump(), "application/json");
+  ASSERT_EQ(r2->status, 200) << r2->body;
+  json k = json::parse(r2->body);
+  EXPECT_EQ(k["object"], "chat.completion");
+  EXPECT_EQ(k["route"]["tier"], "local");
+  EXPECT_EQ(k["usage"]["completion_tokens"], 4);
+
+  // Streamed Ollama chat: NDJSON chunks, the last one with sources and route.
+  body["stream"] = true;
+  body["messages"][0]["content"] = "Any owl news today?";
+  auto r3 = s.cli->Post("/api/chat", body.dump(), "application/json");
+  ASSERT_EQ(r3->status, 200);
+  std::vector<json> lines = ndjson(r3->body);
+  ASSERT_GE(lines.size(), 2u);
+  for (size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_EQ(lines[i]["done"], false);
+  EXPECT_EQ(lines.back()["done"], true);
+  EXPECT_TRUE(lines.back().contains("sources"));
+  EXPECT_TRUE(lines.back().contains("route"));
+
+  json bad = body;
+  bad["options"]["web"] = 3;
+  auto r4 = s.cli->Post("/api/chat", bad.dump(), "application/json");
+  EXPECT_EQ(r4->status, 400);
+  EXPECT_NE(r4->body.find("options.web"), std::string::npos) << r4->body;
+}
