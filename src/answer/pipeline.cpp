@@ -86,6 +86,7 @@ const char* kind_label(web::ErrorKind k) { return web::error_kind_name(k); }
 struct Pipeline::Impl {
   CacheIndex cache_index;
   std::unique_ptr<Learner> learner;
+  std::atomic<uint64_t> answers{0}, online{0}, cache_hits{0};
   explicit Impl(double jaccard) : cache_index(jaccard) {}
 };
 
@@ -465,6 +466,13 @@ void record(Run& run) {
   m->inc("owlet_answers_total", "answers by the tier that served them", {{"tier", run.r.served_by}});
   m->observe("owlet_answer_duration_seconds", "answer latency by tier (to the last token)", {{"tier", run.r.served_by}},
              run.r.times.total / 1000.0, obs::Metrics::latency_buckets());
+  // The brief's two ratios, ready to alert on (online < 30 %, cache hits > 85 %).
+  Pipeline::Impl& impl = run.impl;
+  const double total = static_cast<double>(++impl.answers);
+  if (run.r.served_by == "web-light" || run.r.served_by == "web-deep") ++impl.online;
+  if (run.r.cache_hit) ++impl.cache_hits;
+  m->set("owlet_online_query_ratio", "share of answers that went to the web", {}, impl.online / total);
+  m->set("owlet_answer_cache_hit_ratio", "share of answers served from the answer cache", {}, impl.cache_hits / total);
 }
 
 }  // namespace

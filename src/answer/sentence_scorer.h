@@ -24,6 +24,6 @@ constexpr double kNumberBonus = 0.15;
 // The retriever's order is evidence too: a sentence from the source ranked r
 // (0-based) loses r * kSourceRankPenalty, enough to break near-ties in favour of
 // the better source, too little to hide a clearly better sentence further down.
-constexpr double kSourceRankPenalty = 0.35;
+constexpr double kSourceRankPenalty = 0.1;
 
 }  // namespace owlet::answer

@@ -7,6 +7,7 @@
 #include "llm/model.h"
 #include "llm/model_manager.h"
 #include "llm/model_store.h"
+#include "obs/metrics.h"
 #include "web/http_client.h"
 #include "web/knowledge_cache.h"
 #include "web/search_providers.h"
@@ -130,6 +131,13 @@ bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metri
   web::KnowledgeCacheOptions kco;
   kco.max_bytes = static_cast<size_t>(config_parse_size(cfg.knowledge_cache_size));
   out->page_cache = std::make_unique<web::KnowledgeCache>(kco);
+  if (metrics) {
+    web::KnowledgeCache* pc = out->page_cache.get();
+    metrics->gauge_fn("owlet_knowledge_cache_hit_ratio", "fetched-page cache: share of lookups served from it",
+                      [pc] { return pc->stats().hit_rate(); });
+    metrics->gauge_fn("owlet_knowledge_cache_bytes", "fetched-page cache: bytes held",
+                      [pc] { return static_cast<double>(pc->stats().bytes); });
+  }
 
   PipelineServices sv;
   sv.models = models;

@@ -118,9 +118,11 @@ std::string endpoint_label(const std::string& path) {
                                 "/api/ps",     "/api/pull",     "/api/delete",         "/api/generate",
                                 "/api/chat",   "/api/embed",    "/api/embeddings",     "/v1/models",
                                 "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/health",
-                                "/metrics"};
+                                "/metrics",    "/api/answer",   "/api/ingest",         "/api/kb/stats",
+                                "/api/kb/search"};
   for (const char* k : known)
     if (path == k) return k;
+  if (path.rfind("/ui/", 0) == 0) return "/ui";
   return "other";
 }
 
@@ -199,7 +201,10 @@ bool Server::start(std::string* err) {
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (!s.opts.api_key.empty() && req.path != "/health") {
+    // The UI's static files carry no secrets, and a browser opening the page
+    // cannot send a Bearer header; the API calls it then makes do.
+    const bool ui_asset = req.method == "GET" && (req.path == "/" || req.path == "/ui" || req.path.rfind("/ui/", 0) == 0);
+    if (!s.opts.api_key.empty() && req.path != "/health" && !ui_asset) {
       std::string auth = req.get_header_value("Authorization");
       if (auth != "Bearer " + s.opts.api_key) {
         res.set_header("WWW-Authenticate", "Bearer");

@@ -41,7 +41,7 @@ struct ServerOptions {
   std::string api_key;               // when set, every endpoint but /health needs "Authorization: Bearer <key>"
   std::vector<std::string> cors_origins;  // allowed browser origins; "*" = any
   size_t max_body_bytes = 16 << 20;  // larger bodies get 413
-  int threads = 16;                  // HTTP worker threads
+  int threads = 64;                  // HTTP worker threads (a generating request holds one)
   int read_timeout_s = 30;           // a client that sends too slowly is dropped
   std::string default_model;         // used when a request names none (OpenAI clients often do)
   bool ground_chat = true;           // chat APIs answer through the pipeline (when one is given)

@@ -275,4 +275,24 @@ TEST(Deploy, SystemdUnitRunsRealSubcommandsAndFlags) {
   EXPECT_GE(env_checked, 3);
 }
 
+// Every metric the code registers is explained in docs/METRICS.md.
+TEST(Deploy, MetricsDocListsEveryMetric) {
+  std::ifstream df(kRoot / "docs/METRICS.md");
+  std::string doc((std::istreambuf_iterator<char>(df)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  std::regex name_re(R"re("(owlet_[a-z0-9_]+)")re");
+  std::set<std::string> names;
+  for (const auto& e : fs::recursive_directory_iterator(kRoot / "src")) {
+    if (e.path().extension() != ".cpp") continue;
+    std::ifstream f(e.path());
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // Only names handed to the metrics registry (inc/set/observe/gauge_fn) count.
+    std::regex call_re(R"re(\b(?:inc|set|observe|gauge_fn)\(\s*"(owlet_[a-z0-9_]+)")re");
+    for (std::sregex_iterator it(text.begin(), text.end(), call_re), end; it != end; ++it) names.insert((*it)[1]);
+  }
+  EXPECT_GE(names.size(), 10u) << "the metric scan found too little; did the registry calls change shape?";
+  for (const auto& n : names) EXPECT_NE(doc.find("`" + n + "`"), std::string::npos) << "docs/METRICS.md does not explain " << n;
+  RecordProperty("metrics", static_cast<int>(names.size()));
+}
+
 }  // namespace

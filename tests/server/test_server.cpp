@@ -282,12 +282,16 @@ TEST(Server, ApiKeyEnforcedExceptHealth) {
   so.api_key = "s3cret";
   auto r = start(so);
   EXPECT_EQ(r->cli->Get("/health")->status, 200);
-  for (const char* path : {"/", "/api/tags", "/api/version", "/v1/models", "/metrics"}) {
+  for (const char* path : {"/api/tags", "/api/version", "/v1/models", "/metrics", "/api/kb/stats"}) {
     auto res = r->cli->Get(path);
     EXPECT_EQ(res->status, 401) << path;
     EXPECT_TRUE(parse(res->body).contains("error")) << path;
   }
   expect_json_error(r->cli->Post("/api/chat", chat_body(r->model, false).dump(), "application/json"), 401, "API key");
+  expect_json_error(r->cli->Post("/api/answer", R"({"question":"hi"})", "application/json"), 401, "API key");
+  // The UI page itself loads without the key (a browser cannot send one); its API calls then need it.
+  EXPECT_EQ(r->cli->Get("/ui/")->status, 200);
+  EXPECT_EQ(r->cli->Get("/", {{"Accept", "text/html"}})->status, 200);
   httplib::Headers wrong = {{"Authorization", "Bearer nope"}};
   EXPECT_EQ(r->cli->Get("/api/tags", wrong)->status, 401);
   httplib::Headers good = {{"Authorization", "Bearer s3cret"}};
