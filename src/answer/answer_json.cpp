@@ -29,6 +29,7 @@ json route_to_json(const AnswerResult& r) {
           {{"cache", t.cache}, {"route", t.route}, {"search", t.search}, {"fetch", t.fetch}, {"extract", t.extract},
            {"rank", t.rank}, {"prompt", t.prompt}, {"prefill", t.prefill}, {"generate", t.generate},
            {"total", t.total}}}};
+  if (!r.arm.empty()) j["arm"] = r.arm;
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.web_errors.empty()) j["web_errors"] = r.web_errors;
   return j;

@@ -460,19 +460,25 @@ void store(Run& run, Pipeline::Impl& impl) {
 void record(Run& run) {
   obs::Metrics* m = run.sv.metrics;
   if (!m) return;
-  m->inc("owlet_answer_cache_lookups_total", "answers that looked in the answer cache");
-  if (run.r.cache_hit) m->inc("owlet_answer_cache_hits_total", "answers served from the answer cache");
+  // With an experiment, each arm's pipeline labels its series so arms compare
+  // side by side; without one the series keep their plain names.
+  obs::Labels arm;
+  if (!run.r.arm.empty()) arm.emplace_back("arm", run.r.arm);
+  m->inc("owlet_answer_cache_lookups_total", "answers that looked in the answer cache", arm);
+  if (run.r.cache_hit) m->inc("owlet_answer_cache_hits_total", "answers served from the answer cache", arm);
   if (!run.r.ok) return;
-  m->inc("owlet_answers_total", "answers by the tier that served them", {{"tier", run.r.served_by}});
-  m->observe("owlet_answer_duration_seconds", "answer latency by tier (to the last token)", {{"tier", run.r.served_by}},
+  obs::Labels tier = arm;
+  tier.emplace_back("tier", run.r.served_by);
+  m->inc("owlet_answers_total", "answers by the tier that served them", tier);
+  m->observe("owlet_answer_duration_seconds", "answer latency by tier (to the last token)", tier,
              run.r.times.total / 1000.0, obs::Metrics::latency_buckets());
   // The brief's two ratios, ready to alert on (online < 30 %, cache hits > 85 %).
   Pipeline::Impl& impl = run.impl;
   const double total = static_cast<double>(++impl.answers);
   if (run.r.served_by == "web-light" || run.r.served_by == "web-deep") ++impl.online;
   if (run.r.cache_hit) ++impl.cache_hits;
-  m->set("owlet_online_query_ratio", "share of answers that went to the web", {}, impl.online / total);
-  m->set("owlet_answer_cache_hit_ratio", "share of answers served from the answer cache", {}, impl.cache_hits / total);
+  m->set("owlet_online_query_ratio", "share of answers that went to the web", arm, impl.online / total);
+  m->set("owlet_answer_cache_hit_ratio", "share of answers served from the answer cache", arm, impl.cache_hits / total);
 }
 
 }  // namespace
@@ -481,6 +487,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   Run run{services_, options_, *impl_, req, cb};
   run.now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
   run.r.id = new_answer_id();
+  run.r.arm = options_.arm;
   run.web = req.web.value_or(options_.web);
   run.extractive = req.extractive.value_or(options_.extractive);
   run.lang = kb::detect_language(req.question);

@@ -75,6 +75,7 @@ struct PipelineOptions {
   int num_predict = -1;
   int answer_reserve = 512;       // tokens of num_ctx kept free for the answer
   std::function<int64_t()> clock; // unix seconds; empty = the system clock (tests move time)
+  std::string arm;                // experiment arm this pipeline serves ("" = none); labels metrics and results
 };
 
 // What the pipeline works with; each may be null. No models = extractive
@@ -103,6 +104,7 @@ struct AnswerRequest {
   std::optional<std::chrono::milliseconds> keep_alive;
   bool use_cache = true;
   const std::atomic<bool>* cancel = nullptr;  // polled; set = stop generating
+  std::string client_id;                  // who asks (hashed key, header, address): picks the experiment arm
 };
 
 struct AnswerResult {
@@ -124,6 +126,7 @@ struct AnswerResult {
   std::string done_reason = "stop";  // stop | length | cancelled
   int prompt_tokens = 0, prompt_cached_tokens = 0, generated_tokens = 0;
   std::vector<std::string> web_errors;  // provider/page failures, one line each
+  std::string arm;        // experiment arm that answered ("" = none)
 };
 
 struct AnswerCallbacks {

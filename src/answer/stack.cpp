@@ -18,7 +18,20 @@ KnowledgeParts::KnowledgeParts() = default;
 KnowledgeParts::~KnowledgeParts() { kb.reset(); }  // the knowledge base embeds with the embedder: it goes first
 KnowledgeParts::KnowledgeParts(KnowledgeParts&&) noexcept = default;
 AnswerStack::AnswerStack() = default;
-AnswerStack::~AnswerStack() { pipeline.reset(); }
+AnswerStack::~AnswerStack() {
+  arm_pipelines.clear();
+  pipeline.reset();
+}
+
+Pipeline* AnswerStack::choose(const std::string& client_id, std::string* arm) const {
+  int i = experiment.assign(client_id);
+  if (i < 0 || static_cast<size_t>(i) >= arm_pipelines.size()) {
+    if (arm) arm->clear();
+    return pipeline.get();
+  }
+  if (arm) *arm = experiment.arms()[static_cast<size_t>(i)].name;
+  return arm_pipelines[static_cast<size_t>(i)].get();
+}
 
 bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
   kb::KbOptions opts;
@@ -90,28 +103,32 @@ bool looks_like_address(const std::string& s) {
   return inet_pton(AF_INET, addr.c_str(), buf) == 1 || inet_pton(AF_INET6, addr.c_str(), buf) == 1;
 }
 
-bool make_providers(const Config& cfg, AnswerStack* out, std::string* err) {
+// Appends cfg's search providers to *owned and their pointers to *used.
+bool make_providers(const Config& cfg, std::vector<std::unique_ptr<web::SearchProvider>>* owned,
+                    std::vector<const web::SearchProvider*>* used, std::string* err) {
+  const size_t first = owned->size();
   for (const std::string& name : config_split_list(cfg.search_providers)) {
     if (name == "searxng") {
-      out->providers.push_back(web::make_searxng_provider({cfg.searxng_url, ""}));
+      owned->push_back(web::make_searxng_provider({cfg.searxng_url, ""}));
     } else if (name == "brave") {
-      out->providers.push_back(web::make_brave_provider({cfg.brave_url, cfg.brave_api_key, ""}));
+      owned->push_back(web::make_brave_provider({cfg.brave_url, cfg.brave_api_key, ""}));
     } else if (name == "ollama") {
       std::string key = cfg.ollama_api_key;
       if (key.empty())
         if (const char* k = getenv("OLLAMA_API_KEY")) key = k;
-      out->providers.push_back(web::make_ollama_provider({cfg.ollama_search_url, key}));
+      owned->push_back(web::make_ollama_provider({cfg.ollama_search_url, key}));
     } else if (name == "wikipedia") {
       web::WikipediaOptions w;
       w.base_url = cfg.wikipedia_url;
-      out->providers.push_back(web::make_wikipedia_provider(w));
+      owned->push_back(web::make_wikipedia_provider(w));
     } else if (name == "duckduckgo") {
-      out->providers.push_back(web::make_duckduckgo_provider({cfg.duckduckgo_url, ""}));
+      owned->push_back(web::make_duckduckgo_provider({cfg.duckduckgo_url, ""}));
     } else {
       *err = "search_providers: unknown provider '" + name + "' (searxng, brave, ollama, wikipedia, duckduckgo)";
       return false;
     }
   }
+  for (size_t i = first; i < owned->size(); ++i) used->push_back((*owned)[i].get());
   return true;
 }
 
@@ -119,6 +136,11 @@ bool make_providers(const Config& cfg, AnswerStack* out, std::string* err) {
 
 bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metrics* metrics, AnswerStack* out,
                         std::string* err) {
+  // Arms are checked before anything is opened, so a bad override fails fast.
+  if (!config_check_arms(cfg, err) || !Experiment::parse(cfg.experiment_arms, &out->experiment, err)) return false;
+  std::vector<Config> arm_cfgs(out->experiment.arms().size());
+  for (size_t i = 0; i < arm_cfgs.size(); ++i)
+    if (!config_for_arm(cfg, out->experiment.arms()[i].name, &arm_cfgs[i], err)) return false;
   if (!open_knowledge(cfg, &out->knowledge, err)) return false;
   web::ClientOptions co;
   if (!cfg.user_agent.empty()) co.user_agent = cfg.user_agent;
@@ -127,7 +149,18 @@ bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metri
   for (const std::string& a : config_split_list(cfg.allow_private))
     (looks_like_address(a) ? co.ssrf.allow_cidrs : co.ssrf.allow_hosts).push_back(a);
   out->http = std::make_unique<web::HttpClient>(co);
-  if (!make_providers(cfg, out, err)) return false;
+  std::vector<const web::SearchProvider*> base_providers;
+  if (!make_providers(cfg, &out->providers, &base_providers, err)) return false;
+  // An arm that names other providers gets its own; the rest share the base ones.
+  std::vector<std::vector<const web::SearchProvider*>> arm_providers(arm_cfgs.size(), base_providers);
+  for (size_t i = 0; i < arm_cfgs.size(); ++i) {
+    if (arm_cfgs[i].search_providers == cfg.search_providers) continue;
+    arm_providers[i].clear();
+    if (!make_providers(arm_cfgs[i], &out->providers, &arm_providers[i], err)) {
+      *err = "arm." + out->experiment.arms()[i].name + "." + *err;
+      return false;
+    }
+  }
   web::KnowledgeCacheOptions kco;
   kco.max_bytes = static_cast<size_t>(config_parse_size(cfg.knowledge_cache_size));
   out->page_cache = std::make_unique<web::KnowledgeCache>(kco);
@@ -143,10 +176,17 @@ bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metri
   sv.models = models;
   sv.kb = out->knowledge.kb.get();
   sv.http = out->http.get();
-  for (const auto& p : out->providers) sv.providers.push_back(p.get());
+  sv.providers = base_providers;
   sv.page_cache = out->page_cache.get();
   sv.metrics = metrics;
   out->pipeline = std::make_unique<Pipeline>(sv, pipeline_options(cfg));
+  for (size_t i = 0; i < arm_cfgs.size(); ++i) {
+    PipelineServices asv = sv;
+    asv.providers = arm_providers[i];
+    PipelineOptions po = pipeline_options(arm_cfgs[i]);
+    po.arm = out->experiment.arms()[i].name;
+    out->arm_pipelines.push_back(std::make_unique<Pipeline>(asv, po));
+  }
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "answer/experiment.h"
 #include "answer/pipeline.h"
 #include "config/config.h"
 
@@ -35,9 +36,18 @@ struct AnswerStack {
   std::unique_ptr<web::HttpClient> http;
   std::vector<std::unique_ptr<web::SearchProvider>> providers;
   std::unique_ptr<web::KnowledgeCache> page_cache;
-  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Pipeline> pipeline;  // the base config's (`owlet ask`, and the server without arms)
+  // With `experiment_arms`: one pipeline per arm, by experiment.arms() index,
+  // each from the base config plus its `arm.<name>.*` overrides. They share the
+  // knowledge base (and so the answer cache), HTTP client, page cache and metrics.
+  Experiment experiment;
+  std::vector<std::unique_ptr<Pipeline>> arm_pipelines;
   AnswerStack();
-  ~AnswerStack();  // the pipeline (and its learner) goes before what it uses
+  ~AnswerStack();  // the pipelines (and their learners) go before what they use
+
+  // The pipeline for this client: its arm's, sticky by client id (*arm = the
+  // arm's name), or the single pipeline when there is no experiment (*arm = "").
+  Pipeline* choose(const std::string& client_id, std::string* arm) const;
 };
 
 PipelineOptions pipeline_options(const Config& cfg);

@@ -78,7 +78,17 @@ int run_serve(const ServeArgs& args) {
     fprintf(stderr, "owlet: %s\n", err.c_str());
     return kExitUsage;
   }
-  srv.set_services({stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get()});
+  server::ServerServices services{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}};
+  if (stack.experiment.active()) {
+    services.choose_pipeline = [&stack](const std::string& client_id, std::string* arm) {
+      return stack.choose(client_id, arm);
+    };
+    std::string arms;
+    for (const auto& a : stack.experiment.arms())
+      arms += (arms.empty() ? "" : ", ") + a.name + ":" + std::to_string(a.weight);
+    obs::log(obs::LogLevel::info, "experiment arms: %s", arms.c_str());
+  }
+  srv.set_services(std::move(services));
   if (!srv.start(&err)) {
     fprintf(stderr, "owlet: %s\n", err.c_str());
     return kExitError;

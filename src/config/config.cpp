@@ -273,6 +273,13 @@ const std::vector<KeySpec>& specs() {
       string_key("allow_private", &Config::allow_private,
                  "comma-separated CIDRs or hosts the fetcher may reach though private (e.g. 127.0.0.1)"),
       string_key("user_agent", &Config::user_agent, "User-Agent of web requests (empty = owlet's own)"),
+      {{"experiment_arms", "string", "", "A/B arms as name:weight,... (control:50,deep:50); overrides in arm.<name>.<key>"},
+       [](Config& c, std::string_view v, std::string* err) {
+         std::vector<ArmWeight> arms;
+         if (!config_parse_arms(v, &arms, err)) return false;
+         c.experiment_arms = std::string(v);
+         return true;
+       }},
   };
   return table;
 }
@@ -281,6 +288,55 @@ const KeySpec* find_spec(std::string_view key) {
   for (const auto& s : specs())
     if (s.doc.name == key) return &s;
   return nullptr;
+}
+
+bool valid_arm_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+// "arm.<name>.<key>": true with the parts split out (not yet validated).
+bool split_arm_key(std::string_view key, std::string_view* name, std::string_view* inner) {
+  if (key.rfind("arm.", 0) != 0) return false;
+  key.remove_prefix(4);
+  size_t dot = key.find('.');
+  if (dot == std::string_view::npos) return false;
+  *name = key.substr(0, dot);
+  *inner = key.substr(dot + 1);
+  return true;
+}
+
+bool set_arm_key(Config& cfg, std::string_view key, std::string_view value, std::string* err) {
+  std::string_view name, inner;
+  split_arm_key(key, &name, &inner);
+  if (!valid_arm_name(name)) {
+    *err = std::string(key) + ": arm name '" + std::string(name) + "' must be made of a-z, 0-9, _ and -";
+    return false;
+  }
+  const auto& allowed = config_arm_keys();
+  if (std::find(allowed.begin(), allowed.end(), inner) == allowed.end()) {
+    *err = std::string(key) + ": an arm cannot override '" + std::string(inner) + "' (only";
+    for (const auto& a : allowed) *err += " " + a;
+    *err += ")";
+    return false;
+  }
+  // Validate on a scratch config: the plain key's own rules, its own message.
+  Config scratch;
+  std::string e;
+  if (!find_spec(inner)->set(scratch, value, &e)) {
+    *err = "arm." + std::string(name) + "." + e;
+    return false;
+  }
+  auto& overrides = cfg.arms[std::string(name)];
+  for (auto& [k, v] : overrides)
+    if (k == inner) {
+      v = std::string(value);  // a later layer replaces an earlier one
+      return true;
+    }
+  overrides.emplace_back(std::string(inner), std::string(value));
+  return true;
 }
 
 bool load_yaml_node(Config& cfg, const YAML::Node& node, const std::string& prefix, const std::string& file,
@@ -292,7 +348,8 @@ bool load_yaml_node(Config& cfg, const YAML::Node& node, const std::string& pref
       if (!load_yaml_node(cfg, v, key + ".", file, err)) return false;
       continue;
     }
-    if (!find_spec(key)) {
+    std::string_view arm_name, arm_inner;
+    if (!find_spec(key) && !split_arm_key(key, &arm_name, &arm_inner)) {
       *err = file + ": unknown key '" + key + "'";
       return false;
     }
@@ -321,6 +378,8 @@ const std::vector<ConfigKey>& config_keys() {
 }
 
 bool config_set(Config& cfg, std::string_view key, std::string_view value, std::string* err) {
+  std::string_view arm_name, arm_inner;
+  if (split_arm_key(key, &arm_name, &arm_inner)) return set_arm_key(cfg, key, value, err);
   const KeySpec* s = find_spec(key);
   if (!s) {
     *err = "unknown key '" + std::string(key) + "'";
@@ -423,6 +482,76 @@ bool config_resolve(Config& cfg, const std::string& explicit_path, char** envp,
       return false;
     }
   }
+  return config_check_arms(cfg, err);
+}
+
+const std::vector<std::string>& config_arm_keys() {
+  static const std::vector<std::string> keys = {"coverage_threshold", "context_tokens", "max_sources", "fetch_pages",
+                                                "search_providers",   "model",          "web",         "engine"};
+  return keys;
+}
+
+bool config_parse_arms(std::string_view spec, std::vector<ArmWeight>* out, std::string* err) {
+  out->clear();
+  for (const std::string& item : config_split_list(spec)) {
+    size_t colon = item.rfind(':');
+    ArmWeight a;
+    a.name = item.substr(0, colon == std::string::npos ? item.size() : colon);
+    while (!a.name.empty() && isspace(static_cast<unsigned char>(a.name.back()))) a.name.pop_back();
+    if (colon == std::string::npos) {
+      *err = "experiment_arms: '" + item + "' needs a weight (name:weight, e.g. control:50)";
+      return false;
+    }
+    if (!valid_arm_name(a.name)) {
+      *err = "experiment_arms: arm name '" + a.name + "' must be made of a-z, 0-9, _ and -";
+      return false;
+    }
+    std::string_view w = std::string_view(item).substr(colon + 1);
+    while (!w.empty() && isspace(static_cast<unsigned char>(w.front()))) w.remove_prefix(1);
+    long long x = 0;
+    if (!parse_ll(w, &x) || x < 1 || x > 1000000) {
+      *err = "experiment_arms: weight of '" + a.name + "' must be an integer in [1, 1000000], got '" +
+             std::string(w) + "'";
+      return false;
+    }
+    for (const auto& b : *out)
+      if (b.name == a.name) {
+        *err = "experiment_arms: arm '" + a.name + "' is listed twice";
+        return false;
+      }
+    a.weight = static_cast<int>(x);
+    out->push_back(std::move(a));
+  }
+  return true;
+}
+
+bool config_check_arms(const Config& cfg, std::string* err) {
+  std::vector<ArmWeight> arms;
+  if (!config_parse_arms(cfg.experiment_arms, &arms, err)) return false;
+  for (const auto& [name, overrides] : cfg.arms) {
+    bool known = false;
+    for (const auto& a : arms) known |= a.name == name;
+    if (!known) {
+      *err = "arm." + name + "." + (overrides.empty() ? std::string("*") : overrides.front().first) + ": arm '" +
+             name + "' is not listed in experiment_arms" +
+             (cfg.experiment_arms.empty() ? std::string(" (which is empty)") : " ('" + cfg.experiment_arms + "')");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool config_for_arm(const Config& cfg, const std::string& arm, Config* out, std::string* err) {
+  *out = cfg;
+  out->arms.clear();
+  out->experiment_arms.clear();
+  auto it = cfg.arms.find(arm);
+  if (it == cfg.arms.end()) return true;  // an arm without overrides is the base config (a control)
+  for (const auto& [k, v] : it->second)
+    if (!config_set(*out, k, v, err)) {
+      *err = "arm." + arm + "." + *err;
+      return false;
+    }
   return true;
 }
 

@@ -8,8 +8,10 @@
 // wherever it comes from, and every error names the key and where it came from.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace owlet {
@@ -77,7 +79,29 @@ struct Config {
   std::string deny_domains;        // comma-separated; always refused
   std::string allow_private;       // comma-separated CIDRs/hosts the fetcher may reach though private (e.g. 127.0.0.1)
   std::string user_agent;          // "" = owlet's own
+
+  // experiments (A/B)
+  std::string experiment_arms;     // "control:50,deep:50" (name:weight); "" = no experiment
+  // Per-arm overrides, set as `arm.<name>.<key>`: arm name -> (key, value) in
+  // the order set. Kept as text so an arm's config is the base config with these
+  // applied through config_set, validated exactly like the plain keys.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> arms;
 };
+
+// Keys an arm may override (`arm.<name>.<key>`).
+const std::vector<std::string>& config_arm_keys();
+
+struct ArmWeight {
+  std::string name;  // [a-z0-9_-]+
+  int weight = 0;    // > 0
+};
+// Parses experiment_arms ("control:50,deep:50"); "" = no arms. False with *err
+// naming the key and the fault.
+bool config_parse_arms(std::string_view spec, std::vector<ArmWeight>* out, std::string* err);
+// Every arm named by an override exists in experiment_arms, and the list parses.
+bool config_check_arms(const Config& cfg, std::string* err);
+// cfg with the overrides of `arm` applied (arms cleared in the copy).
+bool config_for_arm(const Config& cfg, const std::string& arm, Config* out, std::string* err);
 
 // One settable key, for --help text and the config reference.
 struct ConfigKey {

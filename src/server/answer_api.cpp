@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "answer/answer_json.h"
+#include "answer/experiment.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -59,6 +60,26 @@ void untrack(Server::Impl& s, const std::shared_ptr<std::atomic<bool>>& cancel) 
     s.answers.erase(cancel);
   }
   s.answers_cv.notify_all();
+}
+
+// The pipeline for this request: its experiment arm's, or the only one.
+answer::Pipeline* pick_pipeline(Server::Impl& s, const answer::AnswerRequest& req) {
+  if (!s.services.choose_pipeline) return s.services.pipeline;
+  std::string arm;
+  answer::Pipeline* p = s.services.choose_pipeline(req.client_id, &arm);
+  return p ? p : s.services.pipeline;
+}
+
+// Remembers which arm gave an answer, for feedback on it later.
+void remember_answer(Server::Impl& s, const answer::AnswerResult& r) {
+  if (!r.ok || r.id.empty()) return;
+  std::lock_guard lk(s.answered_mu);
+  if (!s.answered.emplace(r.id, r.arm).second) return;
+  s.answered_order.push_back(r.id);
+  while (s.answered_order.size() > Server::Impl::kMaxRemembered) {
+    s.answered.erase(s.answered_order.front());
+    s.answered_order.pop_front();
+  }
 }
 
 bool parse_web_field(const json& v, const std::string& where, std::optional<answer::WebMode>* out, std::string* err) {
@@ -185,7 +206,8 @@ void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const c
       out->push(fmt.text(std::string(t)));
       return !out->cancel->load();
     };
-    answer::AnswerResult r = s.services.pipeline->answer(req, cb);
+    answer::AnswerResult r = pick_pipeline(s, req)->answer(req, cb);
+    remember_answer(s, r);
     out->push(fmt.done(r));
     out->finish();
     untrack(s, out->cancel);
@@ -218,7 +240,11 @@ void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const c
 }
 
 bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, int* status, std::string* err) {
-  if (req.model.empty()) req.model = s.opts.default_model;
+  if (req.model.empty()) {
+    // An arm may override the model; the pick is sticky, so the answer runs on the same arm.
+    const answer::Pipeline* p = pick_pipeline(s, req);
+    req.model = p && !p->options().default_model.empty() ? p->options().default_model : s.opts.default_model;
+  }
   if (req.extractive.value_or(false) || req.model.empty()) return true;
   auto pin = s.chat.acquire(req.model, req.keep_alive, status, err);
   if (!pin) return false;
@@ -234,9 +260,23 @@ answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   track(s, cancel);
   req.cancel = cancel.get();
-  answer::AnswerResult r = s.services.pipeline->answer(req);
+  answer::AnswerResult r = pick_pipeline(s, req)->answer(req);
   untrack(s, cancel);
+  remember_answer(s, r);
   return r;
+}
+
+std::string client_id_of(const Server::Impl& s, const Req& req) {
+  std::string header = req.get_header_value("X-Owlet-Client");
+  if (!header.empty()) return "client:" + header;
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0 && auth.size() > 7 && auth.substr(7) != s.opts.api_key) {
+    // Only a hash of the key travels further, so no log line or metric can leak it.
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(answer::client_hash(auth.substr(7))));
+    return std::string("key:") + hex;
+  }
+  return "addr:" + req.remote_addr;
 }
 
 void register_answer_routes(Server::Impl& s) {
@@ -274,6 +314,7 @@ void register_answer_routes(Server::Impl& s) {
     if (!parse_ollama_options(body, &opt, &err)) return send_error(res, 400, err);
     copy_options(body, opt, &a);
     a.use_cache = cache;
+    a.client_id = client_id_of(s, req);
     int status = 0;
     if (!check_answer_model(s, a, &status, &err)) return send_error(res, status, err);
     if (!stream) {
@@ -295,6 +336,32 @@ void register_answer_routes(Server::Impl& s) {
       return line(j);
     };
     stream_answer(s, res, std::move(a), "application/x-ndjson", fmt);
+  });
+
+  // Thumbs up/down on an answer, counted under the arm that gave it, so arms
+  // compare on what users thought as well as on latency and tiers.
+  s.http.Post("/api/feedback", [&s](const Req& req, Res& res) {
+    JsonBody b;
+    std::string err;
+    if (!b.parse(req.body, &err)) return send_error(res, 400, err);
+    std::string id, rating, comment;
+    if (!b.str("id", &id, true) || !b.str("rating", &rating, true) || !b.str("comment", &comment))
+      return send_error(res, 400, b.error());
+    if (rating != "up" && rating != "down") return send_error(res, 400, "field 'rating' must be \"up\" or \"down\"");
+    if (comment.size() > 4096) return send_error(res, 400, "field 'comment' is longer than 4096 bytes");
+    std::string arm;
+    {
+      std::lock_guard lk(s.answered_mu);
+      auto it = s.answered.find(id);
+      if (it == s.answered.end())
+        return send_error(res, 404, "answer '" + id.substr(0, 64) + "' is unknown or too old for feedback");
+      arm = it->second;
+    }
+    obs::Labels labels;
+    if (!arm.empty()) labels.emplace_back("arm", arm);
+    labels.emplace_back("rating", rating);
+    s.metrics.inc("owlet_feedback_total", "thumbs up/down on answers, by experiment arm", labels);
+    send_json(res, 200, json{{"ok", true}, {"arm", arm}});
   });
 }
 

@@ -167,7 +167,10 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   }
   if (chat) {
     answer::AnswerRequest grounded;
-    if (grounded_request(s, b.root(), cr, &grounded, &err)) return grounded_chat(s, res, std::move(grounded), stream);
+    if (grounded_request(s, b.root(), cr, &grounded, &err)) {
+      grounded.client_id = client_id_of(s, req);
+      return grounded_chat(s, res, std::move(grounded), stream);
+    }
     if (!err.empty()) return send_error(res, 400, err);
   }
   auto run = std::make_shared<ChatRun>(s.chat.start(cr));

@@ -235,8 +235,10 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
 
   if (chat) {
     answer::AnswerRequest grounded;
-    if (grounded_request(s, b.root(), cr, &grounded, &err))
+    if (grounded_request(s, b.root(), cr, &grounded, &err)) {
+      grounded.client_id = client_id_of(s, req);
       return grounded_completion(s, res, std::move(grounded), stream, include_usage);
+    }
     if (!err.empty()) return send_openai_error(res, 400, err);
   }
   auto run = std::make_shared<ChatRun>(s.chat.start(cr));

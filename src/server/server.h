@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,6 +34,9 @@ struct ServerServices {
   answer::Pipeline* pipeline = nullptr;  // /api/answer and grounded chat; null = plain chat
   kb::KnowledgeBase* kb = nullptr;       // /api/ingest, /api/kb/stats, /api/kb/search
   web::HttpClient* http = nullptr;       // /api/ingest of a URL (SSRF-guarded fetch)
+  // Experiments: the pipeline (and arm name) for a client id, sticky; null =
+  // always `pipeline`, no arm. Must not return null when `pipeline` is set.
+  std::function<answer::Pipeline*(const std::string& client_id, std::string* arm)> choose_pipeline = nullptr;
 };
 
 struct ServerOptions {

@@ -8,8 +8,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <deque>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "answer/pipeline.h"
 #include "server/chat_service.h"
@@ -35,6 +37,12 @@ struct Server::Impl {
   // for, since their threads use the pipeline the server was given.
   std::condition_variable answers_cv;
   std::set<std::shared_ptr<std::atomic<bool>>> answers;  // their cancel flags
+  // Arms of recent answers, for POST /api/feedback: id -> arm, the oldest
+  // forgotten first past kMaxRemembered (feedback comes soon after an answer).
+  static constexpr size_t kMaxRemembered = 100000;
+  std::mutex answered_mu;
+  std::unordered_map<std::string, std::string> answered;
+  std::deque<std::string> answered_order;
 
   void track(const std::shared_ptr<llm::Job>& j) {
     std::lock_guard<std::mutex> lk(jobs_mu);
@@ -96,6 +104,10 @@ void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const c
 bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, int* status, std::string* err);
 // Runs one answer to the end on this thread (non-streamed responses).
 answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req);
+// Who is asking, for sticky experiment arms: header X-Owlet-Client, else a hash
+// of the Bearer token (unless it is the server's own shared key, which every
+// client sends), else the remote address. Never the token itself.
+std::string client_id_of(const Server::Impl& s, const Req& req);
 void register_kb_routes(Server::Impl& s);      // kb_api.cpp: /api/ingest, /api/kb/*
 void register_ui_routes(Server::Impl& s);      // web_ui.cpp: the chat UI's static files
 

@@ -335,8 +335,13 @@ struct HttpClient::Impl {
     if (opts.http2_prior_knowledge) version = CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
     else if (opts.http2) version = CURL_HTTP_VERSION_2TLS;
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
-    // Wait for an existing connection to accept another stream rather than opening a new one.
-    if (opts.http2 || opts.http2_prior_knowledge) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    // Wait for an existing connection to accept another stream rather than opening a new one
+    // — only where one can: TLS (h2 via ALPN) or h2c by prior knowledge. On cleartext
+    // HTTP/1.1 the wait lasts until the first response's headers, so one page that never
+    // answers would stall every other page of its host (test_faults has that page).
+    const std::string& url = t.current_url.empty() ? t.req.url : t.current_url;
+    const bool tls = url.rfind("https://", 0) == 0;
+    if ((opts.http2 && tls) || opts.http2_prior_knowledge) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     set_headers(t, false);
     if (resolve_list) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_list);
     return e;

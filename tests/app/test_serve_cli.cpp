@@ -19,6 +19,7 @@ TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
   pid_t pid = fork();
   if (pid == 0) {
     setenv("HOME", home.path().c_str(), 1);
+    setenv("OWLET_WEB", "never", 1);  // grounded in the local knowledge base only: no network here
     execl(OWLET_BINARY, OWLET_BINARY, "serve", "--port", std::to_string(port).c_str(), "--model", model.c_str(),
           "--threads", "2", "--parallel", "1", "--grace", "2", static_cast<char*>(nullptr));
     _exit(127);
@@ -62,4 +63,45 @@ TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
   ASSERT_FALSE(streamed.empty());
   std::string last = streamed.substr(streamed.rfind('\n', streamed.size() - 2) + 1);
   EXPECT_NE(last.find("\"done\":true"), std::string::npos) << last;
+}
+
+TEST(ServeCli, SecretsNeverReachTheLogs) {
+  owlet::test::TempDir home;
+  int port = owlet::test::free_port();
+  std::string model = owlet::test::fixture_model("qwen2-tiny");
+  std::string log = (home.path() / "serve.log").string();
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("HOME", home.path().c_str(), 1);
+    setenv("OWLET_WEB", "never", 1);
+    setenv("OWLET_LOG_LEVEL", "debug", 1);  // the most the server ever writes
+    freopen(log.c_str(), "w", stderr);
+    execl(OWLET_BINARY, OWLET_BINARY, "serve", "--port", std::to_string(port).c_str(), "--model", model.c_str(),
+          "--threads", "2", "--api-key", "s3cr3t-key-123", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  httplib::Client c("127.0.0.1", port);
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    auto r = c.Get("/health");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(up);
+  httplib::Headers good = {{"Authorization", "Bearer s3cr3t-key-123"}};
+  httplib::Headers bad = {{"Authorization", "Bearer wrong-token-456"}};
+  EXPECT_EQ(c.Get("/api/tags", good)->status, 200);
+  EXPECT_EQ(c.Get("/api/tags", bad)->status, 401);
+  EXPECT_EQ(c.Get("/api/tags?key=s3cr3t-key-123", bad)->status, 401);
+  auto a = c.Post("/api/answer", good, R"({"question":"Why do owls hoot?","stream":false,"options":{"num_predict":3}})",
+                  "application/json");
+  EXPECT_EQ(a->status, 200) << a->body;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::string text = owlet::test::read_file(log);
+  EXPECT_NE(text.find("/api/tags"), std::string::npos) << "requests are logged:\n" << text;
+  EXPECT_EQ(text.find("s3cr3t-key-123"), std::string::npos) << text;
+  EXPECT_EQ(text.find("wrong-token-456"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Bearer"), std::string::npos) << text;
 }

@@ -147,3 +147,92 @@ TEST(Config, ExplicitMissingFileIsAnError) {
   EXPECT_FALSE(owlet::config_default_path("/nonexistent/owlet.yml", &path, &err));
   EXPECT_NE(err.find("/nonexistent/owlet.yml"), std::string::npos);
 }
+
+TEST(Config, ExperimentArmsParseAndRejectBadSpecs) {
+  std::vector<owlet::ArmWeight> arms;
+  std::string err;
+  ASSERT_TRUE(owlet::config_parse_arms("control:50, deep-2:25,x_y:1", &arms, &err)) << err;
+  ASSERT_EQ(arms.size(), 3u);
+  EXPECT_EQ(arms[0].name, "control");
+  EXPECT_EQ(arms[0].weight, 50);
+  EXPECT_EQ(arms[1].name, "deep-2");
+  EXPECT_EQ(arms[2].weight, 1);
+  ASSERT_TRUE(owlet::config_parse_arms("", &arms, &err));
+  EXPECT_TRUE(arms.empty());
+  for (const char* bad : {"control", "control:0", "control:-1", "control:x", "Control:5", "a b:5", "a:5,a:6",
+                          "a:5.5", "a:99999999", ":5"}) {
+    err.clear();
+    EXPECT_FALSE(owlet::config_parse_arms(bad, &arms, &err)) << bad;
+    EXPECT_EQ(err.rfind("experiment_arms: ", 0), 0u) << bad << " -> " << err;
+  }
+  Config c;
+  EXPECT_FALSE(owlet::config_set(c, "experiment_arms", "deep:zero", &err));
+  EXPECT_NE(err.find("experiment_arms"), std::string::npos) << err;
+  EXPECT_TRUE(c.experiment_arms.empty());
+  EXPECT_TRUE(owlet::config_set(c, "experiment_arms", "control:50,deep:50", &err)) << err;
+  EXPECT_EQ(c.experiment_arms, "control:50,deep:50");
+}
+
+TEST(Config, ArmOverridesAreValidatedLikeTheirKeys) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(owlet::config_set(c, "experiment_arms", "control:1,deep:1", &err)) << err;
+  ASSERT_TRUE(owlet::config_set(c, "arm.deep.coverage_threshold", "0.5", &err)) << err;
+  ASSERT_TRUE(owlet::config_set(c, "arm.deep.web", "always", &err)) << err;
+  ASSERT_TRUE(owlet::config_set(c, "arm.deep.coverage_threshold", "0.4", &err)) << err;  // a later layer wins
+  ASSERT_EQ(c.arms["deep"].size(), 2u);
+  EXPECT_EQ(c.arms["deep"][0], (std::pair<std::string, std::string>{"coverage_threshold", "0.4"}));
+  EXPECT_DOUBLE_EQ(c.coverage_threshold, 0.7);  // the base config is untouched
+
+  EXPECT_FALSE(owlet::config_set(c, "arm.deep.coverage_threshold", "2", &err));
+  EXPECT_EQ(err.rfind("arm.deep.coverage_threshold: ", 0), 0u) << err;
+  EXPECT_FALSE(owlet::config_set(c, "arm.deep.web", "sometimes", &err));
+  EXPECT_EQ(err.rfind("arm.deep.web: ", 0), 0u) << err;
+  EXPECT_FALSE(owlet::config_set(c, "arm.deep.port", "80", &err));  // not an arm key
+  EXPECT_NE(err.find("cannot override 'port'"), std::string::npos) << err;
+  EXPECT_FALSE(owlet::config_set(c, "arm.Deep!.web", "never", &err));
+  EXPECT_NE(err.find("arm name"), std::string::npos) << err;
+
+  Config deep;
+  ASSERT_TRUE(owlet::config_for_arm(c, "deep", &deep, &err)) << err;
+  EXPECT_DOUBLE_EQ(deep.coverage_threshold, 0.4);
+  EXPECT_EQ(deep.web, "always");
+  EXPECT_TRUE(deep.arms.empty());
+  Config control;
+  ASSERT_TRUE(owlet::config_for_arm(c, "control", &control, &err)) << err;
+  EXPECT_DOUBLE_EQ(control.coverage_threshold, 0.7);
+  EXPECT_EQ(control.web, "auto");
+  EXPECT_TRUE(owlet::config_check_arms(c, &err)) << err;
+
+  // An override for an arm that is not listed is an error at resolve time.
+  ASSERT_TRUE(owlet::config_set(c, "arm.ghost.max_sources", "3", &err)) << err;
+  EXPECT_FALSE(owlet::config_check_arms(c, &err));
+  EXPECT_NE(err.find("arm 'ghost' is not listed in experiment_arms"), std::string::npos) << err;
+}
+
+TEST(Config, ArmOverridesLoadFromNestedYaml) {
+  TempDir dir;
+  write_file(dir / "c.yml",
+             "experiment_arms: \"control:50,deep:50\"\n"
+             "arm:\n  deep:\n    coverage_threshold: 0.5\n    context_tokens: 2048\n    search_providers: wikipedia\n");
+  Config c;
+  std::string err;
+  ASSERT_TRUE(owlet::config_resolve(c, (dir / "c.yml").string(), nullptr, {}, &err)) << err;
+  ASSERT_EQ(c.arms.count("deep"), 1u);
+  EXPECT_EQ(c.arms["deep"].size(), 3u);
+  Config deep;
+  ASSERT_TRUE(owlet::config_for_arm(c, "deep", &deep, &err)) << err;
+  EXPECT_DOUBLE_EQ(deep.coverage_threshold, 0.5);
+  EXPECT_EQ(deep.context_tokens, 2048);
+  EXPECT_EQ(deep.search_providers, "wikipedia");
+
+  write_file(dir / "bad.yml", "arm:\n  deep:\n    max_sources: 0\n");
+  Config b;
+  EXPECT_FALSE(owlet::config_load_yaml(b, (dir / "bad.yml").string(), &err));
+  EXPECT_NE(err.find("arm.deep.max_sources"), std::string::npos) << err;
+
+  write_file(dir / "orphan.yml", "arm: {deep: {coverage_threshold: 0.5}}\n");
+  Config o;
+  EXPECT_FALSE(owlet::config_resolve(o, (dir / "orphan.yml").string(), nullptr, {}, &err));
+  EXPECT_NE(err.find("not listed in experiment_arms"), std::string::npos) << err;
+}
