@@ -19,7 +19,9 @@ CitationCheck check_citations(std::string_view answer, int n_sources);
 
 // The same for a stream: feed pieces as they come, emit what is safe to show.
 // A piece that might be the start of a marker ("[", "[1", "[12,") is held back
-// until it is complete or clearly not a marker.
+// until it is complete or clearly not a marker. Spaces at the end of the text so
+// far are held too (one piece at most): a dangling marker that follows takes its
+// leading spaces with it ("fact [9]." -> "fact."), as in check_citations.
 class CitationFilter {
  public:
   explicit CitationFilter(int n_sources) : n_sources_(n_sources) {}

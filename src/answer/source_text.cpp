@@ -60,44 +60,61 @@ size_t marker_length(const std::vector<char32_t>& cps, size_t i) {
   return 0;
 }
 
+// Pass 1: markers and control characters out, whitespace collapsed. Removing a
+// marker can join text into a new one ("[[1]2]" -> "[2]"), so it repeats until stable.
+std::vector<char32_t> strip_markers(std::vector<char32_t> cps) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::vector<char32_t> out;
+    out.reserve(cps.size());
+    bool pending_space = false;
+    for (size_t i = 0; i < cps.size();) {
+      const char32_t cp = cps[i];
+      if (is_space_or_control(cp) || cp == U' ') {
+        pending_space = !out.empty();
+        ++i;
+        continue;
+      }
+      if (const size_t m = marker_length(cps, i)) {
+        i += m;
+        changed = true;
+        continue;
+      }
+      if (pending_space) out.push_back(U' '), pending_space = false;
+      out.push_back(cp);
+      ++i;
+    }
+    cps.swap(out);
+  }
+  return cps;
+}
+
 }  // namespace
 
 std::string neutralize_source_text(std::string_view raw) {
   const std::string text = kb::utf8_sanitize(raw);
   std::vector<char32_t> cps;
   for (size_t i = 0; i < text.size();) cps.push_back(kb::utf8_next(text, i));
+  cps = strip_markers(std::move(cps));
+  // Pass 2: a run like "<<<" or ">>>" could pass for a delimiter: one guillemet per direction.
   std::string out;
   out.reserve(text.size());
-  bool pending_space = false;
   for (size_t i = 0; i < cps.size();) {
-    const char32_t cp = cps[i];
-    if (is_space_or_control(cp) || cp == U' ') {
-      pending_space = !out.empty();
-      ++i;
+    if (angle(cps[i]) == 0) {
+      append_utf8(&out, cps[i++]);
       continue;
     }
-    if (const size_t m = marker_length(cps, i)) {
-      i += m;
-      continue;
+    size_t j = i;
+    while (j < cps.size() && angle(cps[j]) != 0) ++j;
+    if (j - i == 1) {
+      append_utf8(&out, cps[i]);
+    } else {
+      bool opens = false, closes = false;
+      for (size_t k = i; k < j; ++k) (angle(cps[k]) < 0 ? opens : closes) = true;
+      if (opens) out += "\u2039";
+      if (closes) out += "\u203A";
     }
-    if (pending_space) out += ' ', pending_space = false;
-    if (angle(cp) != 0) {
-      size_t j = i;
-      while (j < cps.size() && angle(cps[j]) != 0) ++j;
-      if (j - i >= 2) {
-        // A run like "<<<" or ">>>" could pass for a delimiter: one guillemet per direction.
-        bool opens = false, closes = false;
-        for (size_t k = i; k < j; ++k) (angle(cps[k]) < 0 ? opens : closes) = true;
-        if (opens) out += "\u2039";
-        if (closes) out += "\u203A";
-      } else {
-        append_utf8(&out, cp);
-      }
-      i = j;
-      continue;
-    }
-    append_utf8(&out, cp);
-    ++i;
+    i = j;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,28 @@ TEST(CitationFilter, MatchesBatchCheck) {
     EXPECT_EQ(stream(f, pieces), batch.text) << "step " << step;
     EXPECT_EQ(f.removed(), batch.removed);
     EXPECT_EQ(f.cited(), batch.cited);
+  }
+}
+
+TEST(CitationFilter, RandomPiecesMatchBatch) {
+  // Property: however the answer is cut into pieces, the stream equals the batch check.
+  const std::vector<std::string> alphabet = {"[", "]", "1", "2", "9", "12345", ",", " ", "a", "【", "】", "，", "\n"};
+  std::mt19937 rng(42);
+  for (int round = 0; round < 300; ++round) {
+    std::string answer;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) answer += alphabet[rng() % alphabet.size()];
+    const CitationCheck batch = check_citations(answer, 2);
+    CitationFilter f(2);
+    std::vector<std::string> pieces;
+    for (size_t i = 0; i < answer.size();) {
+      const size_t n = 1 + rng() % 5;  // byte pieces: may split UTF-8 sequences
+      pieces.push_back(answer.substr(i, n));
+      i += n;
+    }
+    ASSERT_EQ(stream(f, pieces), batch.text) << "answer: " << answer;
+    ASSERT_EQ(f.removed(), batch.removed) << answer;
+    ASSERT_EQ(f.cited(), batch.cited) << answer;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "answer/source_text.h"
@@ -172,6 +173,20 @@ TEST(NeutralizeSourceText, Rules) {
   EXPECT_EQ(neutralize_source_text("Water boils at 100 C.[3][12] It freezes【4】 at 0.[1, 2]"), "Water boils at 100 C. It freezes at 0.");
   EXPECT_EQ(neutralize_source_text("see [note] and [a1]"), "see [note] and [a1]");
   EXPECT_EQ(neutralize_source_text(std::string("bad \xff byte")), "bad \xEF\xBF\xBD byte");
+}
+
+TEST(NeutralizeSourceText, RandomInputNeverFormsDelimiters) {
+  const std::vector<std::string> alphabet = {"<", ">", "\uFF1C", "\uFF1E", "\u2039", "\n", "\r", "a", "[1]", " ", "END SOURCES", "\xE3"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    const int len = static_cast<int>(rng() % 30);
+    for (int i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    const std::string out = neutralize_source_text(text);
+    for (const char* bad : {"<<", ">>", "<\uFF1C", "\uFF1C<", "\uFF1C\uFF1C", "\uFF1E\uFF1E", "\n", "\r", "[1]"}) {
+      ASSERT_EQ(out.find(bad), std::string::npos) << "input: " << text << " output: " << out;
+    }
+  }
 }
 
 TEST(BuildNaiveContext, TopKWholeTexts) {

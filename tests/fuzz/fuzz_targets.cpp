@@ -20,6 +20,12 @@
 #elif OWLET_FUZZ_TARGET == 3
 #include "kb/fts_text.h"
 #include "kb/text.h"
+#elif OWLET_FUZZ_TARGET == 4
+#include "answer/citations.h"
+#include "answer/context_builder.h"
+#include "answer/extractive.h"
+#include "answer/router.h"
+#include "kb/text.h"
 #else
 #error "set OWLET_FUZZ_TARGET"
 #endif
@@ -132,6 +138,70 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(utf8_valid(fts_cjk_column(clean)));
   (void)estimate_tokens(in);
   (void)detect_language(in);
+#elif OWLET_FUZZ_TARGET == 4
+  using namespace owlet::answer;
+  // Untrusted text reaches the answer module as questions (router) and as model
+  // output and page text (citations, context builder, extractive answers).
+  const uint8_t mode = size ? data[0] % 3 : 0;
+  if (size) in.remove_prefix(1);
+  if (mode == 0) {
+    const double cov = size > 1 ? data[1] / 255.0 : 0.0;
+    for (WebMode m : {WebMode::automatic, WebMode::always, WebMode::never}) {
+      RouteDecision d = route(in, cov, m, 1795852800);
+      check(!d.reasons.empty());  // every decision says why
+      if (m == WebMode::never) check(!d.needs_web());
+      if (m == WebMode::always) check(d.needs_web());
+    }
+    const double c = coverage(in, in);
+    check(c >= 0.0 && c <= 1.0);
+  } else if (mode == 1) {
+    // Streaming and one-shot citation checks agree, however the text is cut.
+    const int n = size > 1 ? data[1] % 8 : 3;
+    CitationCheck whole = check_citations(in, n);
+    CitationFilter f(n);
+    std::string streamed;
+    size_t i = 0, step = 1;
+    while (i < in.size()) {
+      size_t len = std::min(step, in.size() - i);
+      streamed += f.feed(in.substr(i, len));
+      i += len;
+      step = step % 7 + 1;
+    }
+    streamed += f.finish();
+    check(streamed == whole.text);
+    check(f.removed() == whole.removed);
+    for (int c : whole.cited) check(c >= 1 && c <= n);
+  } else {
+    // Sources separated by NUL; the question is the first part.
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t j = 0; j <= in.size(); ++j)
+      if (j == in.size() || in[j] == '\0') {
+        parts.emplace_back(in.substr(start, j - start));
+        start = j + 1;
+      }
+    std::vector<Source> sources;
+    for (size_t j = 1; j < parts.size() && j < 8; ++j) {
+      Source src;
+      src.title = parts[j].substr(0, 40);
+      src.url = "https://example.com/" + std::to_string(j);
+      src.text = parts[j];
+      sources.push_back(src);
+    }
+    ContextOptions o;
+    o.token_budget = 64 + (size > 1 ? data[1] : 0) * 4;
+    BuiltContext ctx = build_context(parts[0], sources, o);
+    check(ctx.sources.size() <= sources.size());
+    if (!ctx.text.empty()) {
+      // Exactly one opening and one closing delimiter: no source text can fake either.
+      size_t open = ctx.text.find("<<<SOURCES"), close = ctx.text.find("<<<END SOURCES>>>");
+      check(open != std::string::npos && close != std::string::npos && open < close);
+      check(ctx.text.find("<<<SOURCES", open + 1) == std::string::npos);
+      check(ctx.text.find("<<<END SOURCES>>>", close + 1) == std::string::npos);
+    }
+    ExtractiveAnswer ea = extract_answer(parts[0], ctx.sources);
+    for (int c : ea.cited) check(c >= 1 && c <= static_cast<int>(ctx.sources.size()));
+  }
 #endif
   return 0;
 }

@@ -150,7 +150,7 @@ TEST(Experiments, ArmsAreStickyReportedAndLabelled) {
             {"options", {{"num_predict", 3}}}};
   auto c = s.cli->Post("/api/chat", h, chat.dump(), "application/json");
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->status, 200) << c->body;
+  ASSERT_EQ(c->status, 200) << c->body << " for " << chat.dump();
   EXPECT_EQ(json::parse(c->body)["route"]["arm"], "kbonly") << c->body;
 
   std::string metrics = s.cli->Get("/metrics")->body;
