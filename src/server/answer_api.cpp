@@ -208,6 +208,7 @@ void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const c
     };
     answer::AnswerResult r = pick_pipeline(s, req)->answer(req, cb);
     remember_answer(s, r);
+    if (r.ok && !r.cache_hit && r.engine == "llm") record_completion(s.metrics, "answer", completion_of(r));
     out->push(fmt.done(r));
     out->finish();
     untrack(s, out->cancel);
@@ -263,6 +264,7 @@ answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req) {
   answer::AnswerResult r = pick_pipeline(s, req)->answer(req);
   untrack(s, cancel);
   remember_answer(s, r);
+  if (r.ok && !r.cache_hit && r.engine == "llm") record_completion(s.metrics, "answer", completion_of(r));
   return r;
 }
 
