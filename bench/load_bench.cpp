@@ -40,7 +40,9 @@ pid_t spawn(const std::vector<std::string>& argv) {
   if (pid == 0) {
     int devnull = open("/dev/null", O_WRONLY);
     dup2(devnull, 1);
-    dup2(devnull, 2);
+    const char* log = getenv("OWLET_BENCH_SERVER_LOG");  // the server's stderr, for digging into failures
+    int err = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644) : devnull;
+    dup2(err, 2);
     std::vector<char*> a;
     for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
     a.push_back(nullptr);
@@ -69,6 +71,7 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 struct Kind {
   std::vector<double> ms;
   std::map<int, long> statuses;  // 0 = no response
+  std::map<std::string, long> transport_errors;  // why there was no response
 };
 
 }  // namespace
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
       std::lock_guard lk(mu);
       Kind& kd = kinds[name];
       kd.statuses[r ? r->status : 0]++;
+      if (!r) kd.transport_errors[httplib::to_string(r.error())]++;
       if (r && r->status == 200) kd.ms.push_back(ms);
     }
   };
@@ -190,6 +194,7 @@ int main(int argc, char** argv) {
       if (code != 200 && code != 503) bad_status = true;
     }
     total_ok += static_cast<long>(kd.ms.size());
+    for (const auto& [why, n] : kd.transport_errors) st += "(" + why + ": " + std::to_string(n) + ") ";
     printf("%-8s %9zu %9.1f %10.2f %10.2f  %s\n", name.c_str(), kd.ms.size(), kd.ms.size() / wall, pct(kd.ms, 0.5),
            pct(kd.ms, 0.99), st.c_str());
   }
