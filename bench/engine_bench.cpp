@@ -141,12 +141,21 @@ int main(int argc, char** argv) {
   printf("model: %s (%s), threads %d, pp %d, tg %d, reps %d\n", model_path.c_str(), m->info().description.c_str(),
          threads, pp, tg, reps);
 
-  Figures peer;
-  if (!llama_bench(bench_bin, model_path, threads, pp, tg, reps, &peer)) {
-    fprintf(stderr, "owlet-bench-engine: llama-bench at %s failed\n", bench_bin.c_str());
-    return 1;
+  // Alternate the two, one repetition each, so drift in the machine's speed
+  // (shared VMs, thermal limits) lands on both sides alike; the mean of each side is compared.
+  Figures peer, own;
+  for (int rep = 0; rep < reps; ++rep) {
+    Figures a;
+    if (!llama_bench(bench_bin, model_path, threads, pp, tg, 1, &a)) {
+      fprintf(stderr, "owlet-bench-engine: llama-bench at %s failed\n", bench_bin.c_str());
+      return 1;
+    }
+    Figures b = owlet_bench(*m, threads, pp, tg, 1);
+    peer.pp += a.pp / reps;
+    peer.tg += a.tg / reps;
+    own.pp += b.pp / reps;
+    own.tg += b.tg / reps;
   }
-  Figures own = owlet_bench(*m, threads, pp, tg, reps);
   printf("%-28s %12s %12s %8s\n", "", "llama-bench", "owlet", "ratio");
   printf("%-28s %12.2f %12.2f %8.3f\n", ("pp" + std::to_string(pp) + " tok/s").c_str(), peer.pp, own.pp, own.pp / peer.pp);
   printf("%-28s %12.2f %12.2f %8.3f\n", ("tg" + std::to_string(tg) + " tok/s").c_str(), peer.tg, own.tg, own.tg / peer.tg);
