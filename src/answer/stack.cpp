@@ -68,6 +68,21 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
   return true;
 }
 
+llm::ModelManagerParams model_manager_params(const Config& cfg) {
+  llm::ModelManagerParams mp;
+  mp.engine.n_slots = cfg.parallel;
+  mp.engine.n_ctx_slot = cfg.ctx_size;
+  mp.engine.n_batch = cfg.batch_size;
+  mp.engine.n_threads = cfg.threads;
+  mp.engine.kv_type = cfg.precision;
+  mp.engine.flash_attn = cfg.flash_attn;
+  mp.engine.n_draft = cfg.n_draft;
+  mp.embed.n_threads = cfg.threads;
+  mp.model.n_gpu_layers = cfg.num_gpu;
+  mp.model.use_mmap = cfg.mmap;
+  return mp;
+}
+
 PipelineOptions pipeline_options(const Config& cfg) {
   PipelineOptions o;
   o.router.coverage_threshold = cfg.coverage_threshold;

@@ -11,6 +11,7 @@
 #include "answer/experiment.h"
 #include "answer/pipeline.h"
 #include "config/config.h"
+#include "llm/model_manager.h"
 
 namespace owlet::llm {
 class Model;
@@ -51,6 +52,10 @@ struct AnswerStack {
 };
 
 PipelineOptions pipeline_options(const Config& cfg);
+
+// Engine, embedding and model-loading parameters from the config (keep_alive is
+// parsed by the caller, which reports its errors).
+llm::ModelManagerParams model_manager_params(const Config& cfg);
 
 // models may be null (extractive answers only). False with *err naming the key
 // or path at fault.

@@ -100,18 +100,9 @@ int run_ask(const AskArgs& args) {
       return kExitError;
     }
   }
-  llm::ModelManagerParams mp;
-  mp.engine.n_slots = 1;
-  mp.engine.n_ctx_slot = cfg.ctx_size;
-  mp.engine.n_batch = cfg.batch_size;
-  mp.engine.n_threads = cfg.threads;
-  mp.engine.kv_type = cfg.precision;
-  mp.engine.flash_attn = cfg.flash_attn;
+  llm::ModelManagerParams mp = answer::model_manager_params(cfg);
+  mp.engine.n_slots = 1;  // one question
   mp.engine.draft = draft.get();
-  mp.engine.n_draft = cfg.n_draft;
-  mp.embed.n_threads = cfg.threads;
-  mp.model.n_gpu_layers = cfg.num_gpu;
-  mp.model.use_mmap = cfg.mmap;
   llm::ModelManager models(mp);
   answer::AnswerStack stack;
   if (!answer::build_answer_stack(cfg, &models, nullptr, &stack, &err)) {

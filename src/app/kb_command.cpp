@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "kb/ingest.h"
 #include "kb/knowledge_base.h"
+#include "answer/stack.h"
 #include "llm/embedder.h"
 #include "llm/model.h"
 #include "llm/model_store.h"
@@ -37,9 +38,8 @@ struct KbArgs {
 // the configured embedding model (the warm tier is off without one).
 struct OpenKb {
   Config cfg;
-  std::unique_ptr<llm::Model> emb_model;
-  std::unique_ptr<llm::Embedder> embedder;
-  std::unique_ptr<kb::KnowledgeBase> kb;
+  answer::KnowledgeParts parts;
+  kb::KnowledgeBase* kb = nullptr;
 };
 
 int open_kb(const KbArgs& args, OpenKb* o) {
@@ -48,37 +48,11 @@ int open_kb(const KbArgs& args, OpenKb* o) {
     fail(err);
     return kExitUsage;
   }
-  kb::KbOptions opts;
-  if (!o->cfg.embedding_model.empty()) {
-    std::string path;
-    if (!llm::resolve_model(o->cfg.embedding_model, &path, &err) ||
-        !(o->emb_model = llm::Model::load({path, o->cfg.num_gpu, o->cfg.mmap}, &err))) {
-      fail("embedding model: " + err);
-      return kExitError;
-    }
-    llm::EmbedParams ep;
-    ep.n_threads = o->cfg.threads;
-    o->embedder = llm::Embedder::create(*o->emb_model, ep, &err);
-    if (!o->embedder) {
-      fail("embedding model: " + err);
-      return kExitError;
-    }
-    llm::Embedder* e = o->embedder.get();
-    opts.embedder.id = o->emb_model->info().name.empty() ? path : o->emb_model->info().name;
-    opts.embedder.dim = e->dim();
-    opts.embedder.embed = [e](const std::vector<std::string>& texts) {
-      std::vector<std::vector<float>> out;
-      std::string why;
-      if (!e->embed(texts, true, &out, &why)) out.clear();
-      return out;
-    };
-  }
-  std::string dir = config_knowledge_path(o->cfg);
-  o->kb = kb::KnowledgeBase::open(dir, opts, &err);
-  if (!o->kb) {
-    fail("knowledge base " + dir + ": " + err);
+  if (!answer::open_knowledge(o->cfg, &o->parts, &err)) {
+    fail(err);
     return kExitError;
   }
+  o->kb = o->parts.kb.get();
   return kExitOk;
 }
 

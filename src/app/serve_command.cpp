@@ -42,16 +42,7 @@ int run_serve(const ServeArgs& args) {
   obs::LogLevel lvl;
   if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
 
-  llm::ModelManagerParams mp;
-  mp.engine.n_slots = cfg.parallel;
-  mp.engine.n_ctx_slot = cfg.ctx_size;
-  mp.engine.n_batch = cfg.batch_size;
-  mp.engine.n_threads = cfg.threads;
-  mp.engine.kv_type = cfg.precision;
-  mp.engine.flash_attn = cfg.flash_attn;
-  mp.embed.n_threads = cfg.threads;
-  mp.model.n_gpu_layers = cfg.num_gpu;
-  mp.model.use_mmap = cfg.mmap;
+  llm::ModelManagerParams mp = answer::model_manager_params(cfg);
   if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, &err)) {
     fprintf(stderr, "owlet: %s\n", err.c_str());
     return kExitUsage;

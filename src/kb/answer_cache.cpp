@@ -3,6 +3,21 @@
 #include "kb/text.h"
 
 namespace owlet::kb {
+namespace {
+
+// A row of "SELECT question, answer, sources, route, created_at, expires_at".
+CachedAnswer read_answer(Stmt& st) {
+  CachedAnswer a;
+  a.question = st.str(0);
+  a.answer = st.str(1);
+  a.sources_json = st.str(2);
+  a.route = st.str(3);
+  a.created_at = st.i64(4);
+  a.expires_at = st.i64(5);
+  return a;
+}
+
+}  // namespace
 
 bool KnowledgeBase::cache_put(const CachedAnswer& e, std::string* err) {
   std::lock_guard lock(impl_->write_mu);
@@ -27,14 +42,7 @@ std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, 
           "WHERE question = ? AND (expires_at = 0 OR expires_at > ?)");
   st.bind(1, normalize_question(question)).bind(2, now ? now : now_seconds());
   if (st.step() != SQLITE_ROW) return std::nullopt;
-  CachedAnswer a;
-  a.question = st.str(0);
-  a.answer = st.str(1);
-  a.sources_json = st.str(2);
-  a.route = st.str(3);
-  a.created_at = st.i64(4);
-  a.expires_at = st.i64(5);
-  return a;
+  return read_answer(st);
 }
 
 std::vector<CachedAnswer> KnowledgeBase::cache_list(int64_t now, int64_t limit) const {
@@ -46,16 +54,7 @@ std::vector<CachedAnswer> KnowledgeBase::cache_list(int64_t now, int64_t limit) 
           "SELECT question, answer, sources, route, created_at, expires_at FROM answer_cache "
           "WHERE expires_at = 0 OR expires_at > ? ORDER BY created_at DESC LIMIT ?");
   st.bind(1, now ? now : now_seconds()).bind(2, limit);
-  while (st.step() == SQLITE_ROW) {
-    CachedAnswer a;
-    a.question = st.str(0);
-    a.answer = st.str(1);
-    a.sources_json = st.str(2);
-    a.route = st.str(3);
-    a.created_at = st.i64(4);
-    a.expires_at = st.i64(5);
-    out.push_back(std::move(a));
-  }
+  while (st.step() == SQLITE_ROW) out.push_back(read_answer(st));
   return out;
 }
 
