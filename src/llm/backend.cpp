@@ -1,5 +1,6 @@
 #include "llm/backend.h"
 
+#include <ggml-backend.h>
 #include <llama.h>
 
 #include <mutex>
@@ -37,6 +38,19 @@ std::string take_llama_errors() {
   std::string out;
   out.swap(t_errors);
   t_last_was_error = false;
+  return out;
+}
+
+std::vector<AcceleratorMemory> accelerator_memory() {
+  backend_init();
+  std::vector<AcceleratorMemory> out;
+  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+    ggml_backend_dev_t d = ggml_backend_dev_get(i);
+    if (ggml_backend_dev_type(d) != GGML_BACKEND_DEVICE_TYPE_GPU) continue;
+    size_t free = 0, total = 0;
+    ggml_backend_dev_memory(d, &free, &total);
+    out.push_back({ggml_backend_dev_name(d), free, total});
+  }
   return out;
 }
 

@@ -5,7 +5,9 @@
 // them to build a one-line reason.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace owlet::llm {
 
@@ -14,5 +16,13 @@ void backend_init();
 
 // Error-level llama.cpp log text emitted on this thread since the last call.
 std::string take_llama_errors();
+
+// Memory of each accelerator ggml can use (GPUs; none in a CPU-only build).
+struct AcceleratorMemory {
+  std::string name;
+  uint64_t free_bytes = 0;
+  uint64_t total_bytes = 0;
+};
+std::vector<AcceleratorMemory> accelerator_memory();
 
 }  // namespace owlet::llm

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "llm/backend.h"
+
 #include <ctime>
 
 #include "obs/log.h"
@@ -163,6 +165,13 @@ void register_common_routes(Server::Impl& s) {
     s.metrics.set("owlet_models_loaded", "models in memory", {}, static_cast<double>(s.models.loaded().size()));
     s.metrics.set("owlet_process_resident_memory_bytes", "resident set size", {}, obs::process_rss_bytes());
     s.metrics.set("owlet_http_in_flight_requests", "requests being served", {}, s.in_flight.load());
+    // The brief's accelerator-memory figure (< 80 %), per GPU; absent in a CPU-only build.
+    for (const auto& g : llm::accelerator_memory()) {
+      s.metrics.set("owlet_accelerator_memory_used_bytes", "GPU memory in use", {{"device", g.name}},
+                    static_cast<double>(g.total_bytes - g.free_bytes));
+      s.metrics.set("owlet_accelerator_memory_total_bytes", "GPU memory in all", {{"device", g.name}},
+                    static_cast<double>(g.total_bytes));
+    }
     res.set_content(s.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
