@@ -166,6 +166,9 @@ bool try_cache(Run& run) {
     if (entry) {
       json route = json::parse(entry->route, nullptr, false);
       hit = route.is_object() && route.value("engine", "llm") == engine;
+      // web=always asks for the web: only an answer that came from it will do.
+      const std::string tier = hit ? route.value("tier", "") : "";
+      if (hit && run.web == WebMode::always && tier != "web-light" && tier != "web-deep") hit = false;
       if (hit) {
         run.r.answer = entry->answer;
         run.r.sources = sources_from_json(entry->sources_json);
