@@ -235,7 +235,7 @@ TEST(KbApi, FileUploads) {
   EXPECT_EQ(se["hits"][0]["text"].get<std::string>().find("<p>"), std::string::npos);
 
   // A binary file, an empty file and a form without "file" are refused with a reason.
-  httplib::MultipartFormDataItems bin{{"file", std::string("%PDF-1.7\n\0\0\x01binary", 20), "paper.pdf",
+  httplib::MultipartFormDataItems bin{{"file", std::string("%PDF-1.7\n\0\0\x01" "binary", 18), "paper.pdf",
                                        "application/pdf"}};
   res = r->cli->Post("/api/ingest", bin);
   ASSERT_TRUE(res);
