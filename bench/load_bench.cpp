@@ -30,27 +30,15 @@
 #include <thread>
 #include <vector>
 
+#include "bench_process.h"
+
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+using owlet::bench::spawn;
+using owlet::bench::wait_healthy;
 
-pid_t spawn(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    const char* log = getenv("OWLET_BENCH_SERVER_LOG");  // the server's stderr, for digging into failures
-    int err = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644) : devnull;
-    dup2(err, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  return pid;
-}
+namespace {
 
 long rss_kb(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -102,13 +90,7 @@ int main(int argc, char** argv) {
                      std::to_string(threads), "--parallel", std::to_string(parallel), "--ctx-size", "2048"});
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(300, 0);
-  bool up = false;
-  for (int i = 0; i < 1200 && !up; ++i) {
-    auto r = c.Get("/health");
-    up = r && r->status == 200;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!up) {
+  if (!wait_healthy(port, 120)) {
     fprintf(stderr, "owlet serve did not come up\n");
     kill(pid, SIGTERM);
     return 1;

@@ -20,35 +20,15 @@
 #include <thread>
 #include <vector>
 
+#include "bench_process.h"
+
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+using owlet::bench::spawn;
+using owlet::bench::wait_healthy;
+
 namespace {
-
-pid_t spawn(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-bool wait_healthy(int port, int seconds) {
-  httplib::Client c("127.0.0.1", port);
-  for (int i = 0; i < seconds * 10; ++i) {
-    auto r = c.Get("/health");
-    if (r && r->status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
 
 struct Result {
   double seconds = 0;
