@@ -9,7 +9,9 @@
 // where a topic's words share a direction), so the numbers measure the index.
 //
 // usage: kb_scale_bench [--chunks N] [--dim D] [--no-warm] [--queries Q] [--dir DIR] [--keep]
-//                       [--ef EF_SEARCH] [--budget FTS_POSTINGS]
+//                       [--ef EF_SEARCH] [--budget FTS_POSTINGS] [--reuse]
+// --reuse measures queries on a DIR kept (--keep) by an earlier run with the same
+// --chunks and --dim: the corpus is generated again (same seed) but not ingested.
 // Targets (issue 4, 2 cores, 1M chunks): hot p99 < 5 ms, fused p99 < 30 ms, cold p99 < 10 ms.
 #include <unistd.h>
 #include <xxhash.h>
@@ -113,7 +115,7 @@ struct Vocab {
 int main(int argc, char** argv) {
   size_t n_chunks = 20000;
   int dim = 384;
-  bool warm = true, keep = false;
+  bool warm = true, keep = false, reuse = false;
   int n_queries = 500;
   int ef = KbOptions{}.hnsw_ef_search;
   int64_t budget = KbOptions{}.fts_posting_budget;
@@ -127,15 +129,16 @@ int main(int argc, char** argv) {
     else if (a == "--queries") n_queries = std::stoi(next());
     else if (a == "--dir") dir = next();
     else if (a == "--keep") keep = true;
+    else if (a == "--reuse") reuse = keep = true;
     else if (a == "--ef") ef = std::stoi(next());
     else if (a == "--budget") budget = std::stoll(next());
     else {
       std::fprintf(stderr, "usage: %s [--chunks N] [--dim D] [--no-warm] [--queries Q] [--dir DIR] [--keep]\n"
-                   "       [--ef EF_SEARCH] [--budget FTS_POSTINGS]\n", argv[0]);
+                   "       [--ef EF_SEARCH] [--budget FTS_POSTINGS] [--reuse]\n", argv[0]);
       return 2;
     }
   }
-  fs::remove_all(dir);
+  if (!reuse) fs::remove_all(dir);
   const Vocab vocab(50000);
   std::unordered_map<std::string, int> word_topic;
   for (size_t w = 1000; w < 1000 + 200 * 200; ++w) word_topic[vocab.words[w]] = static_cast<int>((w - 1000) / 200);
@@ -186,6 +189,16 @@ int main(int argc, char** argv) {
     }
     Document doc;
     doc.source = "gen://" + std::to_string(d);
+    if (reuse) {
+      const auto info = kb->document_info(doc.source);
+      if (!info) {
+        std::fprintf(stderr, "--reuse: %s is not in %s\n", doc.source.c_str(), dir.c_str());
+        return 1;
+      }
+      doc_ids.push_back(info->id);
+      chunks += per_doc;
+      continue;
+    }
     doc.text = std::move(text);
     const AddResult r = kb->add(doc);
     if (!r.ok()) {
@@ -268,8 +281,12 @@ int main(int argc, char** argv) {
     cold_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - c0).count());
   }
   const KbStats st = kb->stats();
-  std::printf("chunks=%lld docs=%lld ingest=%.1fs (%.0f chunks/s)\n", static_cast<long long>(st.chunks),
-              static_cast<long long>(st.documents), ingest_s, static_cast<double>(st.chunks) / ingest_s);
+  if (reuse)
+    std::printf("chunks=%lld docs=%lld (reused %s)\n", static_cast<long long>(st.chunks),
+                static_cast<long long>(st.documents), dir.c_str());
+  else
+    std::printf("chunks=%lld docs=%lld ingest=%.1fs (%.0f chunks/s)\n", static_cast<long long>(st.chunks),
+                static_cast<long long>(st.documents), ingest_s, static_cast<double>(st.chunks) / ingest_s);
   std::printf("hot   top-10 p50=%.2fms p99=%.2fms\n", pct(hot_ms, 0.5), pct(hot_ms, 0.99));
   if (warm)
     std::printf("warm  top-10 p50=%.2fms p99=%.2fms (dim %d) recall@10 vs exact=%.3f\n", pct(warm_ms, 0.5),

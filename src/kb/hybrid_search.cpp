@@ -11,12 +11,12 @@ namespace owlet::kb {
 // The MATCH expression for a query, with the hot tier's cost bounded: terms are
 // kept rarest first while their document frequencies sum to at most the posting
 // budget. Terms the vocabulary does not know (df 0, or a folding mismatch) cost
-// nothing and are always kept.
-std::string KnowledgeBase::Impl::hot_match(sqlite3* db, std::string_view query) const {
+// nothing and are always kept. *dfs gets each phrase's document frequency in the
+// expression's order (0 = unknown), for owlet_bm25.
+std::string KnowledgeBase::Impl::hot_match(sqlite3* db, std::string_view query, std::vector<int64_t>* dfs) const {
   FtsQueryTerms t = fts_query_terms(query);
+  dfs->clear();
   const int64_t budget = opts.fts_posting_budget;
-  const size_t n_terms = t.latin.size() + t.cjk.size();
-  if (budget <= 0 || n_terms <= 1) return fts_match_expr(t);
   Stmt df(db, "SELECT doc FROM chunks_vocab WHERE term = ?");
   if (!df.ok()) return fts_match_expr(t);
   struct Term {
@@ -36,13 +36,30 @@ std::string KnowledgeBase::Impl::hot_match(sqlite3* db, std::string_view query) 
   int64_t spent = 0;
   FtsQueryTerms kept;
   kept.cjk_prefix = t.cjk_prefix;
+  std::vector<int64_t> latin_df, cjk_df;
   for (size_t i = 0; i < terms.size(); ++i) {
-    if (i > 0 && spent + terms[i].df > budget) break;
+    if (budget > 0 && i > 0 && spent + terms[i].df > budget) break;
     spent += terms[i].df;
     (terms[i].cjk ? kept.cjk : kept.latin).push_back(terms[i].text);
+    (terms[i].cjk ? cjk_df : latin_df).push_back(terms[i].df);
   }
+  // fts_match_expr writes Latin phrases, then CJK bigrams, then CJK prefixes.
+  dfs->insert(dfs->end(), latin_df.begin(), latin_df.end());
+  dfs->insert(dfs->end(), cjk_df.begin(), cjk_df.end());
+  dfs->insert(dfs->end(), kept.cjk_prefix.size(), 0);
   return fts_match_expr(kept);
 }
+
+namespace {
+
+// "owlet_bm25(chunks_fts, ?F, ?F+1, ...)" for n phrases whose dfs bind from ?first.
+std::string rank_call(size_t n, int first) {
+  std::string s = "owlet_bm25(chunks_fts";
+  for (size_t i = 0; i < n; ++i) s += ", ?" + std::to_string(first + static_cast<int>(i));
+  return s + ")";
+}
+
+}  // namespace
 
 SearchResult KnowledgeBase::search(std::string_view query, int k, const SearchFilters& filters) const {
   const Impl& m = *impl_;
@@ -60,23 +77,27 @@ SearchResult KnowledgeBase::search(std::string_view query, int k, const SearchFi
 
   // Hot tier: BM25 over FTS5. With filters, join so the filter applies before LIMIT.
   std::vector<std::pair<int64_t, double>> hot;
-  const std::string match = m.hot_match(db, query);
+  std::vector<int64_t> dfs;
+  const std::string match = m.hot_match(db, query, &dfs);
   if (!match.empty()) {
+    // Filter parameters are ?3..?6 and the source kinds after them; the dfs come last.
+    const int df_first = filters.empty() ? 3 : 7 + static_cast<int>(filters.source_kinds.size());
     std::string sql;
     if (filters.empty()) {
-      sql = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?2";
+      sql = "SELECT rowid, " + rank_call(dfs.size(), df_first) +
+            " AS s FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY s DESC LIMIT ?2";
     } else {
-      sql =
-          "SELECT f.rowid, bm25(chunks_fts) AS s FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-          "JOIN documents d ON d.id = c.document_id WHERE chunks_fts MATCH ?1 AND d.trust >= ?3 "
-          "AND (?4 = '' OR d.language = ?4) AND (?5 = 0 OR d.modified_at > ?5) "
-          "AND (?6 = '' OR substr(d.source, 1, length(?6)) = ?6)";
+      sql = "SELECT f.rowid, " + rank_call(dfs.size(), df_first) +
+            " AS s FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            "JOIN documents d ON d.id = c.document_id WHERE chunks_fts MATCH ?1 AND d.trust >= ?3 "
+            "AND (?4 = '' OR d.language = ?4) AND (?5 = 0 OR d.modified_at > ?5) "
+            "AND (?6 = '' OR substr(d.source, 1, length(?6)) = ?6)";
       if (!filters.source_kinds.empty()) {
         sql += " AND d.source_kind IN (";
         for (size_t i = 0; i < filters.source_kinds.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(7 + i);
         sql += ")";
       }
-      sql += " ORDER BY s LIMIT ?2";
+      sql += " ORDER BY s DESC LIMIT ?2";
     }
     Stmt st(db, sql);
     if (!st.ok()) {
@@ -89,8 +110,9 @@ SearchResult KnowledgeBase::search(std::string_view query, int k, const SearchFi
       st.bind(6, filters.source_prefix);
       for (size_t i = 0; i < filters.source_kinds.size(); ++i) st.bind(static_cast<int>(7 + i), filters.source_kinds[i]);
     }
+    for (size_t i = 0; i < dfs.size(); ++i) st.bind(df_first + static_cast<int>(i), dfs[i]);
     int rc;
-    while ((rc = st.step()) == SQLITE_ROW) hot.emplace_back(st.i64(0), -st.f64(1));
+    while ((rc = st.step()) == SQLITE_ROW) hot.emplace_back(st.i64(0), st.f64(1));
     if (rc != SQLITE_DONE) {
       res.error = db_error(db, "search");
       return res;

@@ -204,7 +204,7 @@ struct KnowledgeBase::Impl {
   std::shared_ptr<VectorIndex> current_warm(sqlite3* db) const;
   void maybe_train_dictionary();
   HnswParams hnsw_params() const { return {opts.hnsw_m, opts.hnsw_ef_construction, opts.hnsw_ef_search}; }
-  std::string hot_match(sqlite3* db, std::string_view query) const;
+  std::string hot_match(sqlite3* db, std::string_view query, std::vector<int64_t>* dfs) const;
   AddResult add_locked(const Document& doc, bool* archive_moved);
   bool remove_locked(int64_t id, bool* found, std::string* err);
 };

@@ -48,7 +48,7 @@ struct KbOptions {
   // document frequencies stay within this many postings (the rarest term is always
   // kept). Terms found in most chunks add little to BM25 but cost a scan each; on a
   // small knowledge base nothing is dropped. 0 = no bound.
-  int64_t fts_posting_budget = 5000;
+  int64_t fts_posting_budget = 3000;
   // HNSW parameters (warm tier).
   int hnsw_m = 16;
   int hnsw_ef_construction = 100;

@@ -205,6 +205,41 @@ TEST(HotTier, FiltersRestrictResults) {
   EXPECT_TRUE(kb->search("qubits", 10, f).hits.empty());
 }
 
+// owlet_bm25 (kb/fts_rank.h): a chunk matching the rare term outranks one matching only
+// the common term, term frequency saturates, and the IDF arguments bind after the
+// filter parameters when filters are present.
+TEST(HotTier, RankWeighsRareTermsAlsoWithFilters) {
+  TempDir dir;
+  auto kb = open_kb(dir);
+  for (int i = 0; i < 8; ++i) {
+    Document d = doc("common" + std::to_string(i), "The harbour at dawn, number " + std::to_string(i) + ".");
+    d.source_kind = "web";
+    ASSERT_TRUE(kb->add(d).ok());
+  }
+  Document rare = doc("rare", "A lighthouse keeper's log.");
+  rare.source_kind = "web";
+  ASSERT_TRUE(kb->add(rare).ok());
+  Document spam = doc("spam", "harbour harbour harbour harbour harbour harbour harbour harbour");
+  spam.source_kind = "file";
+  ASSERT_TRUE(kb->add(spam).ok());
+
+  auto r = kb->search("harbour lighthouse", 20);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.hits.size(), 10u);
+  EXPECT_EQ(r.hits[0].source, "rare");
+  EXPECT_GT(r.hits[0].hot_score, 0);
+  // Eight repetitions of a common term are worth less than one rare term.
+  EXPECT_LT(r.hits[1].hot_score, r.hits[0].hot_score);
+
+  SearchFilters f;
+  f.source_kinds = {"web"};
+  r = kb->search("harbour lighthouse", 20, f);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.hits.size(), 9u);
+  EXPECT_EQ(r.hits[0].source, "rare");
+  for (const auto& h : r.hits) EXPECT_NE(h.source, "spam");
+}
+
 TEST(HotTier, AnswerCacheHonoursNormalizationAndExpiry) {
   TempDir dir;
   auto kb = open_kb(dir);
