@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -54,7 +55,9 @@ Result drive(int port, const std::string& model, int clients, int per_client, in
       *tok += json::parse(r->body)["usage"]["completion_tokens"].get<long>();
     }
   };
-  one(999, new long(0), new int(0));  // warm-up (loads the model on owlet's side)
+  long warm_tokens = 0;
+  int warm_errors = 0;
+  one(999, &warm_tokens, &warm_errors);  // warm-up (loads the model on owlet's side)
   std::vector<long> tok(static_cast<size_t>(clients), 0);
   std::vector<int> err(static_cast<size_t>(clients), 0);
   std::vector<std::thread> ts;
@@ -88,13 +91,14 @@ Result run_server(const std::vector<std::string>& argv, int port, const std::str
 int main(int argc, char** argv) {
   CLI::App app{"owlet serve vs llama-server: aggregate tokens/s with concurrent clients"};
   std::string model, owlet_bin = OWLET_BINARY_PATH, llama_server = std::string(OWLET_LLAMA_BIN) + "/llama-server";
-  int clients = 8, per_client = 2, tokens = 64, threads = 2, ctx = 1024, port = 18431;
+  int clients = 8, per_client = 2, tokens = 64, threads = 2, ctx = 1024, port = 18431, rounds = 3;
   app.add_option("--model", model, "GGUF model")->required();
   app.add_option("--clients", clients, "concurrent clients = slots on both servers");
   app.add_option("--requests", per_client, "requests per client");
   app.add_option("--tokens", tokens, "max_tokens per request");
   app.add_option("--threads", threads, "threads for both servers");
   app.add_option("--ctx", ctx, "context per slot");
+  app.add_option("--rounds", rounds, "rounds, alternating the two servers");
   app.add_option("--owlet", owlet_bin, "owlet binary");
   app.add_option("--llama-server", llama_server, "llama-server binary");
   CLI11_PARSE(app, argc, argv);
@@ -103,20 +107,52 @@ int main(int argc, char** argv) {
   setenv("OWLET_GROUND_CHAT", "false", 1);
   setenv("OWLET_WEB", "never", 1);
 
-  Result peer = run_server({llama_server, "-m", model, "-np", std::to_string(clients), "-c",
-                            std::to_string(ctx * clients), "-t", std::to_string(threads), "--host", "127.0.0.1",
-                            "--port", std::to_string(port), "-b", "512", "--no-webui"},
-                           port, model, clients, per_client, tokens);
-  Result own = run_server({owlet_bin, "serve", "--model", model, "--parallel", std::to_string(clients), "--ctx-size",
-                           std::to_string(ctx), "--threads", std::to_string(threads), "--port",
-                           std::to_string(port + 1)},
-                          port + 1, model, clients, per_client, tokens);
-  printf("model %s, %d clients x %d requests, max_tokens %d, threads %d\n", model.c_str(), clients, per_client, tokens,
-         threads);
-  printf("%-14s %10s %10s %10s %7s\n", "", "tokens", "seconds", "tok/s", "errors");
-  printf("%-14s %10ld %10.2f %10.2f %7d\n", "llama-server", peer.tokens, peer.seconds, peer.tokens / peer.seconds,
-         peer.errors);
-  printf("%-14s %10ld %10.2f %10.2f %7d\n", "owlet", own.tokens, own.seconds, own.tokens / own.seconds, own.errors);
-  printf("ratio owlet / llama-server: %.3f\n", (own.tokens / own.seconds) / (peer.tokens / peer.seconds));
+  // Alternate the two servers round by round, so drift in the machine's speed (shared VMs)
+  // lands on both sides alike; totals over all rounds are compared, and the median of
+  // the per-round ratios, which one disturbed round moves least.
+  const std::vector<std::string> peer_argv = {llama_server, "-m", model, "-np", std::to_string(clients), "-c",
+                                              std::to_string(ctx * clients), "-t", std::to_string(threads), "--host",
+                                              "127.0.0.1", "--port", std::to_string(port), "-b", "512", "--no-webui"};
+  const std::vector<std::string> own_argv = {owlet_bin, "serve", "--model", model, "--parallel",
+                                             std::to_string(clients), "--ctx-size", std::to_string(ctx), "--threads",
+                                             std::to_string(threads), "--port", std::to_string(port + 1)};
+  printf("model %s, %d clients x %d requests, max_tokens %d, threads %d, %d rounds\n", model.c_str(), clients,
+         per_client, tokens, threads, rounds);
+  printf("%-6s %-14s %10s %10s %10s %7s\n", "round", "server", "tokens", "seconds", "tok/s", "errors");
+  Result peer, own;
+  auto add = [](Result* total, const Result& r) {
+    total->seconds += r.seconds;
+    total->tokens += r.tokens;
+    total->errors += r.errors;
+  };
+  std::vector<double> ratios;
+  for (int round = 1; round <= rounds; ++round) {
+    // A-B, then B-A: neither server always runs first after the other's load.
+    Result a, b;
+    if (round % 2) {
+      a = run_server(peer_argv, port, model, clients, per_client, tokens);
+      b = run_server(own_argv, port + 1, model, clients, per_client, tokens);
+    } else {
+      b = run_server(own_argv, port + 1, model, clients, per_client, tokens);
+      a = run_server(peer_argv, port, model, clients, per_client, tokens);
+    }
+    ratios.push_back((b.tokens / b.seconds) / (a.tokens / a.seconds));
+    printf("%-6d %-14s %10ld %10.2f %10.2f %7d\n", round, "llama-server", a.tokens, a.seconds, a.tokens / a.seconds,
+           a.errors);
+    printf("%-6d %-14s %10ld %10.2f %10.2f %7d   ratio %.3f\n", round, "owlet", b.tokens, b.seconds,
+           b.tokens / b.seconds, b.errors, (b.tokens / b.seconds) / (a.tokens / a.seconds));
+    fflush(stdout);
+    add(&peer, a);
+    add(&own, b);
+  }
+  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", "llama-server", peer.tokens, peer.seconds,
+         peer.tokens / peer.seconds, peer.errors);
+  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", "owlet", own.tokens, own.seconds, own.tokens / own.seconds,
+         own.errors);
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  printf("ratio owlet / llama-server: %.3f (all tokens / all seconds), median of rounds %.3f\n",
+         (own.tokens / own.seconds) / (peer.tokens / peer.seconds),
+         n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2);
   return (peer.errors || own.errors) ? 1 : 0;
 }
