@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "llm/backend.h"
+#include "llm/compute_thread.h"
 #include "llm/engine.h"
 #include "llm/model.h"
 
@@ -43,6 +44,7 @@ std::unique_ptr<Embedder> Embedder::create(const Model& model, const EmbedParams
     return nullptr;
   }
   e->manual_mean_ = llama_pooling_type(e->ctx_) == LLAMA_POOLING_TYPE_NONE;
+  e->compute_ = std::make_unique<ComputeThread>();
   return e;
 }
 
@@ -112,7 +114,8 @@ bool Embedder::run_batch(const std::vector<std::vector<int>>& toks, size_t begin
       batch.logits[k] = true;
     }
   }
-  int rc = encoder_only_ ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch);
+  int rc = 0;
+  compute_->run([&] { rc = encoder_only_ ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch); });
   if (rc != 0) {
     llama_batch_free(batch);
     *err = "embedding evaluation failed (" + std::to_string(rc) + ")";

@@ -12,6 +12,7 @@ struct llama_context;
 
 namespace owlet::llm {
 
+class ComputeThread;
 class Model;
 
 struct EmbedParams {
@@ -46,6 +47,7 @@ class Embedder {
   int max_tokens_ = 0;
   bool encoder_only_ = false;
   bool manual_mean_ = false;
+  std::unique_ptr<ComputeThread> compute_;  // every encode/decode runs here (compute_thread.h)
   std::mutex mu_;
 };
 

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <latch>
+#include <thread>
 
 #include "llm/embedder.h"
 #include "llm/model.h"
@@ -93,4 +96,40 @@ TEST(Embedder, ChatModelMeanPooling) {
   EXPECT_EQ(out.size(), 2u);
   EXPECT_EQ(static_cast<int>(out[0].size()), l.emb->dim());
   EXPECT_NEAR(dot(out[0], out[0]), 1.0, 1e-4);
+}
+
+namespace {
+
+int thread_count() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+}  // namespace
+
+// Every computation runs on the embedder's own thread (llm/compute_thread.h): callers on
+// other threads must not each leave an OpenMP team (a worker thread per caller) behind.
+TEST(Embedder, CallersOnManyThreadsLeaveNoOpenMpTeams) {
+  auto l = load("bert-tiny");  // 2 threads: graphs run in OpenMP regions
+  ASSERT_TRUE(l.emb);
+  std::vector<std::vector<float>> v;
+  std::string err;
+  ASSERT_TRUE(l.emb->embed({"warm up"}, true, &v, &err)) << err;
+  const int base = thread_count();
+  constexpr int kCallers = 4;
+  std::latch embedded(kCallers), counted(1);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i)
+    callers.emplace_back([&, i] {
+      std::vector<std::vector<float>> out;
+      std::string e;
+      EXPECT_TRUE(l.emb->embed({"caller " + std::to_string(i)}, true, &out, &e)) << e;
+      embedded.count_down();
+      counted.wait();  // stay alive: a caller's OpenMP team lives as long as the caller
+    });
+  embedded.wait();
+  EXPECT_EQ(thread_count(), base + kCallers);
+  counted.count_down();
+  for (auto& t : callers) t.join();
 }
