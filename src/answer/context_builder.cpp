@@ -5,6 +5,8 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <unordered_set>
 
@@ -53,6 +55,26 @@ void split_clauses(std::string_view sentence, std::vector<std::string>* out) {
   }
   std::string t = trim(sentence.substr(start));
   if (!t.empty()) out->push_back(std::move(t));
+}
+
+// Cuts a long sentence after each "，" or ", " into clauses (the comma stays).
+std::vector<std::string> split_long(std::string s, int max_tokens, const TokenCounter& count) {
+  if (max_tokens <= 0 || count(s) <= max_tokens) return {std::move(s)};
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t len = 0;
+    if (s.compare(i, 3, "\uFF0C") == 0) len = 3;
+    if (s.compare(i, 2, ", ") == 0) len = 1;
+    if (len == 0) continue;
+    std::string t = trim(std::string_view(s).substr(start, i + len - start));
+    if (!t.empty()) out.push_back(std::move(t));
+    start = i + len;
+    i = start - 1;
+  }
+  std::string t = trim(std::string_view(s).substr(start));
+  if (!t.empty()) out.push_back(std::move(t));
+  return out;
 }
 
 // "[1] Title — site — 2026-11-27 — https://..." with empty fields left out.
@@ -108,6 +130,22 @@ BuiltContext render(const std::vector<Source>& ranked, const std::vector<std::ve
   return out;
 }
 
+// Each candidate's share of belief that it is the answering sentence: a softmax of
+// the ordering scores over the candidates that match at all.
+std::vector<double> belief_shares(const std::vector<Candidate>& cands, double sharpness) {
+  std::vector<double> share(cands.size(), 0.0);
+  if (cands.empty()) return share;
+  const double top = cands[0].rank;  // sorted best first: keeps exp() in range
+  double sum = 0;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (cands[i].score <= 0) continue;
+    share[i] = std::exp(sharpness * (cands[i].rank - top));
+    sum += share[i];
+  }
+  for (double& s : share) s = sum > 0 ? s / sum : 0;
+  return share;
+}
+
 }  // namespace
 
 int estimate_tokens(std::string_view text) { return kb::estimate_tokens(text); }
@@ -152,25 +190,29 @@ BuiltContext build_context(std::string_view question, const std::vector<Source>&
   // Candidates: every sentence of every source, scored against the whole set.
   std::vector<std::vector<std::string>> sentences(ranked.size());
   std::vector<std::string> flat;
+  std::vector<size_t> passage;
   std::vector<Candidate> cands;
   for (size_t i = 0; i < ranked.size(); ++i) {
     for (std::string& s : split_sentences(ranked[i].text)) {
-      std::string clean = neutralize_source_text(s);
-      if (clean.empty()) continue;
-      cands.push_back({i, sentences[i].size(), 0, 0, count(clean)});
-      flat.push_back(clean);
-      sentences[i].push_back(std::move(clean));
+      for (std::string& clean : split_long(neutralize_source_text(s), options.clause_tokens, count)) {
+        if (clean.empty()) continue;
+        cands.push_back({i, sentences[i].size(), 0, 0, count(clean)});
+        flat.push_back(clean);
+        passage.push_back(i);
+        sentences[i].push_back(std::move(clean));
+      }
     }
   }
-  const std::vector<double> scores = score_sentences(question, flat);
+  const std::vector<double> scores = score_sentences(question, flat, passage, options.scoring);
   std::vector<std::vector<double>> sentence_scores(ranked.size());
   for (size_t c = 0; c < cands.size(); ++c) {
     cands[c].score = scores[c];
-    cands[c].rank = scores[c] - kSourceRankPenalty * static_cast<double>(cands[c].source);
+    cands[c].rank = scores[c] - options.source_rank_penalty * static_cast<double>(cands[c].source);
     sentence_scores[cands[c].source].push_back(cands[c].rank);
   }
   // Best first; on ties the better-ranked source, then the earlier sentence.
   std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
+  const std::vector<double> share = belief_shares(cands, options.sharpness);
 
   Picks picks;
   picks.by_source.resize(ranked.size());
@@ -191,12 +233,16 @@ BuiltContext build_context(std::string_view question, const std::vector<Source>&
     return true;
   };
   std::unordered_set<std::string_view> seen_text;  // overlapping chunks repeat sentences
-  for (const Candidate& c : cands) {
+  double held = 0;                                 // belief share of the picks so far
+  const bool fill = options.confidence >= 1.0;     // the default: no early stop at all
+  for (size_t ci = 0; ci < cands.size() && (fill || held < options.confidence); ++ci) {
+    const Candidate& c = cands[ci];
     if (c.score <= 0 || c.score < options.min_sentence_score) continue;
     if (!seen_text.insert(sentences[c.source][c.sentence]).second) continue;
     if (per_source[c.source] >= options.max_sentences_per_source) continue;
     if (chosen[c.source].count(c.sentence)) continue;
     if (!take(c.source, c.sentence, c.tokens)) continue;
+    held += share[ci];
     // Neighbours give the pick its context (who "he" is, what "it" was).
     for (int d = 1; d <= options.neighbor_sentences; ++d) {
       for (const long off : {-static_cast<long>(d), static_cast<long>(d)}) {
@@ -215,7 +261,7 @@ BuiltContext build_context(std::string_view question, const std::vector<Source>&
   // weakest picks until the block fits (rarely more than one round).
   while (out.tokens > options.token_budget && picks.sentences > 0) {
     size_t best_src = 0, best_pos = 0;
-    double worst = 2;
+    double worst = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < ranked.size(); ++i) {
       for (size_t k = 0; k < picks.by_source[i].size(); ++k) {
         const double s = sentence_scores[i][picks.by_source[i][k]];

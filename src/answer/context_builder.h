@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "answer/sentence_scorer.h"
 #include "answer/source.h"
 
 namespace owlet::answer {
@@ -22,6 +23,17 @@ struct ContextOptions {
   int max_sentences_per_source = 4;
   int neighbor_sentences = 0;       // also keep this many sentences around each pick
   double min_sentence_score = 0.0;  // sentences scoring below are never picked
+  // Adaptive stop: sentence scores become shares of belief (a softmax with this
+  // sharpness), and picking stops once the picks hold `confidence` of it. A clear
+  // winner then comes alone; a question with several close candidates gets them
+  // all, up to the budget. 1 fills the budget.
+  double confidence = 1.0;
+  double sharpness = 8.0;
+  double source_rank_penalty = kSourceRankPenalty;
+  // Sentences longer than this (tokens) are picked by clause (split after "，" or
+  // ", "), so a long sentence does not cost its whole length; 0 keeps sentences whole.
+  int clause_tokens = 0;
+  ScoreOptions scoring;
 };
 
 struct BuiltContext {
@@ -36,8 +48,8 @@ struct BuiltContext {
 // as sentences of their own.
 std::vector<std::string> split_sentences(std::string_view text);
 
-// Relevance of one sentence to the question (term overlap with IDF-like weights
-// over the candidate set, CJK bigrams included); higher is better.
+// Relevance of one sentence to the question, alone (plain term coverage, CJK
+// bigrams included; the builder scores against the whole candidate set instead).
 double sentence_score(std::string_view question, std::string_view sentence);
 
 // Sources keep their input order (best first); each gets its best sentences,

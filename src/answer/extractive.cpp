@@ -26,15 +26,17 @@ ExtractiveAnswer extract_answer(std::string_view question, const std::vector<Sou
   ExtractiveAnswer out;
   std::vector<Candidate> cands;
   std::vector<std::string> flat;
+  std::vector<size_t> passage;  // neighbouring sentences lend each other context
   for (size_t r = 0; r < sources.size(); ++r) {
     for (const std::string& s : split_sentences(sources[r].text)) {
       std::string clean = neutralize_source_text(s);
       if (clean.empty()) continue;
       flat.push_back(clean);
+      passage.push_back(r);
       cands.push_back({std::move(clean), sources[r].n, r, 0, 0});
     }
   }
-  const std::vector<double> scores = score_sentences(question, flat);
+  const std::vector<double> scores = score_sentences(question, flat, passage);
   for (size_t i = 0; i < cands.size(); ++i) {
     cands[i].score = scores[i];
     cands[i].ordering = scores[i] - kSourceRankPenalty * static_cast<double>(cands[i].rank);

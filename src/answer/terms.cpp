@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "kb/fts_text.h"
+#include "kb/text.h"
 
 namespace owlet::answer {
 
@@ -74,6 +75,43 @@ std::vector<std::string> content_terms(std::string_view text) {
     if (!is_cjk_question_gram(g)) add(g);
   }
   for (const auto& c : t.cjk_prefix) add(c);
+  return out;
+}
+
+std::vector<std::string> term_sequence(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;               // the Latin word being read
+  std::vector<std::string> run;   // the CJK run being read, one string per character
+  auto flush_word = [&] {
+    if (!word.empty()) out.push_back(fold_word(word));
+    word.clear();
+  };
+  auto flush_run = [&] {
+    if (run.empty()) return;
+    if (run.size() == 1) out.push_back(run[0]);
+    for (size_t k = 0; k + 1 < run.size(); ++k) out.push_back(run[k] + run[k + 1]);
+    out.emplace_back();
+    run.clear();
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = i;
+    const char32_t cp = kb::utf8_next(text, i);
+    const std::string_view piece = text.substr(start, i - start);
+    if (kb::is_cjk(cp)) {
+      flush_word();
+      run.emplace_back(piece);
+    } else {
+      flush_run();
+      if (kb::is_word_char(cp)) {
+        word.append(piece);
+      } else {
+        flush_word();
+      }
+    }
+  }
+  flush_word();
+  flush_run();
   return out;
 }
 

@@ -18,6 +18,12 @@ namespace owlet::answer {
 // Unique content terms of `text`, in order of first appearance.
 std::vector<std::string> content_terms(std::string_view text);
 
+// Every token of `text` in order, for position-aware matching (phrases): folded
+// Latin words, stop words included so that distances stay true, and CJK character
+// bigrams (a lone CJK character stands as itself). "" marks a break between a CJK
+// run and what follows, which no phrase spans.
+std::vector<std::string> term_sequence(std::string_view text);
+
 // The fold applied to one Latin word: ASCII lower case, "'s", plural and verb
 // endings removed, truncated to six letters.
 std::string fold_word(std::string_view word);

@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "answer/sentence_scorer.h"
 #include "answer/source_text.h"
 
 using namespace owlet::answer;
@@ -46,6 +47,52 @@ TEST(SentenceScore, PrefersMatchingSentence) {
   EXPECT_GT(sentence_score(q, "The Eiffel Tower was built in 1889."), sentence_score(q, "Paris has many museums."));
   EXPECT_DOUBLE_EQ(sentence_score(q, "Bananas are yellow."), 0.0);
   EXPECT_GT(sentence_score("上海的人口是多少", "上海的人口约为两千四百万。"), sentence_score("上海的人口是多少", "北京是首都。"));
+}
+
+TEST(AnswerType, EnglishAndChinese) {
+  EXPECT_EQ(answer_type("How many points did the Panthers give up?"), AnswerType::kNumber);
+  EXPECT_EQ(answer_type("In what year was the bridge built?"), AnswerType::kDate);
+  EXPECT_EQ(answer_type("When did the war end?"), AnswerType::kDate);
+  EXPECT_EQ(answer_type("Who led the team in sacks?"), AnswerType::kPerson);
+  EXPECT_EQ(answer_type("Where is the museum?"), AnswerType::kPlace);
+  EXPECT_EQ(answer_type("What is the museum called?"), AnswerType::kOther);
+  EXPECT_EQ(answer_type("黑豹队的防守丢了多少分？"), AnswerType::kNumber);
+  EXPECT_EQ(answer_type("这座桥是哪一年建成的？"), AnswerType::kDate);
+  EXPECT_EQ(answer_type("谁带领黑豹队擒杀？"), AnswerType::kPerson);
+  EXPECT_EQ(answer_type("他几乎赢了吗？"), AnswerType::kOther) << "几乎 is 'almost', not 'how many'";
+}
+
+TEST(ScoreSentences, AnswerTypeAndContext) {
+  // The year the question asks for is in a sentence that names the bridge only as "It".
+  const std::vector<std::string> s = {"The Kings Bridge crosses the river Aire.", "It was opened in 1850 by the mayor.",
+                                      "The river Aire floods in spring."};
+  const std::vector<double> alone = score_sentences("When was the Kings Bridge opened?", s);
+  const std::vector<double> linked = score_sentences("When was the Kings Bridge opened?", s, {0, 0, 0});
+  EXPECT_GT(linked[1], alone[1]) << "the previous sentence lends its terms";
+  EXPECT_GT(linked[1], linked[2]);
+  // Same overlap, but only one sentence holds a number the question lacks.
+  const std::vector<double> n = score_sentences("How many people live in Super City 50?",
+                                                {"Super City 50 has many people.", "Super City 50 has 9000 people."});
+  EXPECT_GT(n[1], n[0]);
+}
+
+TEST(ScoreSentences, PhrasesBeatScatteredTerms) {
+  const std::vector<double> p = score_sentences("Who founded the Royal Society?",
+                                                {"The society was royal in name only, founded late.", "Newton founded the Royal Society."});
+  EXPECT_GT(p[1], p[0]);
+}
+
+TEST(BuildContext, ConfidentPickComesAlone) {
+  std::vector<Source> ranked = {make_source("Eiffel Tower", "",
+                                            "The Eiffel Tower was completed in 1889 for the World's Fair. "
+                                            "Paris has many towers. Towers are tall. The fair drew crowds.")};
+  ContextOptions o;
+  o.confidence = 0.6;
+  const BuiltContext c = build_context("When was the Eiffel Tower completed?", ranked, o);
+  EXPECT_EQ(c.sentences, 1) << c.text;
+  EXPECT_NE(c.text.find("completed in 1889"), std::string::npos);
+  o.confidence = 1;
+  EXPECT_GT(build_context("When was the Eiffel Tower completed?", ranked, o).sentences, 1);
 }
 
 TEST(BuildContext, PicksAnsweringSentencesAndFormats) {
