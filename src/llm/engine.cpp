@@ -541,10 +541,7 @@ std::vector<llama_token> Engine::draft_tokens(Slot& s, int max_tokens) {
   const int n_vocab = llama_vocab_n_tokens(vocab);
   while (ok && static_cast<int>(out.size()) < max_tokens) {
     // Greedy proposals: the main model's own sampler decides what is kept.
-    const float* logits = llama_get_logits_ith(draft_ctx_, -1);
-    llama_token best = 0;
-    for (int t = 1; t < n_vocab; ++t)
-      if (logits[t] > logits[best]) best = t;
+    llama_token best = argmax(llama_get_logits_ith(draft_ctx_, -1), n_vocab);
     if (llama_vocab_is_eog(vocab, best)) break;
     out.push_back(best);
     if (static_cast<int>(out.size()) == max_tokens) break;

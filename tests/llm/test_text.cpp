@@ -1,6 +1,11 @@
-// Streaming text plumbing: whole UTF-8 characters only, stop strings across pieces.
+// Streaming text plumbing: whole UTF-8 characters only, stop strings across pieces;
+// and the greedy pick over the logits.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
+#include "llm/sampling.h"
 #include "llm/stop_matcher.h"
 #include "llm/utf8_buffer.h"
 
@@ -61,4 +66,26 @@ TEST(StopMatcher, NoStopsPassesThrough) {
   bool stopped = true;
   EXPECT_EQ(m.push("abc", &stopped), "abc");
   EXPECT_FALSE(stopped);
+}
+
+// The greedy pick must be the plain scan's answer: the first of equal maxima, in the
+// 16-wide body or in the tail past it, all-negative logits included.
+TEST(Argmax, FirstMaximumAnywhere) {
+  using owlet::llm::argmax;
+  for (int n : {1, 15, 16, 17, 151936}) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = -1000.0f + static_cast<float>(i % 97) * 0.5f;
+    int want = 0;
+    for (int t = 1; t < n; ++t)
+      if (v[static_cast<size_t>(t)] > v[static_cast<size_t>(want)]) want = t;
+    EXPECT_EQ(argmax(v.data(), n), want) << n;
+    v[static_cast<size_t>(n - 1)] = 5.0f;  // a new maximum in the last position (the tail)
+    EXPECT_EQ(argmax(v.data(), n), n - 1) << n;
+    if (n > 3) {
+      v[2] = 5.0f;  // a tie: the earlier one wins
+      EXPECT_EQ(argmax(v.data(), n), 2) << n;
+    }
+  }
+  const float all_neg_inf[3] = {-INFINITY, -INFINITY, -INFINITY};
+  EXPECT_EQ(argmax(all_neg_inf, 3), 0);
 }
