@@ -99,12 +99,13 @@ case "${OWLET_GPU:-}" in
 esac
 LLAMA_FLAGS=(
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
-  -DGGML_NATIVE=ON -DGGML_OPENMP=ON ${GPU_FLAGS} ${OWLET_GGML_FLAGS:-}
+  -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DGGML_RPC=ON ${GPU_FLAGS} ${OWLET_GGML_FLAGS:-}
   -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF
 )
-LLAMA_TARGETS=(llama ggml llama-common llama-bench llama-server llama-quantize)
+# ggml-rpc-server: llama.cpp's RPC backend server, for models split over machines (rpc_servers).
+LLAMA_TARGETS=(llama ggml llama-common llama-bench llama-server llama-quantize ggml-rpc-server)
 flags_hash="$( (echo "$LLAMA_SRC"; printf '%s\n' "${LLAMA_FLAGS[@]}"; grep -m1 'model name' /proc/cpuinfo || true) | sha256sum | cut -c1-12)"
 LLAMA_BUILD="$CACHE/llama-$LLAMA_VERSION-$flags_hash"
 step "3/5 llama.cpp build ($LLAMA_BUILD)"
