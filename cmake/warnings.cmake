@@ -14,4 +14,7 @@ function(owlet_module name)
   add_library(${name} STATIC ${M_SOURCES})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PUBLIC owlet_flags ${M_DEPS})
+  if(NOT name STREQUAL "owlet_common")
+    target_link_libraries(${name} PUBLIC owlet_common)  # every module may use the shared basics
+  endif()
 endfunction()

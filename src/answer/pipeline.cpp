@@ -493,7 +493,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   run.r.arm = options_.arm;
   run.web = req.web.value_or(options_.web);
   run.extractive = req.extractive.value_or(options_.extractive);
-  run.lang = kb::detect_language(req.question);
+  run.lang = owlet::detect_language(req.question);
   auto finish = [&]() -> AnswerResult {
     run.r.times.total = ms_since(run.t0);
     record(run);

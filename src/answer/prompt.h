@@ -13,7 +13,7 @@
 
 namespace owlet::answer {
 
-// "English", "Chinese (简体中文)", ... for a kb::detect_language code; "" when unknown.
+// "English", "Chinese (简体中文)", ... for a owlet::detect_language code; "" when unknown.
 std::string language_name(const std::string& code);
 
 std::string system_prompt(const std::string& today, const std::string& language_code, bool has_sources);

@@ -92,9 +92,9 @@ std::vector<char32_t> strip_markers(std::vector<char32_t> cps) {
 }  // namespace
 
 std::string neutralize_source_text(std::string_view raw) {
-  const std::string text = kb::utf8_sanitize(raw);
+  const std::string text = owlet::utf8_sanitize(raw);
   std::vector<char32_t> cps;
-  for (size_t i = 0; i < text.size();) cps.push_back(kb::utf8_next(text, i));
+  for (size_t i = 0; i < text.size();) cps.push_back(owlet::utf8_next(text, i));
   cps = strip_markers(std::move(cps));
   // Pass 2: a run like "<<<" or ">>>" could pass for a delimiter: one guillemet per direction.
   std::string out;

@@ -96,14 +96,14 @@ std::vector<std::string> term_sequence(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const size_t start = i;
-    const char32_t cp = kb::utf8_next(text, i);
+    const char32_t cp = owlet::utf8_next(text, i);
     const std::string_view piece = text.substr(start, i - start);
-    if (kb::is_cjk(cp)) {
+    if (owlet::is_cjk(cp)) {
       flush_word();
       run.emplace_back(piece);
     } else {
       flush_run();
-      if (kb::is_word_char(cp)) {
+      if (owlet::is_word_char(cp)) {
         word.append(piece);
       } else {
         flush_word();

@@ -1,42 +1,13 @@
-// Text primitives shared by the knowledge base: UTF-8 validation and repair,
-// CJK classification, the token estimate used for chunk budgets, and
-// question normalization for the answer cache.
+// Question normalization for the answer cache (ICU). The text basics it
+// builds on (UTF-8, CJK, token estimates, language) are in common/text.h.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/text.h"
+
 namespace owlet::kb {
-
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-// On failure, *bad_offset (if given) receives the byte offset of the first bad sequence.
-bool utf8_valid(std::string_view s, size_t* bad_offset = nullptr);
-
-// Returns `s` with every ill-formed sequence replaced by U+FFFD.
-std::string utf8_sanitize(std::string_view s);
-
-// Decodes one code point at s[i] (which must be valid UTF-8) and advances i.
-// Returns U+FFFD and advances one byte on a bad sequence.
-char32_t utf8_next(std::string_view s, size_t& i);
-
-// Length in bytes of the UTF-8 sequence starting with lead byte `c` (1 for bad bytes).
-size_t utf8_seq_len(unsigned char c);
-
-// Han, Hiragana, Katakana or Hangul: scripts written without spaces between words
-// (Hangul uses spaces, but its words carry particles, so it is indexed the same way).
-bool is_cjk(char32_t cp);
-
-// Letters and digits of any script (what unicode61 would treat as token characters).
-bool is_word_char(char32_t cp);
-
-// Estimated LLM tokens: one per CJK character, one per Latin word plus one per
-// further 8 characters of a long word. An estimate is enough for chunk budgets.
-int estimate_tokens(std::string_view text);
-
-// "zh", "ja", "ko" when CJK characters dominate, "en" when ASCII letters do, else "und".
-std::string detect_language(std::string_view text);
 
 // Answer-cache key: NFKC + case fold (ICU), whitespace collapsed, trailing
 // punctuation dropped, so "What is X?" and "  what is x " share one entry.
