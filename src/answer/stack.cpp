@@ -6,7 +6,7 @@
 #include "llm/embedder.h"
 #include "llm/model.h"
 #include "llm/model_manager.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #include "obs/metrics.h"
 #include "web/http_client.h"
 #include "web/knowledge_cache.h"
@@ -37,7 +37,7 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
   kb::KbOptions opts;
   if (!cfg.embedding_model.empty()) {
     std::string path;
-    if (!llm::resolve_model(cfg.embedding_model, &path, err) ||
+    if (!models::resolve_model(cfg.embedding_model, &path, err) ||
         !(o->emb_model = llm::Model::load({path, cfg.num_gpu, cfg.mmap}, err))) {
       *err = "embedding_model: " + *err;
       return false;
@@ -70,6 +70,7 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
 
 llm::ModelManagerParams model_manager_params(const Config& cfg) {
   llm::ModelManagerParams mp;
+  mp.resolve = models::resolve_model;
   mp.engine.n_slots = cfg.parallel;
   mp.engine.n_ctx_slot = cfg.ctx_size;
   mp.engine.n_batch = cfg.batch_size;

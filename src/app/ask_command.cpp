@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "llm/chat_template.h"
 #include "llm/model.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #include "llm/engine.h"
 #include "llm/model_manager.h"
 #include "answer/answer_json.h"
@@ -83,7 +83,7 @@ int run_ask(const AskArgs& args) {
   if (cfg.model.empty() && cfg.engine != "extractive") {
     // One line: what is missing, which names work, and what is already on this machine.
     std::string have;
-    for (const auto& e : llm::ModelStore().list()) have += (have.empty() ? "" : ", ") + e.name;
+    for (const auto& e : models::ModelStore().list()) have += (have.empty() ? "" : ", ") + e.name;
     fail("no model to answer with: pass --model with a GGUF path, an Ollama name (e.g. qwen2.5:0.5b; "
          "`owlet pull qwen2.5:0.5b` fetches it) or hf://owner/repo/file.gguf, or set OWLET_MODEL or `model:` in "
          "~/.config/owlet/config.yml" + (have.empty() ? std::string(" (no models found in owlet's or Ollama's store)")
@@ -94,7 +94,7 @@ int run_ask(const AskArgs& args) {
   std::unique_ptr<llm::Model> draft;
   if (!cfg.draft_model.empty()) {
     std::string draft_path;
-    if (!llm::resolve_model(cfg.draft_model, &draft_path, &err) ||
+    if (!models::resolve_model(cfg.draft_model, &draft_path, &err) ||
         !(draft = llm::Model::load({draft_path, cfg.num_gpu, cfg.mmap}, &err))) {
       fail("draft model: " + err);
       return kExitError;

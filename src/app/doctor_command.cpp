@@ -29,7 +29,7 @@
 #include "app/cli_config.h"
 #include "config/config.h"
 #include "llm/backend.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #ifdef OWLET_HAVE_WEB
 #include "web/http_client.h"
 #endif
@@ -216,7 +216,7 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
     return;
   }
   std::string path, err;
-  if (!llm::resolve_model(ref, &path, &err)) {
+  if (!models::resolve_model(ref, &path, &err)) {
     r.add(name, Status::fail, err,
           "run `owlet pull " + ref + "`, or set " + key + " to an existing GGUF file (`owlet models` lists what is here)");
     return;
@@ -239,8 +239,8 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
           "point " + key + " at a .gguf model (convert others with llama.cpp's convert_hf_to_gguf.py)");
     return;
   }
-  llm::GgufSummary g;
-  if (!llm::read_gguf_summary(path, &g, &err)) {
+  models::GgufSummary g;
+  if (!models::read_gguf_summary(path, &g, &err)) {
     r.add(name, Status::fail, err, "the file is truncated or damaged: pull or download it again");
     return;
   }
@@ -272,7 +272,7 @@ void check_stores(Report& r, const Config& cfg) {
   if (fs::is_directory(sp.ollama, ec)) {
     std::vector<std::string> warnings;
     size_t n = 0;
-    for (const auto& e : llm::ModelStore().list(&warnings)) n += e.store == "ollama";
+    for (const auto& e : models::ModelStore().list(&warnings)) n += e.store == "ollama";
     r.add("ollama_store", warnings.empty() ? Status::ok : Status::warn,
           sp.ollama + ": " + std::to_string(n) + " model(s) readable in place" +
               (warnings.empty() ? "" : "; " + warnings.front()),

@@ -15,7 +15,7 @@
 #include "answer/stack.h"
 #include "llm/embedder.h"
 #include "llm/model.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #include "web/html_extractor.h"
 
 extern char** environ;

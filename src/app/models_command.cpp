@@ -13,9 +13,9 @@
 #include <string>
 
 #include "app/ask_command.h"  // exit codes
-#include "llm/model_ref.h"
-#include "llm/model_store.h"
-#include "llm/pull.h"
+#include "models/model_ref.h"
+#include "models/model_store.h"
+#include "models/pull.h"
 
 namespace owlet::app {
 namespace {
@@ -71,9 +71,9 @@ std::string time_text(int64_t t) {
 
 // A malformed name is a usage error (2); anything else that fails is a runtime error (1).
 int name_error_code(const std::string& name) {
-  llm::ModelRef ref;
+  models::ModelRef ref;
   std::string e;
-  return llm::parse_model_ref(name, &ref, &e) ? kExitError : kExitUsage;
+  return models::parse_model_ref(name, &ref, &e) ? kExitError : kExitUsage;
 }
 
 // ---- pull -------------------------------------------------------------------------------
@@ -87,18 +87,18 @@ struct PullArgs {
 };
 
 int run_pull(const PullArgs& a) {
-  llm::ModelRef ref;
+  models::ModelRef ref;
   std::string err;
-  if (!llm::parse_model_ref(a.name, &ref, &err)) {
+  if (!models::parse_model_ref(a.name, &ref, &err)) {
     fail(err);
     return kExitUsage;
   }
-  if (ref.kind == llm::ModelRef::Kind::path) {
+  if (ref.kind == models::ModelRef::Kind::path) {
     fail("'" + a.name + "' looks like a file path; pull takes an Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf");
     return kExitUsage;
   }
   bool tty = isatty(STDERR_FILENO);
-  llm::PullOptions o;
+  models::PullOptions o;
   o.registry = a.registry;
   o.hf_endpoint = a.hf_endpoint;
   o.insecure = a.insecure;
@@ -139,7 +139,7 @@ int run_pull(const PullArgs& a) {
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
-  llm::PullResult r = llm::pull_model(a.name, o);
+  models::PullResult r = models::pull_model(a.name, o);
   signal(SIGINT, SIG_DFL);
   if (tty && drew) fputc('\n', stderr);
   if (!r.ok) {
@@ -154,7 +154,7 @@ int run_pull(const PullArgs& a) {
 // ---- models -----------------------------------------------------------------------------
 
 int run_list() {
-  llm::ModelStore store;
+  models::ModelStore store;
   std::vector<std::string> warnings;
   auto entries = store.list(&warnings);
   for (const auto& w : warnings) fprintf(stderr, "owlet: warning: %s\n", w.c_str());
@@ -175,8 +175,8 @@ int run_list() {
 }
 
 int run_show(const std::string& name) {
-  llm::ModelStore store;
-  llm::ModelDetails d;
+  models::ModelStore store;
+  models::ModelDetails d;
   std::string err;
   if (!store.show(name, &d, &err)) {
     fail(err);
@@ -198,7 +198,7 @@ int run_show(const std::string& name) {
 }
 
 int run_rm(const std::string& name) {
-  llm::ModelStore store;
+  models::ModelStore store;
   std::vector<std::string> removed;
   std::string err;
   if (!store.remove(name, &removed, &err)) {

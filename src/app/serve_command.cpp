@@ -12,7 +12,7 @@
 #include "app/cli_config.h"
 #include "config/config.h"
 #include "llm/model_manager.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #include "obs/log.h"
 #include "server/server.h"
 #include "answer/stack.h"

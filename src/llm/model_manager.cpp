@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "llm/model_store.h"
+#include <filesystem>
 
 namespace owlet::llm {
 
@@ -57,7 +57,18 @@ Embedder* LoadedModel::get_embedder(const EmbedParams& p, std::string* err) {
 }
 
 ModelManager::ModelManager(ModelManagerParams params) : params_(std::move(params)) {
-  if (!params_.resolve) params_.resolve = resolve_model;
+  // llm knows files only; names (Ollama, hf://) are resolved by the models
+  // module, which the composition root plugs in here.
+  if (!params_.resolve)
+    params_.resolve = [](const std::string& name, std::string* path, std::string* err) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(name, ec)) {
+        *err = "model not found: " + name;
+        return false;
+      }
+      *path = name;
+      return true;
+    };
   sweeper_ = std::thread([this] {
     std::unique_lock<std::mutex> lk(mu_);
     while (!stopping_) {

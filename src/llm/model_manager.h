@@ -35,7 +35,8 @@ struct ModelManagerParams {
   ModelParams model;                                  // path is filled per model
   std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // default for requests that give none
   int max_loaded = 3;                                 // least recently used idle model goes first
-  // Name → GGUF path (Ollama names, hf://, paths). Default: resolve_model().
+  // Name → GGUF path (Ollama names, hf://, paths): models::resolve_model in the
+  // composition root. Default: the name is a file path.
   std::function<bool(const std::string&, std::string*, std::string*)> resolve;
 };
 

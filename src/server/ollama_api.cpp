@@ -1,7 +1,7 @@
 // The Ollama API (docs/api.md of ollama/ollama): same paths, same shapes, so
 // every Ollama client works against owlet unchanged.
-#include "llm/model_store.h"
-#include "llm/pull.h"
+#include "models/model_store.h"
+#include "models/pull.h"
 #include "answer/answer_json.h"
 #include "server/server_context.h"
 
@@ -20,7 +20,7 @@ std::string parameter_size(uint64_t n) {
   return buf;
 }
 
-json details_of(const llm::GgufSummary& g) {
+json details_of(const models::GgufSummary& g) {
   return json{{"parent_model", ""},
               {"format", "gguf"},
               {"family", g.architecture},
@@ -254,12 +254,12 @@ void register_ollama_routes(Server::Impl& s) {
   h.Get("/api/version", [&s](const Req&, Res& res) { send_json(res, 200, json{{"version", s.opts.version}}); });
 
   h.Get("/api/tags", [](const Req&, Res& res) {
-    llm::ModelStore store;
+    models::ModelStore store;
     json models = json::array();
     for (const auto& e : store.list()) {
-      llm::GgufSummary g;
+      models::GgufSummary g;
       std::string err;
-      llm::read_gguf_summary(e.blob_path, &g, &err);
+      models::read_gguf_summary(e.blob_path, &g, &err);
       std::string digest = e.digest.rfind("sha256:", 0) == 0 ? e.digest.substr(7) : e.digest;
       models.push_back({{"name", e.name},
                         {"model", e.name},
@@ -277,8 +277,8 @@ void register_ollama_routes(Server::Impl& s) {
     if (!b.parse(req.body, &err)) return send_error(res, 400, err);
     if (!b.str("model", &name) || (name.empty() && !b.str("name", &name))) return send_error(res, 400, b.error());
     if (name.empty()) return send_error(res, 400, "missing field 'model'");
-    llm::ModelStore store;
-    llm::ModelDetails d;
+    models::ModelStore store;
+    models::ModelDetails d;
     if (!store.show(name, &d, &err)) return send_error(res, 404, err);
     const auto& g = d.gguf;
     json info{{"general.architecture", g.architecture},
@@ -299,9 +299,9 @@ void register_ollama_routes(Server::Impl& s) {
   h.Get("/api/ps", [&s](const Req&, Res& res) {
     json models = json::array();
     for (const auto& l : s.models.loaded()) {
-      llm::GgufSummary g;
+      models::GgufSummary g;
       std::string err;
-      llm::read_gguf_summary(l.path, &g, &err);
+      models::read_gguf_summary(l.path, &g, &err);
       auto exp = l.expires_at == std::chrono::system_clock::time_point::max()
                      ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100)
                      : l.expires_at;
@@ -323,7 +323,7 @@ void register_ollama_routes(Server::Impl& s) {
     if (!b.str("model", &name) || (name.empty() && !b.str("name", &name))) return send_error(res, 400, b.error());
     if (name.empty()) return send_error(res, 400, "missing field 'model'");
     s.models.unload(name);
-    llm::ModelStore store;
+    models::ModelStore store;
     std::vector<std::string> removed;
     if (!store.remove(name, &removed, &err))
       return send_error(res, err.find("not found") != std::string::npos ? 404 : 400, err);
@@ -339,10 +339,10 @@ void register_ollama_routes(Server::Impl& s) {
         !b.boolean("insecure", &insecure))
       return send_error(res, 400, b.error());
     if (name.empty()) return send_error(res, 400, "missing field 'model'");
-    llm::PullOptions po;
+    models::PullOptions po;
     po.insecure = insecure;
     if (!stream) {
-      llm::PullResult r = llm::pull_model(name, po);
+      models::PullResult r = models::pull_model(name, po);
       if (!r.ok) return send_error(res, 500, r.error);
       return send_json(res, 200, json{{"status", "success"}});
     }
@@ -355,7 +355,7 @@ void register_ollama_routes(Server::Impl& s) {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     po.cancel = cancel.get();
     std::thread([name, po, lines] {
-      llm::PullResult r = llm::pull_model(name, po);
+      models::PullResult r = models::pull_model(name, po);
       lines->push(r.ok ? json{{"status", "success"}}.dump() + "\n" : json{{"error", r.error}}.dump() + "\n");
       llm::Completion c;
       c.ok = true;

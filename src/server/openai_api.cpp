@@ -3,7 +3,7 @@
 #include <random>
 
 #include "llm/grammar.h"
-#include "llm/model_store.h"
+#include "models/model_store.h"
 #include "answer/answer_json.h"
 #include "server/server_context.h"
 
@@ -314,7 +314,7 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
 void register_openai_routes(Server::Impl& s) {
   auto& h = s.http;
   h.Get("/v1/models", [](const Req&, Res& res) {
-    llm::ModelStore store;
+    models::ModelStore store;
     json data = json::array();
     for (const auto& e : store.list())
       data.push_back({{"id", e.name}, {"object", "model"}, {"created", e.modified}, {"owned_by", e.store}});

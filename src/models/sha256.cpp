@@ -1,4 +1,4 @@
-#include "llm/sha256.h"
+#include "models/sha256.h"
 
 #include <openssl/evp.h>
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace owlet::llm {
+namespace owlet::models {
 
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
@@ -103,4 +103,4 @@ bool is_sha256_hex(const std::string& s) {
   return true;
 }
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

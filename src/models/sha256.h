@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace owlet::llm {
+namespace owlet::models {
 
 class Sha256 {
  public:
@@ -38,4 +38,4 @@ bool sha256_update_from_file(Sha256& h, const std::string& path, uint64_t n, std
 // True for 64 lower- or upper-case hex digits.
 bool is_sha256_hex(const std::string& s);
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

@@ -1,4 +1,4 @@
-#include "llm/model_store.h"
+#include "models/model_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,9 +19,9 @@
 #include <set>
 #include <sstream>
 
-#include "llm/sha256.h"
+#include "models/sha256.h"
 
-namespace owlet::llm {
+namespace owlet::models {
 namespace {
 
 namespace fs = std::filesystem;
@@ -707,4 +707,4 @@ bool resolve_model(const std::string& ref, std::string* path, std::string* err) 
   return store.resolve(ref, path, err);
 }
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

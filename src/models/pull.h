@@ -17,9 +17,9 @@
 #include <functional>
 #include <string>
 
-#include "llm/model_store.h"
+#include "models/model_store.h"
 
-namespace owlet::llm {
+namespace owlet::models {
 
 // completed and total bytes over all blobs of the model, and the recent download rate.
 using PullProgressFn = std::function<void(uint64_t completed, uint64_t total, double bytes_per_sec)>;
@@ -52,4 +52,4 @@ struct PullResult {
 
 PullResult pull_model(const std::string& ref, const PullOptions& options);
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

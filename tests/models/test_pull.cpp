@@ -9,13 +9,13 @@
 #include <filesystem>
 
 #include "llm/model.h"
-#include "llm/model_store.h"
-#include "llm/pull.h"
+#include "models/model_store.h"
+#include "models/pull.h"
 #include "support/registry_server.h"
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
-using namespace owlet::llm;
+using namespace owlet::models;
 using owlet::test::count_lines;
 using owlet::test::fixture_model;
 using owlet::test::ProcessOptions;

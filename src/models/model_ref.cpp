@@ -1,4 +1,4 @@
-#include "llm/model_ref.h"
+#include "models/model_ref.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace owlet::llm {
+namespace owlet::models {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -218,4 +218,4 @@ bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err) {
   return true;
 }
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

@@ -5,13 +5,13 @@
 #include <filesystem>
 
 #include "llm/model.h"
-#include "llm/model_ref.h"
-#include "llm/model_store.h"
-#include "llm/sha256.h"
+#include "models/model_ref.h"
+#include "models/model_store.h"
+#include "models/sha256.h"
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
-using namespace owlet::llm;
+using namespace owlet::models;
 using owlet::test::fixture_model;
 using owlet::test::read_file;
 using owlet::test::TempDir;

@@ -1,4 +1,4 @@
-#include "llm/pull.h"
+#include "models/pull.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -20,9 +20,9 @@
 #include <set>
 #include <thread>
 
-#include "llm/sha256.h"
+#include "models/sha256.h"
 
-namespace owlet::llm {
+namespace owlet::models {
 namespace {
 
 namespace fs = std::filesystem;
@@ -786,4 +786,4 @@ PullResult pull_model(const std::string& text, const PullOptions& options) {
   return pull_ollama(ref.ollama, options, store);
 }
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace owlet::llm {
+namespace owlet::models {
 
 inline constexpr const char* kOllamaDefaultHost = "registry.ollama.ai";
 inline constexpr const char* kOllamaV2Host = "ollama.com";  // manifests-v2/ spelling of the default host
@@ -59,4 +59,4 @@ bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err);
 bool parse_ollama_name(std::string_view text, OllamaName* out, std::string* err);
 bool parse_hf_ref(std::string_view text, HfRef* out, std::string* err);
 
-}  // namespace owlet::llm
+}  // namespace owlet::models

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "llm/model_ref.h"
+#include "models/model_ref.h"
 
-namespace owlet::llm {
+namespace owlet::models {
 
 inline constexpr const char* kMediaTypeModel = "application/vnd.ollama.image.model";
 inline constexpr const char* kMediaTypeManifest = "application/vnd.docker.distribution.manifest.v2+json";
@@ -113,4 +113,4 @@ bool resolve_model(const std::string& ref, std::string* path, std::string* err);
 std::string hf_tag_escape(const std::string& s);
 std::string hf_tag_unescape(const std::string& s);
 
-}  // namespace owlet::llm
+}  // namespace owlet::models
