@@ -147,7 +147,10 @@ fi
 
 # ---------------------------------------------------------------- owlet
 step "5/5 owlet ($BUILD_DIR)"
-cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# A compiler cache when the machine has one (several checkouts of the tree share it).
+LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" \
   -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" \
   -DOWLET_NPM_DIR="$NPM_DIR" -DOWLET_BUILD_BENCH="$([ "$SANITIZE" = ON ] && echo OFF || echo ON)" >/dev/null \
   || die "owlet configure failed"

@@ -31,6 +31,7 @@
 #include "kb/vector_index.h"
 
 namespace fs = std::filesystem;
+using namespace owlet;
 using namespace owlet::kb;
 using Clock = std::chrono::steady_clock;
 

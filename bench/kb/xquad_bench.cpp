@@ -27,6 +27,7 @@
 #include "kb/text.h"
 
 namespace fs = std::filesystem;
+using namespace owlet;
 using namespace owlet::kb;
 
 namespace {

@@ -148,11 +148,11 @@ std::vector<double> belief_shares(const std::vector<Candidate>& cands, double sh
 
 }  // namespace
 
-int estimate_tokens(std::string_view text) { return kb::estimate_tokens(text); }
+int estimate_tokens(std::string_view text) { return owlet::estimate_tokens(text); }
 
 std::vector<std::string> split_sentences(std::string_view text) {
   std::vector<std::string> out;
-  const std::string clean = kb::utf8_sanitize(text);
+  const std::string clean = owlet::utf8_sanitize(text);
   const icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(clean.data(), static_cast<int32_t>(clean.size())));
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> it(icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));

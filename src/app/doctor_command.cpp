@@ -265,7 +265,7 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
 void check_stores(Report& r, const Config& cfg) {
   check_writable_dir(r, "knowledge_path", config_knowledge_path(cfg), "knowledge_path (OWLET_KNOWLEDGE_PATH)",
                      Status::fail);
-  llm::StorePaths sp = llm::default_store_paths();
+  models::StorePaths sp = models::default_store_paths();
   // Pull writes here; serving models by path works without it, so only a warning.
   check_writable_dir(r, "model_store", sp.owlet, "OWLET_MODELS", Status::warn);
   std::error_code ec;

@@ -11,7 +11,7 @@
 // is the GGUF. Models pulled from Hugging Face live in owlet's store under
 // manifests/huggingface.co/<owner>/<repo>/<file, %-escaped>[@revision].
 //
-//   llm::ModelStore store;                       // $OWLET_MODELS / $OLLAMA_MODELS or the defaults
+//   models::ModelStore store;                       // $OWLET_MODELS / $OLLAMA_MODELS or the defaults
 //   std::string path, err;
 //   if (!store.resolve("qwen2.5:0.5b", &path, &err)) { ... }   // verified GGUF path
 #pragma once

@@ -100,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!owlet::server::parse_ollama_options(b.root(), &opts, &err)) check(!err.empty());
 #elif OWLET_FUZZ_TARGET == 2
   using namespace owlet::kb;
+  using namespace owlet;
   // The first two bytes choose the budget and the overlap, so the fuzzer explores
   // tiny budgets (where long-sentence and long-word cuts happen) as well as defaults.
   ChunkerOptions o;
@@ -122,6 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 #elif OWLET_FUZZ_TARGET == 3
   using namespace owlet::kb;
+  using namespace owlet;
   const std::string q = normalize_question(in);
   check(utf8_valid(q));
   check(q.empty() || (q.front() != ' ' && q.back() != ' '));  // whitespace collapsed and trimmed

@@ -99,7 +99,7 @@ TEST_F(PullTest, PullsFromTheOllamaRegistryAndLoads) {
   EXPECT_EQ(server_.blob_requests(pub.model_hex).size(), 1u);
 
   std::string err;
-  auto model = Model::load({r.path, 0, true}, &err);
+  auto model = owlet::llm::Model::load({r.path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
   EXPECT_EQ(model->info().architecture, "qwen2");
   ModelStore store(paths_);
@@ -146,7 +146,7 @@ TEST_F(PullTest, InterruptedDownloadResumesWithRange) {
   EXPECT_EQ(server_.bytes_sent(pub.model_hex), gguf_.size());  // nothing downloaded twice
   EXPECT_FALSE(fs::exists(partial));
   std::string err;
-  auto model = Model::load({second.path, 0, true}, &err);
+  auto model = owlet::llm::Model::load({second.path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
 }
 
@@ -243,7 +243,7 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
   std::string path, err;
   ASSERT_TRUE(store.resolve(ref, &path, &err)) << err;
   EXPECT_EQ(path, r.path);
-  auto model = Model::load({path, 0, true}, &err);
+  auto model = owlet::llm::Model::load({path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
   auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
