@@ -71,10 +71,10 @@ Figures owlet_bench(const Model& m, int threads, int pp, int tg, int reps) {
   p.n_ctx_slot = std::max(pp, tg) + 64;
   p.n_batch = 512;
   p.n_threads = threads;
-  std::string err;
+  owlet::Error err;
   auto e = Engine::create(m, p, &err);
   if (!e) {
-    fprintf(stderr, "engine: %s\n", err.c_str());
+    fprintf(stderr, "engine: %s\n", err.message.c_str());
     exit(1);
   }
   Figures f;
@@ -136,10 +136,10 @@ int main(int argc, char** argv) {
   app.add_flag("--skip-memory", skip_memory, "skip the 8-slot memory measurement");
   CLI11_PARSE(app, argc, argv);
 
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({model_path, 0, true}, &err);
   if (!m) {
-    fprintf(stderr, "owlet-bench-engine: %s\n", err.c_str());
+    fprintf(stderr, "owlet-bench-engine: %s\n", err.message.c_str());
     return 1;
   }
   printf("model: %s (%s), threads %d, pp %d, tg %d, reps %d\n", model_path.c_str(), m->info().description.c_str(),

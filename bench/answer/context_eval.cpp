@@ -125,10 +125,10 @@ int run_language(const std::string& dir, const std::string& lang, int k, double 
   std::vector<nlohmann::json> rows;
   if (!eval::read_jsonl(dir + "/xquad/xquad." + lang + ".flat.jsonl", &rows)) return 1;
   const std::string kb_dir = temp_dir();
-  std::string err;
+  owlet::Error err;
   auto kb = kb::KnowledgeBase::open(kb_dir, kb::KbOptions{}, &err);
   if (!kb) {
-    std::fprintf(stderr, "cannot open knowledge base: %s\n", err.c_str());
+    std::fprintf(stderr, "cannot open knowledge base: %s\n", err.message.c_str());
     return 1;
   }
   std::map<std::string, int> paragraphs;
@@ -146,7 +146,7 @@ int run_language(const std::string& dir, const std::string& lang, int k, double 
       doc.text = context;
       doc.language = lang;
       const kb::AddResult added = kb->add(doc);
-      if (!added.ok()) std::fprintf(stderr, "ingest failed: %s\n", added.error.c_str());
+      if (!added.ok()) std::fprintf(stderr, "ingest failed: %s\n", added.error.message.c_str());
     }
     if (in_split(setup.split, index)) {
       questions.push_back({r.value("question", ""), r.value("answers", std::vector<std::string>{})});

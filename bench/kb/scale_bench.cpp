@@ -158,10 +158,10 @@ int main(int argc, char** argv) {
       return out;
     };
   }
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.string(), opts, &err);
   if (!kb) {
-    std::fprintf(stderr, "open: %s\n", err.c_str());
+    std::fprintf(stderr, "open: %s\n", err.message.c_str());
     return 1;
   }
 
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
     doc.text = std::move(text);
     const AddResult r = kb->add(doc);
     if (!r.ok()) {
-      std::fprintf(stderr, "add: %s\n", r.error.c_str());
+      std::fprintf(stderr, "add: %s\n", r.error.message.c_str());
       return 1;
     }
     doc_ids.push_back(r.document_id);
@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
   }
   const double ingest_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::fprintf(stderr, "\n");
-  if (!kb->flush(&err)) std::fprintf(stderr, "flush: %s\n", err.c_str());
+  if (!kb->flush(&err)) std::fprintf(stderr, "flush: %s\n", err.message.c_str());
 
   // Queries: 3-6 words from a real paragraph (so each has a relevant answer),
   // leaving out the 100 most frequent words of the generated language — its stop
@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
     std::string text;
     const auto c0 = Clock::now();
     if (!kb->get_document(id, nullptr, &text, &err)) {
-      std::fprintf(stderr, "cold: %s\n", err.c_str());
+      std::fprintf(stderr, "cold: %s\n", err.message.c_str());
       return 1;
     }
     cold_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - c0).count());

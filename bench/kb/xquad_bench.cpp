@@ -117,10 +117,10 @@ int run_language(const fs::path& eval_dir, const std::string& lang, int embed_di
       return out;
     };
   }
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.string(), opts, &err);
   if (!kb) {
-    std::fprintf(stderr, "open: %s\n", err.c_str());
+    std::fprintf(stderr, "open: %s\n", err.message.c_str());
     return 1;
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -133,7 +133,7 @@ int run_language(const fs::path& eval_dir, const std::string& lang, int embed_di
     d.language = lang;
     const AddResult r = kb->add(d);
     if (!r.ok()) {
-      std::fprintf(stderr, "add %zu: %s\n", i, r.error.c_str());
+      std::fprintf(stderr, "add %zu: %s\n", i, r.error.message.c_str());
       return 1;
     }
     doc_to_para[r.document_id] = static_cast<int>(i);

@@ -41,7 +41,7 @@ json answer_to_json(const AnswerResult& r) {
               {"sources", sources_to_json(r.sources)},
               {"route", route_to_json(r)},
               {"model", r.model},
-              {"done_reason", r.done_reason},
+              {"done_reason", llm::finish_reason_name(r.finish)},
               {"citations_removed", r.citations_removed},
               {"prompt_eval_count", r.prompt_tokens},
               {"prompt_cached_tokens", r.prompt_cached_tokens},

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "kb/fts_text.h"
+#include "common/search_terms.h"
 
 namespace owlet::answer {
 namespace {
@@ -21,9 +21,9 @@ std::set<std::string> numbers_of(const std::set<std::string>& terms) {
 }  // namespace
 
 std::set<std::string> question_terms(std::string_view question) {
-  kb::FtsQueryTerms t = kb::fts_query_terms(question);
+  SearchTerms t = search_terms(question);
   std::set<std::string> out;
-  for (const auto& w : t.latin) out.insert(kb::fts_index_term(w));
+  for (const auto& w : t.latin) out.insert(index_term(w));
   for (const auto& w : t.cjk) out.insert(w);
   for (const auto& w : t.cjk_prefix) out.insert(w);
   return out;

@@ -13,7 +13,7 @@
 #include "answer/sentence_scorer.h"
 #include "answer/source_text.h"
 #include "answer/terms.h"
-#include "kb/text.h"
+#include "common/text.h"
 
 namespace owlet::answer {
 

@@ -4,7 +4,7 @@
 #include <ctime>
 #include <map>
 
-#include "kb/simhash.h"
+#include "common/simhash.h"
 #include "web/url.h"
 
 namespace owlet::answer {
@@ -74,13 +74,13 @@ std::vector<Source> fuse_sources(const std::vector<std::vector<Source>>& lists, 
 
   // Near-duplicate texts: keep the better-ranked copy.
   std::vector<Source> out;
-  std::vector<kb::SimhashResult> kept;
+  std::vector<SimhashResult> kept;
   for (auto& s : merged) {
-    kb::SimhashResult h = kb::simhash(s.text.empty() ? s.snippet : s.text);
+    SimhashResult h = simhash(s.text.empty() ? s.snippet : s.text);
     bool dup = false;
     if (h.shingles >= 8) {
       for (const auto& k : kept)
-        if (k.shingles >= 8 && kb::hamming_distance(k.hash, h.hash) <= o.near_dup_bits) dup = true;
+        if (k.shingles >= 8 && hamming_distance(k.hash, h.hash) <= o.near_dup_bits) dup = true;
     }
     if (dup) continue;
     kept.push_back(h);

@@ -48,7 +48,7 @@ void Learner::run() {
     busy_ = true;
     lk.unlock();
     kb::AddResult r = kb_->add(doc);
-    if (!r.ok()) obs::log(obs::LogLevel::warn, "learning %s: %s", doc.source.c_str(), r.error.c_str());
+    if (!r.ok()) obs::log(obs::LogLevel::warn, "learning %s: %s", doc.source.c_str(), r.error.message.c_str());
     lk.lock();
     busy_ = false;
     if (r.ok()) ++learned_;

@@ -51,14 +51,20 @@ std::string snippet_of(const std::string& text, size_t max = 300) {
   return text.substr(0, cut) + "…";
 }
 
-Source from_kb_hit(const kb::SearchHit& h, const kb::KnowledgeBase& kb) {
+// A source with what every origin has: where it is, what it says, a snippet.
+Source make_source(const std::string& title, const std::string& url, const std::string& text, const char* origin) {
   Source s;
-  s.title = h.title;
-  s.url = h.source;
-  s.site = site_of(h.source);
-  s.text = h.text;
-  s.snippet = snippet_of(h.text);
-  s.origin = "kb";
+  s.title = title;
+  s.url = url;
+  s.site = site_of(url);
+  s.text = text;
+  s.snippet = snippet_of(text);
+  s.origin = origin;
+  return s;
+}
+
+Source from_kb_hit(const kb::SearchHit& h, const kb::KnowledgeBase& kb) {
+  Source s = make_source(h.title, h.source, h.text, "kb");
   s.score = h.fused_score;
   if (auto info = kb.document_info(h.document_id)) {
     s.fetched_at = info->fetched_at;
@@ -68,14 +74,8 @@ Source from_kb_hit(const kb::SearchHit& h, const kb::KnowledgeBase& kb) {
 }
 
 Source from_search(const web::SearchResult& r) {
-  Source s;
-  s.title = r.title;
-  s.url = r.url;
-  s.site = site_of(r.url);
+  Source s = make_source(r.title, r.url, r.snippet, "web-snippet");
   s.published = r.published;
-  s.snippet = snippet_of(r.snippet);
-  s.text = r.snippet;
-  s.origin = "web-snippet";
   return s;
 }
 
@@ -141,10 +141,9 @@ struct Run {
   }
 };
 
-void fail(Run& run, int status, const std::string& error) {
+void fail(Run& run, Error error) {
   run.r.ok = false;
-  run.r.status = status;
-  run.r.error = error;
+  run.r.error = std::move(error);
 }
 
 bool try_cache(Run& run) {
@@ -194,7 +193,7 @@ bool try_cache(Run& run) {
 void search_local(Run& run) {
   if (!run.sv.kb) return;
   kb::SearchResult res = run.sv.kb->search(run.req.question, run.opt.kb_candidates);
-  if (!res.ok()) run.r.web_errors.push_back("knowledge base: " + res.error);
+  if (!res.ok()) run.r.web_errors.push_back("knowledge base: " + res.error.message);
   for (const auto& h : res.hits) run.kb_sources.push_back(from_kb_hit(h, *run.sv.kb));
   for (size_t i = 0; i < run.kb_sources.size() && i < 3; ++i) {
     double c = coverage(run.req.question, run.kb_sources[i].text);
@@ -377,7 +376,7 @@ void answer_extractive(Run& run, const BuiltContext& ctx) {
   CitationCheck cc = check_citations(run.r.answer, static_cast<int>(ctx.sources.size()));
   run.r.answer = cc.text;
   run.r.citations_removed = cc.removed;
-  if (run.cb.on_text && !run.cb.on_text(run.r.answer)) run.r.done_reason = "cancelled";
+  if (run.cb.on_text && !run.cb.on_text(run.r.answer)) run.r.finish = llm::FinishReason::cancelled;
   run.r.times.generate = ms_since(t);
   run.r.ok = true;
 }
@@ -387,10 +386,10 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   llm::Engine& engine = handle.engine();
   std::vector<llm::ChatMessage> msgs =
       build_messages(run.req.question, ctx.text, run.req.history, run.req.system, iso_date(run.now), run.lang);
-  std::string err;
+  Error err;
   auto tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
   llm::Request lr;
-  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err)) return fail(run, 500, "chat template: " + err);
+  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err)) return fail(run, err.with_prefix("chat template: "));
   lr.sampling = run.req.sampling.value_or(run.opt.sampling);
   lr.num_predict = run.req.num_predict.value_or(run.opt.num_predict);
   lr.num_ctx = run.req.num_ctx;
@@ -414,20 +413,14 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
     return true;
   });
   llm::Completion c = job->wait();
-  if (!c.ok && c.finish != llm::FinishReason::cancelled) {
-    return fail(run, c.error == "queue full" ? 503 : c.error.find("too long") != std::string::npos ? 400 : 500,
-                c.error);
-  }
+  if (!c.ok && c.finish != llm::FinishReason::cancelled) return fail(run, c.error);
   std::string tail = filter.finish();
   if (!tail.empty() && !stopped && cb.on_text) cb.on_text(tail);
   text += tail;
   run.r.answer = text;
   run.r.citations_removed = filter.removed();
   run.r.engine = "llm";
-  run.r.done_reason = c.finish == llm::FinishReason::length      ? "length"
-                      : c.finish == llm::FinishReason::cancelled ? "cancelled"
-                                                                 : "stop";
-  if (stopped) run.r.done_reason = "cancelled";
+  run.r.finish = stopped ? llm::FinishReason::cancelled : c.finish;
   run.r.prompt_tokens = c.n_prompt;
   run.r.prompt_cached_tokens = c.n_prompt_cached;
   run.r.generated_tokens = c.n_generated;
@@ -439,7 +432,7 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
 void store(Run& run, Pipeline::Impl& impl) {
   kb::KnowledgeBase* kb = run.sv.kb;
   if (!kb || !run.r.ok || run.r.cache_hit || run.r.offline || !run.req.use_cache || !run.req.history.empty() ||
-      run.r.done_reason == "cancelled" || run.r.answer.empty())
+      run.r.finish == llm::FinishReason::cancelled || run.r.answer.empty())
     return;
   kb::CachedAnswer e;
   e.question = run.req.question;
@@ -452,9 +445,9 @@ void store(Run& run, Pipeline::Impl& impl) {
                 .dump();
   e.created_at = run.now;
   e.expires_at = run.now + run.ttl(run.r.decision.freshness);
-  std::string err;
+  Error err;
   if (!kb->cache_put(e, &err)) {
-    obs::log(obs::LogLevel::warn, "answer cache: %s", err.c_str());
+    obs::log(obs::LogLevel::warn, "answer cache: %s", err.message.c_str());
     return;
   }
   impl.cache_index.add(kb::normalize_question(e.question), run.r.engine, e.expires_at);
@@ -500,11 +493,11 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
     return std::move(run.r);
   };
   if (req.question.find_first_not_of(" \t\r\n") == std::string::npos) {
-    fail(run, 400, "the question is empty");
+    fail(run, Error(ErrorKind::bad_request, "the question is empty"));
     return finish();
   }
   if (req.question.size() > 32 * 1024) {
-    fail(run, 413, "the question is longer than 32 KiB");
+    fail(run, Error(ErrorKind::too_large, "the question is longer than 32 KiB"));
     return finish();
   }
 
@@ -521,19 +514,17 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   // The model before any web traffic, so a bad name fails fast (a cache hit needs none).
   std::shared_ptr<llm::ModelHandle> handle;
   if (!run.extractive) {
-    {
-      std::string err;
-      handle = services_.models->acquire(model, req.keep_alive, &err);
-      if (!handle) {
-        fail(run, err.find("not found") != std::string::npos ? 404 : 500, err);
-        return finish();
-      }
-      if (!handle->get().engine) {
-        fail(run, 400, "model '" + model + "' is an embedding model and cannot generate text");
-        return finish();
-      }
-      run.r.model = model;
+    Error err;
+    handle = services_.models->acquire(model, req.keep_alive, &err);
+    if (!handle) {
+      fail(run, err);
+      return finish();
     }
+    if (!handle->get().engine) {
+      fail(run, Error(ErrorKind::unsupported, "model '" + model + "' is an embedding model and cannot generate text"));
+      return finish();
+    }
+    run.r.model = model;
   }
   run.r.engine = run.extractive ? "extractive" : "llm";
 

@@ -11,7 +11,7 @@
 //
 // Search or fetch failing or timing out falls back to the knowledge base and
 // says so (offline = true, a note in the question's language). Nothing here
-// throws; errors come back in AnswerResult with an HTTP-like status.
+// throws; errors come back in AnswerResult with a kind.
 #pragma once
 
 #include <atomic>
@@ -27,7 +27,9 @@
 #include "answer/context_builder.h"
 #include "answer/router.h"
 #include "answer/source.h"
+#include "common/error.h"
 #include "llm/chat_template.h"
+#include "llm/engine.h"
 #include "llm/sampling.h"
 
 namespace owlet::llm {
@@ -109,8 +111,7 @@ struct AnswerRequest {
 
 struct AnswerResult {
   bool ok = false;
-  int status = 200;       // HTTP status to answer with when !ok (400, 404, 500, 503)
-  std::string error;
+  Error error;            // when !ok: bad_request, too_large, not_found, prompt_too_long, queue_full, …
   std::string id;         // "ans_<hex>"
   std::string answer;     // dangling [n] markers removed
   std::vector<Source> sources;  // numbered 1..n, as cited
@@ -123,7 +124,7 @@ struct AnswerResult {
   int citations_removed = 0;
   std::string model;
   std::string engine;     // "llm" or "extractive"
-  std::string done_reason = "stop";  // stop | length | cancelled
+  llm::FinishReason finish = llm::FinishReason::stop;  // stop | length | cancelled
   int prompt_tokens = 0, prompt_cached_tokens = 0, generated_tokens = 0;
   std::vector<std::string> web_errors;  // provider/page failures, one line each
   std::string arm;        // experiment arm that answered ("" = none)

@@ -1,4 +1,5 @@
 #include "answer/prompt.h"
+#include "common/strings.h"
 
 #include <ctime>
 
@@ -60,13 +61,6 @@ std::string no_sources_answer(const std::string& code) {
   return "No source found that answers this question.";
 }
 
-std::string iso_date(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string iso_date(int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%d"); }
 
 }  // namespace owlet::answer

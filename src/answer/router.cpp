@@ -1,4 +1,5 @@
 #include "answer/router.h"
+#include "common/strings.h"
 
 #include <cctype>
 #include <cmath>
@@ -210,10 +211,8 @@ int month_number(std::string_view name) {
   static const char* const kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                         "jul", "aug", "sep", "oct", "nov", "dec"};
   if (name.size() < 3) return 0;
-  std::string lower;
-  for (size_t i = 0; i < 3; ++i) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
   for (int i = 0; i < 12; ++i) {
-    if (lower == kMonths[i]) return i + 1;
+    if (iequals(name.substr(0, 3), kMonths[i])) return i + 1;
   }
   return 0;
 }

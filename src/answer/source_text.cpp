@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "kb/text.h"
+#include "common/text.h"
 
 namespace owlet::answer {
 

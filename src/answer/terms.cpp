@@ -4,8 +4,8 @@
 #include <set>
 #include <unordered_set>
 
-#include "kb/fts_text.h"
-#include "kb/text.h"
+#include "common/search_terms.h"
+#include "common/text.h"
 
 namespace owlet::answer {
 
@@ -64,7 +64,7 @@ std::string fold_word(std::string_view word) {
 }
 
 std::vector<std::string> content_terms(std::string_view text) {
-  const kb::FtsQueryTerms t = kb::fts_query_terms(text);
+  const SearchTerms t = search_terms(text);
   std::vector<std::string> out;
   std::set<std::string> seen;
   auto add = [&](std::string term) {

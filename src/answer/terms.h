@@ -1,7 +1,7 @@
 // Content terms: the unit in which questions and passages are compared by the
 // router (coverage), the context builder (sentence scores) and extractive answers.
 //
-// Latin words are lower-cased, stop words dropped (kb's list, via fts_query_terms),
+// Latin words are lower-cased, stop words dropped (via search_terms, as the knowledge base),
 // plurals and -ing/-ed endings folded and long words truncated to six letters
 // ("prices" -> "price", "registered" -> "regist"), so that a question and a passage
 // that inflect or derive a word differently still agree. CJK text becomes character bigrams, like

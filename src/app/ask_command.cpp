@@ -18,7 +18,7 @@
 #include "llm/engine.h"
 #include "llm/model_manager.h"
 #include "answer/answer_json.h"
-#include "answer/stack.h"
+#include "app/stack.h"
 #include "obs/log.h"
 
 extern char** environ;
@@ -91,23 +91,13 @@ int run_ask(const AskArgs& args) {
     return kExitNoModel;
   }
 
-  std::unique_ptr<llm::Model> draft;
-  if (!cfg.draft_model.empty()) {
-    std::string draft_path;
-    if (!models::resolve_model(cfg.draft_model, &draft_path, &err) ||
-        !(draft = llm::Model::load({draft_path, cfg.num_gpu, cfg.mmap}, &err))) {
-      fail("draft model: " + err);
-      return kExitError;
-    }
-  }
-  llm::ModelManagerParams mp = answer::model_manager_params(cfg);
-  mp.engine.n_slots = 1;  // one question
-  mp.engine.draft = draft.get();
-  llm::ModelManager models(mp);
-  answer::AnswerStack stack;
-  if (!answer::build_answer_stack(cfg, &models, nullptr, &stack, &err)) {
-    fail(err);
-    return kExitUsage;
+  Stack stack;
+  StackOptions so;
+  so.n_slots = 1;  // one question
+  Error stack_err;
+  if (!build_stack(cfg, so, &stack, &stack_err)) {
+    fail(stack_err.message);
+    return exit_code(stack_err.kind);
   }
 
   answer::AnswerRequest req;
@@ -133,13 +123,13 @@ int run_ask(const AskArgs& args) {
   answer::AnswerResult r = stack.pipeline->answer(req, cb);
   signal(SIGINT, SIG_DFL);
   if (!r.ok) {
-    fail(r.error);
-    return r.status == 400 ? kExitUsage : kExitError;
+    fail(r.error.message);
+    return exit_code(r.error.kind);
   }
   if (args.json) {
     printf("%s\n", answer::answer_to_json(r).dump().c_str());
     fflush(stdout);
-    return r.done_reason == "cancelled" && g_interrupted ? kExitInterrupted : kExitOk;
+    return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
   }
   fputc('\n', stdout);
   if (!r.note.empty()) printf("\n%s\n", r.note.c_str());
@@ -160,10 +150,10 @@ int run_ask(const AskArgs& args) {
       double tg = r.times.generate > 0 ? r.generated_tokens * 1000.0 / r.times.generate : 0;
       fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
               r.model.c_str(), r.prompt_tokens, pp, r.generated_tokens, r.times.generate / 1000.0, tg,
-              r.done_reason.c_str());
+              llm::finish_reason_name(r.finish));
     }
   }
-  return r.done_reason == "cancelled" && g_interrupted ? kExitInterrupted : kExitOk;
+  return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
 }
 
 }  // namespace

@@ -19,14 +19,9 @@
 #include <thread>
 #include <vector>
 
-// The doctor is the one app file that talks to llama.cpp/ggml directly: it reports
-// how the linked ggml was built and which backend devices it registered, which no
-// llm/ interface exposes (nor should: nothing else needs it).
-#include <ggml-backend.h>
-#include <llama.h>
-
 #include "app/ask_command.h"
 #include "app/cli_config.h"
+#include "common/strings.h"
 #include "config/config.h"
 #include "llm/backend.h"
 #include "models/model_store.h"
@@ -83,18 +78,6 @@ class Report {
   std::vector<Check> checks_;
 };
 
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
-
 // Bytes free for unprivileged writers on the filesystem holding `p`; -1 if unknown.
 double free_bytes(const fs::path& p) {
   struct statvfs st {};
@@ -145,11 +128,11 @@ void check_writable_dir(Report& r, const std::string& name, const std::string& d
     }
     double fb = free_bytes(dir);
     if (fb >= 0 && fb < 1024.0 * 1024 * 1024) {
-      r.add(name, Status::warn, dir + " writable, only " + human_bytes(fb) + " free",
+      r.add(name, Status::warn, dir + " writable, only " + human_bytes(fb, 1024) + " free",
             "free disk space or move " + label + " to a larger filesystem");
       return;
     }
-    r.add(name, Status::ok, dir + " writable" + (fb >= 0 ? ", " + human_bytes(fb) + " free" : ""));
+    r.add(name, Status::ok, dir + " writable" + (fb >= 0 ? ", " + human_bytes(fb, 1024) + " free" : ""));
     return;
   }
   fs::path anc = existing_ancestor(dir);
@@ -176,8 +159,7 @@ bool check_config(Report& r, const DoctorArgs& args, Config* cfg) {
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     if (kv.rfind("OWLET_", 0) != 0) continue;
-    std::string key = kv.substr(6, kv.find('=') - 6);
-    for (auto& c : key) c = static_cast<char>(tolower(c));
+    std::string key = ascii_lower(kv.substr(6, kv.find('=') - 6));
     for (const auto& k : config_keys())
       if (k.name == key && kv.size() > kv.find('=') + 1) ++env_keys;
   }
@@ -246,10 +228,10 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
   }
   double size = static_cast<double>(fs::file_size(path, ec));
   std::string detail = path + " (" + (g.architecture.empty() ? "?" : g.architecture) + ", " +
-                       (g.quantization.empty() ? "?" : g.quantization) + ", " + human_bytes(size) + ")";
+                       (g.quantization.empty() ? "?" : g.quantization) + ", " + human_bytes(size, 1024) + ")";
   double mem = mem_total_bytes();
   if (mem > 0 && size > 0.8 * mem) {
-    r.add(name, Status::warn, detail + " is over 80 % of this machine's " + human_bytes(mem) + " of RAM",
+    r.add(name, Status::warn, detail + " is over 80 % of this machine's " + human_bytes(mem, 1024) + " of RAM",
           "use a smaller quantization (Q4_0/Q4_K_M) or offload layers to a GPU (num_gpu)");
     return;
   }
@@ -300,7 +282,7 @@ void check_cpu(Report& r) {
       {"AVX512_VNNI", "avx512vnni", static_cast<bool>(__builtin_cpu_supports("avx512vnni"))},
   };
   // "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | ... |": what ggml's CPU backend was compiled to use.
-  std::string info = llama_print_system_info();
+  std::string info = llm::system_info();
   auto built_with = [&](const std::string& f) { return info.find(" " + f + " = 1") != std::string::npos; };
   std::string have, built, missing;
   for (const auto& f : feats) {
@@ -329,19 +311,14 @@ void check_gpu(Report& r, const Config& cfg) {
   std::string gpus;
   bool any_gpu = false;
   std::string mem_warning;
-  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-    ggml_backend_dev_t d = ggml_backend_dev_get(i);
-    auto type = ggml_backend_dev_type(d);
-    if (type != GGML_BACKEND_DEVICE_TYPE_GPU && type != GGML_BACKEND_DEVICE_TYPE_IGPU) continue;
+  for (const auto& g : llm::accelerator_memory()) {
     any_gpu = true;
-    size_t free = 0, total = 0;
-    ggml_backend_dev_memory(d, &free, &total);
-    double used = total > 0 ? 1.0 - static_cast<double>(free) / static_cast<double>(total) : 0;
+    const double used = g.total_bytes > 0 ? 1.0 - static_cast<double>(g.free_bytes) / static_cast<double>(g.total_bytes) : 0;
     char buf[256];
-    snprintf(buf, sizeof buf, "%s%s (%s, %s, %.0f %% in use)", gpus.empty() ? "" : "; ", ggml_backend_dev_name(d),
-             ggml_backend_dev_description(d), human_bytes(static_cast<double>(total)).c_str(), used * 100);
+    snprintf(buf, sizeof buf, "%s%s (%s, %s, %.0f %% in use)", gpus.empty() ? "" : "; ", g.name.c_str(),
+             g.description.c_str(), human_bytes(static_cast<double>(g.total_bytes), 1024).c_str(), used * 100);
     gpus += buf;
-    if (used > 0.8) mem_warning = ggml_backend_dev_name(d);
+    if (used > 0.8) mem_warning = g.name;
   }
   if (any_gpu) {
     if (!mem_warning.empty())

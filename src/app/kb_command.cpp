@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "kb/ingest.h"
 #include "kb/knowledge_base.h"
-#include "answer/stack.h"
+#include "app/stack.h"
 #include "llm/embedder.h"
 #include "llm/model.h"
 #include "models/model_store.h"
@@ -38,7 +38,7 @@ struct KbArgs {
 // the configured embedding model (the warm tier is off without one).
 struct OpenKb {
   Config cfg;
-  answer::KnowledgeParts parts;
+  KnowledgeParts parts;
   kb::KnowledgeBase* kb = nullptr;
 };
 
@@ -48,9 +48,10 @@ int open_kb(const KbArgs& args, OpenKb* o) {
     fail(err);
     return kExitUsage;
   }
-  if (!answer::open_knowledge(o->cfg, &o->parts, &err)) {
-    fail(err);
-    return kExitError;
+  Error kb_err;
+  if (!open_knowledge(o->cfg, &o->parts, &kb_err)) {
+    fail(kb_err.message);
+    return exit_code(kb_err.kind);
   }
   o->kb = o->parts.kb.get();
   return kExitOk;
@@ -97,7 +98,7 @@ int run_ingest(const KbArgs& args) {
           "%zu failed; %zu chunks (%.0f chunks/s)\n",
           s.files_seen, s.seconds, s.added, s.replaced, s.unchanged, s.duplicates, s.skipped, s.failed, s.chunks,
           s.seconds > 0 ? s.chunks / s.seconds : 0.0);
-  std::string err;
+  Error err;
   o.kb->flush(&err);
   return s.failed > 0 ? kExitError : kExitOk;
 }
@@ -130,7 +131,7 @@ int run_search(const KbArgs& args) {
   if (int rc = open_kb(args, &o)) return rc;
   kb::SearchResult r = o.kb->search(args.query, args.k);
   if (!r.ok()) {
-    fail("search failed: " + r.error);
+    fail("search failed: " + r.error.message);
     return kExitError;
   }
   if (args.json) {
@@ -154,9 +155,9 @@ int run_rm(const KbArgs& args) {
   OpenKb o;
   if (int rc = open_kb(args, &o)) return rc;
   bool found = false;
-  std::string err;
+  Error err;
   if (!o.kb->remove(args.source, &found, &err)) {
-    fail(err);
+    fail(err.message);
     return kExitError;
   }
   if (!found) {
@@ -170,9 +171,9 @@ int run_rm(const KbArgs& args) {
 int run_vacuum(const KbArgs& args) {
   OpenKb o;
   if (int rc = open_kb(args, &o)) return rc;
-  std::string err;
+  Error err;
   if (!o.kb->vacuum(&err)) {
-    fail(err);
+    fail(err.message);
     return kExitError;
   }
   printf("vacuumed %s\n", config_knowledge_path(o.cfg).c_str());

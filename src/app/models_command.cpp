@@ -1,5 +1,7 @@
 #include "app/models_command.h"
 
+#include "common/strings.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -29,17 +31,6 @@ void on_sigint(int) {
 
 void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
 
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) {
-    b /= 1000;
-    ++u;
-  }
-  char buf[32];
-  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
 
 std::string human_count(uint64_t n) {
   char buf[32];
@@ -60,13 +51,7 @@ std::string human_eta(double secs) {
 }
 
 std::string time_text(int64_t t) {
-  if (t <= 0) return "-";
-  time_t tt = static_cast<time_t>(t);
-  struct tm tmv {};
-  localtime_r(&tt, &tmv);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tmv);
-  return buf;
+  return t <= 0 ? "-" : format_time(t, "%Y-%m-%d %H:%M", /*utc=*/false);
 }
 
 // A malformed name is a usage error (2); anything else that fails is a runtime error (1).

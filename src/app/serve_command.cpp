@@ -15,7 +15,7 @@
 #include "models/model_store.h"
 #include "obs/log.h"
 #include "server/server.h"
-#include "answer/stack.h"
+#include "app/stack.h"
 
 extern char** environ;
 
@@ -42,12 +42,13 @@ int run_serve(const ServeArgs& args) {
   obs::LogLevel lvl;
   if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
 
-  llm::ModelManagerParams mp = answer::model_manager_params(cfg);
-  if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, &err)) {
-    fprintf(stderr, "owlet: %s\n", err.c_str());
-    return kExitUsage;
+  Stack stack;
+  Error stack_err;
+  if (!build_stack(cfg, {}, &stack, &stack_err)) {
+    fprintf(stderr, "owlet: %s\n", stack_err.message.c_str());
+    return exit_code(stack_err.kind);
   }
-  llm::ModelManager models(mp);
+  llm::ModelManager& models = *stack.models;
 
   server::ServerOptions so;
   so.host = cfg.host;
@@ -61,15 +62,7 @@ int run_serve(const ServeArgs& args) {
     if (!o.empty()) so.cors_origins.push_back(o);
   so.ground_chat = cfg.ground_chat;
   so.sources_block = cfg.sources_block;
-  server::Server srv(so, models);
-  // The pipeline records into the server's metrics registry. srv.stop() below
-  // waits for every answer before the stack goes away.
-  answer::AnswerStack stack;
-  if (!answer::build_answer_stack(cfg, &models, &srv.metrics(), &stack, &err)) {
-    fprintf(stderr, "owlet: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  server::ServerServices services{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}};
+  server::ServerServices services{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}, &stack.metrics};
   if (stack.experiment.active()) {
     services.choose_pipeline = [&stack](const std::string& client_id, std::string* arm) {
       return stack.choose(client_id, arm);
@@ -79,17 +72,19 @@ int run_serve(const ServeArgs& args) {
       arms += (arms.empty() ? "" : ", ") + a.name + ":" + std::to_string(a.weight);
     obs::log(obs::LogLevel::info, "experiment arms: %s", arms.c_str());
   }
-  srv.set_services(std::move(services));
-  if (!srv.start(&err)) {
-    fprintf(stderr, "owlet: %s\n", err.c_str());
+  // srv.stop() below waits for every answer before the stack goes away.
+  server::Server srv(so, models, std::move(services));
+  Error start_err;
+  if (!srv.start(&start_err)) {
+    fprintf(stderr, "owlet: %s\n", start_err.message.c_str());
     return kExitError;
   }
   // Warm the default model so the first request does not pay for loading.
   if (!cfg.model.empty()) {
     std::thread([&models, m = cfg.model] {
-      std::string e;
+      Error e;
       auto h = models.acquire(m, std::nullopt, &e);
-      if (!h) obs::log(obs::LogLevel::warn, "default model: %s", e.c_str());
+      if (!h) obs::log(obs::LogLevel::warn, "default model: %s", e.message.c_str());
     }).detach();
   }
   fprintf(stderr, "owlet: listening on http://%s:%d%s\n", so.host.c_str(), srv.port(),

@@ -1,5 +1,7 @@
 #include "common/error.h"
 
+#include <ostream>
+
 namespace owlet {
 
 const char* error_kind_name(ErrorKind kind) {
@@ -11,6 +13,7 @@ const char* error_kind_name(ErrorKind kind) {
     case ErrorKind::prompt_too_long: return "prompt_too_long";
     case ErrorKind::unsupported: return "unsupported";
     case ErrorKind::forbidden: return "forbidden";
+    case ErrorKind::unprocessable: return "unprocessable";
     case ErrorKind::queue_full: return "queue_full";
     case ErrorKind::unavailable: return "unavailable";
     case ErrorKind::cancelled: return "cancelled";
@@ -28,6 +31,10 @@ const char* error_kind_name(ErrorKind kind) {
     case ErrorKind::internal: return "internal";
   }
   return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& os, const Error& e) {
+  return os << error_kind_name(e.kind) << ": " << e.message;
 }
 
 bool fail(Error* err, ErrorKind kind, std::string message) {

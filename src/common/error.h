@@ -7,6 +7,7 @@
 //   if (!load(p, &err) && err.kind == ErrorKind::not_found) ...
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 namespace owlet {
@@ -20,6 +21,7 @@ enum class ErrorKind {
   prompt_too_long,  // the prompt does not fit the context
   unsupported,      // the model or build cannot do what was asked (tools, vision, an embedding model asked to chat)
   forbidden,        // refused by policy: a path over the API, a registry not allowed
+  unprocessable,    // well-formed, but its content cannot be used (no readable text, a refused URL, a content type)
   // Capacity and lifecycle.
   queue_full,       // every slot busy and the queue full: try again
   unavailable,      // not configured, loading, or shutting down
@@ -58,6 +60,9 @@ struct Error {
   // The same error with context in front: "loading x.gguf: " + message.
   Error with_prefix(const std::string& prefix) const { return Error(kind, prefix + message); }
 };
+
+// "kind: message", for logs and test failure messages.
+std::ostream& operator<<(std::ostream& os, const Error& e);
 
 // Sets *err (when err is not null) and returns false, so a failing path reads
 // `return fail(err, ErrorKind::not_found, "no model 'x'");`.

@@ -1,6 +1,7 @@
 #include "common/strings.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace owlet {
 
@@ -35,6 +36,21 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+std::string collapse_whitespace(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -45,6 +61,16 @@ std::vector<std::string> split(std::string_view s, char sep) {
     start = p + 1;
   }
   return out;
+}
+
+std::string format_time(int64_t unix_seconds, const char* strftime_format, bool utc) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm {};
+  if (utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
+  char buf[64];
+  const size_t n = strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
 }
 
 std::string human_bytes(double bytes, int base) {

@@ -19,8 +19,14 @@ bool iends_with(std::string_view s, std::string_view suffix);
 
 // Without leading and trailing ASCII white space (space, \t, \r, \n, \f, \v).
 std::string_view trim(std::string_view s);
+inline std::string trimmed(std::string_view s) { return std::string(trim(s)); }
+// Runs of ASCII white space as one space, none at either end.
+std::string collapse_whitespace(std::string_view s);
 // Split on one character; empty pieces kept.
 std::vector<std::string> split(std::string_view s, char sep);
+
+// A unix time through strftime, in UTC or local time.
+std::string format_time(int64_t unix_seconds, const char* strftime_format, bool utc = true);
 
 // "1.5 GB" with base 1000 (SI: kB MB GB TB), "1.4 GiB" with base 1024 (IEC:
 // KiB MiB GiB TiB); bytes below one unit print as "512 B".

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "common/strings.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -202,8 +203,7 @@ KeySpec enum_key(const char* name, std::string Config::*field, std::vector<std::
 KeySpec bool_key(const char* name, bool Config::*field, const char* help) {
   Config d;
   return {{name, "bool", d.*field ? "true" : "false", help}, [=](Config& c, std::string_view v, std::string* err) {
-            std::string s(v);
-            std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+            const std::string s = ascii_lower(v);
             if (s == "true" || s == "1" || s == "yes" || s == "on") c.*field = true;
             else if (s == "false" || s == "0" || s == "no" || s == "off") c.*field = false;
             else {
@@ -419,8 +419,7 @@ bool config_load_env(Config& cfg, char** envp, std::string* err) {
     if (kv.rfind("OWLET_", 0) != 0) continue;
     size_t eq = kv.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key(kv.substr(6, eq - 6));
-    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    const std::string key = ascii_lower(kv.substr(6, eq - 6));
     if (!find_spec(key)) continue;
     if (eq + 1 == kv.size()) continue;  // OWLET_X= (empty) counts as unset
     std::string e2;

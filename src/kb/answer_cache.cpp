@@ -19,7 +19,7 @@ CachedAnswer read_answer(Stmt& st) {
 
 }  // namespace
 
-bool KnowledgeBase::cache_put(const CachedAnswer& e, std::string* err) {
+bool KnowledgeBase::cache_put(const CachedAnswer& e, Error* err) {
   std::lock_guard lock(impl_->write_mu);
   Stmt st(impl_->writer,
           "INSERT OR REPLACE INTO answer_cache(question, answer, sources, route, created_at, expires_at) "
@@ -27,14 +27,14 @@ bool KnowledgeBase::cache_put(const CachedAnswer& e, std::string* err) {
   st.bind(1, normalize_question(e.question)).bind(2, e.answer).bind(3, e.sources_json).bind(4, e.route);
   st.bind(5, e.created_at ? e.created_at : now_seconds()).bind(6, e.expires_at);
   if (st.step() != SQLITE_DONE) {
-    if (err) *err = db_error(impl_->writer, "cache answer");
+    if (err) *err = Error(ErrorKind::io, db_error(impl_->writer, "cache answer"));
     return false;
   }
   return true;
 }
 
 std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, int64_t now) const {
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return std::nullopt;
   Stmt st(txn.db(),
@@ -47,7 +47,7 @@ std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, 
 
 std::vector<CachedAnswer> KnowledgeBase::cache_list(int64_t now, int64_t limit) const {
   std::vector<CachedAnswer> out;
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return out;
   Stmt st(txn.db(),

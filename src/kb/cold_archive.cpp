@@ -61,17 +61,17 @@ void ColdArchive::close() {
   fd_ = -1;
 }
 
-bool ColdArchive::open(const std::string& path, std::string* err) {
+bool ColdArchive::open(const std::string& path, Error* err) {
   close();
   path_ = path;
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    if (err) *err = sys_error("open " + path);
+    if (err) *err = Error(ErrorKind::io, sys_error("open " + path));
     return false;
   }
   struct stat st {};
   if (fstat(fd_, &st) != 0) {
-    if (err) *err = sys_error("stat " + path);
+    if (err) *err = Error(ErrorKind::io, sys_error("stat " + path));
     return false;
   }
   // Appends go to the end; a torn tail from a crash is never referenced by the
@@ -80,13 +80,13 @@ bool ColdArchive::open(const std::string& path, std::string* err) {
   return true;
 }
 
-bool ColdArchive::add_dictionary(uint32_t id, std::string bytes, std::string* err) {
+bool ColdArchive::add_dictionary(uint32_t id, std::string bytes, Error* err) {
   auto d = std::make_shared<Dict>();
   d->bytes = std::move(bytes);
   d->cdict = ZSTD_createCDict(d->bytes.data(), d->bytes.size(), kLevel);
   d->ddict = ZSTD_createDDict(d->bytes.data(), d->bytes.size());
   if (!d->cdict || !d->ddict) {
-    if (err) *err = "cold archive: bad zstd dictionary " + std::to_string(id);
+    if (err) *err = Error(ErrorKind::io, "cold archive: bad zstd dictionary " + std::to_string(id));
     return false;
   }
   std::unique_lock lock(dict_mu_);
@@ -99,9 +99,9 @@ uint32_t ColdArchive::latest_dictionary() const {
   return dicts_.empty() ? 0 : dicts_.rbegin()->first;
 }
 
-bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* loc, std::string* err) {
+bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* loc, Error* err) {
   if (fd_ < 0) {
-    if (err) *err = "cold archive not open";
+    if (err) *err = Error(ErrorKind::internal, "cold archive not open");
     return false;
   }
   std::shared_ptr<Dict> dict;
@@ -109,7 +109,7 @@ bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* 
     std::shared_lock lock(dict_mu_);
     auto it = dicts_.find(dict_id);
     if (it == dicts_.end()) {
-      if (err) *err = "cold archive: unknown dictionary " + std::to_string(dict_id);
+      if (err) *err = Error(ErrorKind::internal, "cold archive: unknown dictionary " + std::to_string(dict_id));
       return false;
     }
     dict = it->second;
@@ -122,7 +122,7 @@ bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* 
                                             text.size(), kLevel);
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) {
-    if (err) *err = std::string("zstd compress: ") + ZSTD_getErrorName(n);
+    if (err) *err = Error(ErrorKind::io, std::string("zstd compress: ") + ZSTD_getErrorName(n));
     return false;
   }
   rec.resize(kHeaderSize + n);
@@ -136,7 +136,7 @@ bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* 
     const ssize_t w = ::pwrite(fd_, rec.data() + done, rec.size() - done, static_cast<off_t>(end_ + done));
     if (w < 0) {
       if (errno == EINTR) continue;
-      if (err) *err = sys_error("write " + path_);
+      if (err) *err = Error(ErrorKind::io, sys_error("write " + path_));
       return false;
     }
     done += static_cast<size_t>(w);
@@ -149,9 +149,9 @@ bool ColdArchive::append(std::string_view text, uint32_t dict_id, ColdLocation* 
   return true;
 }
 
-bool ColdArchive::read(const ColdLocation& loc, std::string* text, std::string* err) const {
+bool ColdArchive::read(const ColdLocation& loc, std::string* text, Error* err) const {
   auto fail = [&](const std::string& why) {
-    if (err) *err = "cold archive " + path_ + " @" + std::to_string(loc.offset) + ": " + why;
+    if (err) *err = Error(ErrorKind::io, "cold archive " + path_ + " @" + std::to_string(loc.offset) + ": " + why);
     return false;
   };
   if (loc.length < kHeaderSize) return fail("bad record length");
@@ -191,9 +191,9 @@ bool ColdArchive::read(const ColdLocation& loc, std::string* text, std::string* 
   return true;
 }
 
-bool ColdArchive::sync(std::string* err) {
+bool ColdArchive::sync(Error* err) {
   if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
-    if (err) *err = sys_error("fsync " + path_);
+    if (err) *err = Error(ErrorKind::io, sys_error("fsync " + path_));
     return false;
   }
   return true;
@@ -202,7 +202,7 @@ bool ColdArchive::sync(std::string* err) {
 uint64_t ColdArchive::size() const { return end_; }
 
 bool train_dictionary(const std::vector<std::string>& samples, size_t dict_bytes, std::string* dict,
-                      std::string* err) {
+                      Error* err) {
   std::string joined;
   std::vector<size_t> sizes;
   for (const auto& s : samples) {
@@ -213,7 +213,7 @@ bool train_dictionary(const std::vector<std::string>& samples, size_t dict_bytes
   const size_t n = ZDICT_trainFromBuffer(dict->data(), dict->size(), joined.data(), sizes.data(),
                                          static_cast<unsigned>(sizes.size()));
   if (ZDICT_isError(n)) {
-    if (err) *err = std::string("zstd dictionary training: ") + ZDICT_getErrorName(n);
+    if (err) *err = Error(ErrorKind::io, std::string("zstd dictionary training: ") + ZDICT_getErrorName(n));
     dict->clear();
     return false;
   }

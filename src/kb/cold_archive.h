@@ -12,6 +12,8 @@
 // records. Dictionary ids are 1-based; 0 means no dictionary.
 #pragma once
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,22 +38,22 @@ class ColdArchive {
   ColdArchive(const ColdArchive&) = delete;
   ColdArchive& operator=(const ColdArchive&) = delete;
 
-  bool open(const std::string& path, std::string* err);
+  bool open(const std::string& path, Error* err);
   void close();
 
   // Registers a trained dictionary (loaded from the database or just trained).
-  bool add_dictionary(uint32_t id, std::string bytes, std::string* err);
+  bool add_dictionary(uint32_t id, std::string bytes, Error* err);
   uint32_t latest_dictionary() const;
 
   // Appends one record (one writer at a time; reads may run concurrently).
   // dict_id 0 = no dictionary.
-  bool append(std::string_view text, uint32_t dict_id, ColdLocation* loc, std::string* err);
+  bool append(std::string_view text, uint32_t dict_id, ColdLocation* loc, Error* err);
 
   // Reads and verifies one record. Thread-safe.
-  bool read(const ColdLocation& loc, std::string* text, std::string* err) const;
+  bool read(const ColdLocation& loc, std::string* text, Error* err) const;
 
   // Pushes appended records to disk (before the database commit that references them).
-  bool sync(std::string* err);
+  bool sync(Error* err);
 
   uint64_t size() const;
   const std::string& path() const { return path_; }
@@ -70,6 +72,6 @@ class ColdArchive {
 // Trains a zstd dictionary of about dict_bytes from samples; false (with *err) when
 // zstd finds too little to learn from.
 bool train_dictionary(const std::vector<std::string>& samples, size_t dict_bytes, std::string* dict,
-                      std::string* err);
+                      Error* err);
 
 }  // namespace owlet::kb

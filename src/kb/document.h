@@ -1,6 +1,8 @@
 // What the knowledge base stores: documents in, document metadata out.
 #pragma once
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <string>
 
@@ -46,7 +48,7 @@ struct AddResult {
   int64_t document_id = 0;   // the stored document (0 when not stored)
   int64_t duplicate_of = 0;  // for kDuplicate: the document already holding the text
   int chunks = 0;            // chunks written
-  std::string error;         // for kError
+  Error error;               // for kError
   bool ok() const { return status != AddStatus::kError; }
 };
 

@@ -74,14 +74,14 @@ fts5_api* fts5_of(sqlite3* db) {
 
 }  // namespace
 
-bool register_fts_rank(sqlite3* db, std::string* err) {
+bool register_fts_rank(sqlite3* db, Error* err) {
   fts5_api* api = fts5_of(db);
   if (!api || api->iVersion < 2) {
-    if (err) *err = "this SQLite has no FTS5";
+    if (err) *err = Error(ErrorKind::unsupported, "this SQLite has no FTS5");
     return false;
   }
   if (api->xCreateFunction(api, "owlet_bm25", nullptr, owlet_bm25, nullptr) != SQLITE_OK) {
-    if (err) *err = "cannot register owlet_bm25";
+    if (err) *err = Error(ErrorKind::internal, "cannot register owlet_bm25");
     return false;
   }
   return true;

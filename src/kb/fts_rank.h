@@ -14,6 +14,8 @@
 // function counts it itself once per query. Scores are positive; higher is better.
 #pragma once
 
+#include "common/error.h"
+
 #include <sqlite3.h>
 
 #include <string>
@@ -21,6 +23,6 @@
 namespace owlet::kb {
 
 // Registers owlet_bm25 on this connection; false with *err set when FTS5 is missing.
-bool register_fts_rank(sqlite3* db, std::string* err);
+bool register_fts_rank(sqlite3* db, Error* err);
 
 }  // namespace owlet::kb

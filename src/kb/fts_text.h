@@ -1,4 +1,5 @@
-// What goes into the FTS5 index and how queries are written against it.
+// What goes into the FTS5 index and how queries are written against it. The
+// terms themselves (words, CJK bigrams) come from common/search_terms.h.
 //
 // The index has two columns, both tokenized by `unicode61 remove_diacritics 2`:
 //   latin — the chunk text with CJK runs blanked out (word tokens, diacritics folded);
@@ -15,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/search_terms.h"
+
 namespace owlet::kb {
 
 // Column values for one chunk. Deterministic: the contentless index deletes rows by
@@ -23,23 +26,9 @@ namespace owlet::kb {
 std::string fts_latin_column(std::string_view text);
 std::string fts_cjk_column(std::string_view text);
 
-// The searchable terms of a free-text query: Latin words (minus common stop words),
-// CJK bigrams, and lone CJK characters (matched as prefixes). Deduplicated, in order.
-struct FtsQueryTerms {
-  std::vector<std::string> latin;
-  std::vector<std::string> cjk;
-  std::vector<std::string> cjk_prefix;
-  bool empty() const { return latin.empty() && cjk.empty() && cjk_prefix.empty(); }
-};
-FtsQueryTerms fts_query_terms(std::string_view query);
-
 // An FTS5 MATCH expression OR-ing the terms (each quoted, so FTS5 syntax in user
 // input is inert), so BM25 ranks partial matches. Empty when there are no terms.
-std::string fts_match_expr(const FtsQueryTerms& terms);
-std::string fts_match_query(std::string_view query);  // fts_match_expr(fts_query_terms(q))
-
-// A term as unicode61 (remove_diacritics 2) stores it: lower case, marks removed.
-// Used to look up document frequencies in the fts5vocab table.
-std::string fts_index_term(std::string_view term);
+std::string fts_match_expr(const SearchTerms& terms);
+std::string fts_match_query(std::string_view query);  // fts_match_expr(search_terms(q))
 
 }  // namespace owlet::kb

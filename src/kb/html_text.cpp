@@ -1,4 +1,5 @@
 #include "kb/html_text.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,12 +8,6 @@
 
 namespace owlet::kb {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_skipped(const std::string& tag) {
   return tag == "script" || tag == "style" || tag == "nav" || tag == "header" || tag == "footer" ||
@@ -54,7 +49,7 @@ std::string decode_text(std::string_view s) {
     if (s[i] == '&') {
       const size_t semi = s.find(';', i);
       if (semi != std::string_view::npos && semi - i <= 10) {
-        const std::string ent = lower(s.substr(i + 1, semi - i - 1));
+        const std::string ent = ascii_lower(s.substr(i + 1, semi - i - 1));
         const char* rep = nullptr;
         if (ent == "amp") rep = "&";
         else if (ent == "lt") rep = "<";
@@ -136,7 +131,7 @@ std::string html_to_text_basic(std::string_view html, std::string* title) {
     if (closing) tag.remove_prefix(1);
     size_t name_end = 0;
     while (name_end < tag.size() && (std::isalnum(static_cast<unsigned char>(tag[name_end])))) ++name_end;
-    const std::string name = lower(tag.substr(0, name_end));
+    const std::string name = ascii_lower(tag.substr(0, name_end));
     i = close + 1;
     if (name == "title") {
       in_title = !closing;
@@ -154,7 +149,7 @@ std::string html_to_text_basic(std::string_view html, std::string* title) {
         }
         const bool is_close = lt + 1 < html.size() && html[lt + 1] == '/';
         const size_t nb = lt + (is_close ? 2 : 1);
-        if (lower(html.substr(nb, name.size())) == name &&
+        if (ascii_lower(html.substr(nb, name.size())) == name &&
             (nb + name.size() >= html.size() || !std::isalnum(static_cast<unsigned char>(html[nb + name.size()])))) {
           // script/style bodies never nest; other skipped elements may.
           if (is_close) --depth;

@@ -1,4 +1,5 @@
 #include "kb/ingest.h"
+#include "common/strings.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -33,9 +34,7 @@ const char* to_string(FileOutcome o) {
 namespace {
 
 std::string lower_ext(const fs::path& p) {
-  std::string e = p.extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return e;
+  return ascii_lower(p.extension().string());
 }
 
 bool matches_any(const std::vector<std::string>& patterns, const std::string& rel, const std::string& name) {
@@ -155,105 +154,129 @@ bool load_document(const std::string& path, const IngestOptions& opts, Document*
   return true;
 }
 
-IngestSummary ingest_paths(KnowledgeBase& kb, const std::vector<std::string>& paths, const IngestOptions& opts) {
-  IngestSummary sum;
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto& include = opts.include.empty() ? default_include_patterns() : opts.include;
+namespace {
 
-  // Walk first so progress can show a total.
-  struct Item {
-    std::string path;
-    std::string problem;  // non-empty: skip with this reason
-  };
+// A file to ingest, or a path to report without reading it.
+struct Item {
+  std::string path;
+  std::string problem;   // non-empty: not read, for this reason
+  bool failed = false;   // the problem is an error (a path the user named is not there), not a skip
+};
+
+// The files under one directory that the patterns select, in a stable order (so
+// runs are reproducible and progress is meaningful). Symbolic links that are
+// not followed are reported, not silently dropped.
+void walk_directory(const std::string& root, const std::vector<std::string>& include, const IngestOptions& opts,
+                    std::vector<Item>* items) {
+  std::error_code ec;
+  auto dir_opts = fs::directory_options::skip_permission_denied;
+  if (opts.follow_symlinks) dir_opts |= fs::directory_options::follow_directory_symlink;
+  fs::recursive_directory_iterator it(root, dir_opts, ec), end;
+  if (ec) {
+    items->push_back({root, "cannot list directory: " + ec.message(), true});
+    return;
+  }
+  std::vector<Item> found;
+  for (; it != end; it.increment(ec)) {
+    if (ec) {
+      items->push_back({it->path().string(), "cannot list: " + ec.message()});
+      ec.clear();
+      continue;
+    }
+    const fs::path& p = it->path();
+    const std::string name = p.filename().string();
+    const std::string rel = p.lexically_relative(root).string();
+    if (opts.skip_hidden && !name.empty() && name[0] == '.') {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    const bool link = it->is_symlink(ec);
+    if (it->is_directory(ec)) {
+      if (matches_any(opts.exclude, rel, name)) it.disable_recursion_pending();
+      else if (link && !opts.follow_symlinks) found.push_back({p.string(), "symbolic link to a directory, not followed"});
+      continue;
+    }
+    if (!matches_any(include, rel, name) || matches_any(opts.exclude, rel, name)) continue;
+    if (link && !opts.follow_symlinks) found.push_back({p.string(), "symbolic link, not followed"});
+    else found.push_back({p.string(), {}});
+  }
+  std::sort(found.begin(), found.end(), [](const Item& x, const Item& y) { return x.path < y.path; });
+  for (auto& f : found) items->push_back(std::move(f));
+}
+
+// Every file the roots name, walked first so progress can show a total. A root
+// that does not exist is a failure: the user named it.
+std::vector<Item> walk_roots(const std::vector<std::string>& paths, const IngestOptions& opts) {
+  const auto& include = opts.include.empty() ? default_include_patterns() : opts.include;
   std::vector<Item> items;
   for (const std::string& root : paths) {
     std::error_code ec;
     const fs::file_status st = fs::status(root, ec);
     if (ec || !fs::exists(st)) {
-      items.push_back({root, ec ? ec.message() : "no such file or directory"});
-      continue;
-    }
-    if (!fs::is_directory(st)) {
+      items.push_back({root, ec ? ec.message() : "no such file or directory", true});
+    } else if (fs::is_directory(st)) {
+      walk_directory(root, include, opts, &items);
+    } else {
       const std::string name = fs::path(root).filename().string();
       if (!matches_any(opts.exclude, name, name)) items.push_back({root, {}});
-      continue;
     }
-    auto dir_opts = fs::directory_options::skip_permission_denied;
-    if (opts.follow_symlinks) dir_opts |= fs::directory_options::follow_directory_symlink;
-    fs::recursive_directory_iterator it(root, dir_opts, ec), end;
-    if (ec) {
-      items.push_back({root, "cannot list directory: " + ec.message()});
-      continue;
-    }
-    std::vector<std::string> found;
-    for (; it != end; it.increment(ec)) {
-      if (ec) {
-        items.push_back({it->path().string(), "cannot list: " + ec.message()});
-        ec.clear();
-        continue;
-      }
-      const fs::path& p = it->path();
-      const std::string name = p.filename().string();
-      const std::string rel = p.lexically_relative(root).string();
-      if (opts.skip_hidden && !name.empty() && name[0] == '.') {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_directory(ec)) {
-        if (matches_any(opts.exclude, rel, name)) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_symlink(ec) && !opts.follow_symlinks) continue;
-      if (!matches_any(include, rel, name) || matches_any(opts.exclude, rel, name)) continue;
-      found.push_back(p.string());
-    }
-    // Stable order: runs are reproducible and progress is meaningful.
-    std::sort(found.begin(), found.end());
-    for (auto& f : found) items.push_back({std::move(f), {}});
   }
+  return items;
+}
 
+// Reads and stores one file, counting the outcome in *sum.
+IngestFileResult ingest_one(KnowledgeBase& kb, const Item& item, const IngestOptions& opts, IngestSummary* sum) {
+  IngestFileResult fr;
+  fr.path = item.path;
+  ++sum->files_seen;
+  Document doc;
+  std::string why = item.problem;
+  if (!why.empty() || !load_document(item.path, opts, &doc, &why)) {
+    fr.outcome = item.failed ? FileOutcome::kFailed : FileOutcome::kSkipped;
+    ++(item.failed ? sum->failed : sum->skipped);
+    fr.message = why;
+    return fr;
+  }
+  sum->bytes += doc.text.size();
+  const AddResult r = kb.add(doc);
+  fr.document_id = r.document_id;
+  fr.chunks = r.chunks;
+  switch (r.status) {
+    case AddStatus::kAdded: fr.outcome = FileOutcome::kAdded, ++sum->added; break;
+    case AddStatus::kReplaced: fr.outcome = FileOutcome::kReplaced, ++sum->replaced; break;
+    case AddStatus::kUnchanged: fr.outcome = FileOutcome::kUnchanged, ++sum->unchanged; break;
+    case AddStatus::kDuplicate:
+      fr.outcome = FileOutcome::kDuplicate, ++sum->duplicates;
+      fr.message = "duplicate of document " + std::to_string(r.duplicate_of);
+      break;
+    case AddStatus::kError:
+      fr.outcome = FileOutcome::kFailed, ++sum->failed;
+      fr.message = r.error.message;
+      break;
+  }
+  sum->chunks += static_cast<size_t>(r.chunks);
+  return fr;
+}
+
+}  // namespace
+
+IngestSummary ingest_paths(KnowledgeBase& kb, const std::vector<std::string>& paths, const IngestOptions& opts) {
+  IngestSummary sum;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Item> items = walk_roots(paths, opts);
   IngestProgress prog;
   prog.files_total = items.size();
   for (const Item& item : items) {
-    IngestFileResult fr;
-    fr.path = item.path;
-    Document doc;
-    std::string why = item.problem;
-    ++sum.files_seen;
-    if (why.empty() && load_document(item.path, opts, &doc, &why)) {
-      sum.bytes += doc.text.size();
-      const AddResult r = kb.add(doc);
-      fr.document_id = r.document_id;
-      fr.chunks = r.chunks;
-      switch (r.status) {
-        case AddStatus::kAdded: fr.outcome = FileOutcome::kAdded, ++sum.added; break;
-        case AddStatus::kReplaced: fr.outcome = FileOutcome::kReplaced, ++sum.replaced; break;
-        case AddStatus::kUnchanged: fr.outcome = FileOutcome::kUnchanged, ++sum.unchanged; break;
-        case AddStatus::kDuplicate:
-          fr.outcome = FileOutcome::kDuplicate, ++sum.duplicates;
-          fr.message = "duplicate of document " + std::to_string(r.duplicate_of);
-          break;
-        case AddStatus::kError:
-          fr.outcome = FileOutcome::kFailed, ++sum.failed;
-          fr.message = r.error;
-          break;
-      }
-      sum.chunks += static_cast<size_t>(r.chunks);
-    } else {
-      fr.outcome = FileOutcome::kSkipped;
-      fr.message = why;
-      ++sum.skipped;
-    }
+    IngestFileResult fr = ingest_one(kb, item, opts, &sum);
     if (fr.outcome == FileOutcome::kSkipped || fr.outcome == FileOutcome::kFailed) sum.problems.push_back(fr);
-    if (opts.progress) {
-      prog.files_done = sum.files_seen;
-      prog.chunks = sum.chunks;
-      prog.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      prog.last = &fr;
-      if (!opts.progress(prog)) {
-        sum.stopped = true;
-        break;
-      }
+    if (!opts.progress) continue;
+    prog.files_done = sum.files_seen;
+    prog.chunks = sum.chunks;
+    prog.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    prog.last = &fr;
+    if (!opts.progress(prog)) {
+      sum.stopped = true;
+      break;
     }
   }
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

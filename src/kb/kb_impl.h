@@ -3,6 +3,8 @@
 // warm_tier.cpp; answer_cache.cpp; maintenance.cpp). Not a public header.
 #pragma once
 
+#include "common/error.h"
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -154,7 +156,7 @@ struct KnowledgeBase::Impl {
     sqlite3_close(writer);
   }
 
-  sqlite3* acquire_reader(std::string* err) const {
+  sqlite3* acquire_reader(Error* err) const {
     {
       std::lock_guard lock(pool_mu);
       if (!idle_readers.empty()) {
@@ -177,7 +179,7 @@ struct KnowledgeBase::Impl {
 
   // The archive the database (as seen through `db`) points at; vacuum, perhaps in
   // another process, may have switched files since we last looked.
-  std::shared_ptr<ColdArchive> cold_for(sqlite3* db, std::string* err) const {
+  std::shared_ptr<ColdArchive> cold_for(sqlite3* db, Error* err) const {
     std::string file = meta_get(db, "cold_file");
     if (file.empty()) file = "kb.cold";
     std::lock_guard lock(cold_mu);
@@ -189,7 +191,7 @@ struct KnowledgeBase::Impl {
     return a;
   }
 
-  bool load_dictionaries(sqlite3* db, ColdArchive* a, std::string* err) const {
+  bool load_dictionaries(sqlite3* db, ColdArchive* a, Error* err) const {
     Stmt st(db, "SELECT id, dict FROM cold_dicts ORDER BY id");
     while (st.step() == SQLITE_ROW) {
       if (!a->add_dictionary(static_cast<uint32_t>(st.i64(0)), std::string(st.blob(1)), err)) return false;
@@ -197,23 +199,23 @@ struct KnowledgeBase::Impl {
     return true;
   }
 
-  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts, std::string* err) const;
-  bool load_fingerprints(std::string* err);
-  bool fill_missing_vectors(std::string* err);
-  std::shared_ptr<VectorIndex> load_vectors(sqlite3* db, int64_t* gen, std::string* err) const;
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts, Error* err) const;
+  bool load_fingerprints(Error* err);
+  bool fill_missing_vectors(Error* err);
+  std::shared_ptr<VectorIndex> load_vectors(sqlite3* db, int64_t* gen, Error* err) const;
   std::shared_ptr<VectorIndex> current_warm(sqlite3* db) const;
   void maybe_train_dictionary();
   HnswParams hnsw_params() const { return {opts.hnsw_m, opts.hnsw_ef_construction, opts.hnsw_ef_search}; }
   std::string hot_match(sqlite3* db, std::string_view query, std::vector<int64_t>* dfs) const;
   AddResult add_locked(const Document& doc, bool* archive_moved);
-  bool remove_locked(int64_t id, bool* found, std::string* err);
+  bool remove_locked(int64_t id, bool* found, Error* err);
 };
 
 // A read transaction on a pooled connection, released on destruction: every read
 // in it sees one committed snapshot.
 class ReadTxn {
  public:
-  ReadTxn(const KnowledgeBase::Impl& kb, std::string* err) : kb_(kb) {
+  ReadTxn(const KnowledgeBase::Impl& kb, Error* err) : kb_(kb) {
     db_ = kb.acquire_reader(err);
     if (db_ && !exec(db_, "BEGIN", err)) {
       sqlite3_close(db_);

@@ -8,11 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kb/chunker.h"
 #include "kb/fts_text.h"
 #include "kb/kb_impl.h"
 #include "kb/schema.h"
-#include "kb/simhash.h"
 #include "kb/text.h"
 
 namespace owlet::kb {
@@ -28,11 +26,11 @@ const char* to_string(AddStatus s) {
   return "?";
 }
 
-bool KnowledgeBase::Impl::load_fingerprints(std::string* err) {
+bool KnowledgeBase::Impl::load_fingerprints(Error* err) {
   fingerprints.clear();
   Stmt st(writer, "SELECT id, simhash, shingles FROM documents");
   if (!st.ok()) {
-    if (err) *err = db_error(writer, "load fingerprints");
+    if (err) *err = Error(ErrorKind::io, db_error(writer, "load fingerprints"));
     return false;
   }
   while (st.step() == SQLITE_ROW)
@@ -43,7 +41,7 @@ bool KnowledgeBase::Impl::load_fingerprints(std::string* err) {
 
 void KnowledgeBase::Impl::maybe_train_dictionary() {
   if (small_undict < dict_train_at) return;
-  std::string err;
+  Error err;
   auto a = cold_for(writer, &err);
   if (!a || a->latest_dictionary() != 0) return;
   std::vector<std::string> samples;
@@ -72,18 +70,18 @@ void KnowledgeBase::Impl::maybe_train_dictionary() {
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 KnowledgeBase::~KnowledgeBase() {
-  std::string err;
+  Error err;
   flush(&err);
 }
 
 const std::string& KnowledgeBase::dir() const { return impl_->dir; }
 
 std::unique_ptr<KnowledgeBase> KnowledgeBase::open(const std::string& dir, const KbOptions& options,
-                                                   std::string* err) {
+                                                   Error* err) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    if (err) *err = "cannot create knowledge base directory " + dir + ": " + ec.message();
+    if (err) *err = Error(ErrorKind::io, "cannot create knowledge base directory " + dir + ": " + ec.message());
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
@@ -131,7 +129,7 @@ std::unique_ptr<KnowledgeBase> KnowledgeBase::open(const std::string& dir, const
       if (!impl->fill_missing_vectors(err)) return nullptr;
       impl->warm = impl->load_vectors(impl->writer, &impl->warm_generation, err);
       if (!impl->warm) return nullptr;
-      std::string save_err;
+      Error save_err;  // a failed save only costs a rebuild at the next open
       impl->warm->save(impl->warm_path, {options.embedder.dim, options.embedder.id, impl->warm_generation},
                        &save_err);
     }
@@ -148,213 +146,7 @@ AddResult KnowledgeBase::add(const Document& doc) {
   }
 }
 
-AddResult KnowledgeBase::Impl::add_locked(const Document& doc_in, bool* archive_moved) {
-  Impl& m = *this;
-  AddResult r;
-  auto fail = [&](std::string why) {
-    r.status = AddStatus::kError;
-    r.error = std::move(why);
-    return r;
-  };
-  if (doc_in.source.empty()) return fail("document has no source");
-  const std::string text = utf8_sanitize(doc_in.text);
-  if (estimate_tokens(text) == 0) return fail("document has no text");
-  const std::string hash = content_hash(text);
-
-  sqlite3* db = m.writer;
-  std::string err;
-
-  // Another process may have written since our caches were filled.
-  if (generation(db) != m.known_generation && !m.load_fingerprints(&err)) return fail(err);
-
-  int64_t existing_id = 0;
-  {
-    Stmt st(db, "SELECT id, content_hash FROM documents WHERE source = ?");
-    st.bind(1, doc_in.source);
-    if (st.step() == SQLITE_ROW) {
-      existing_id = st.i64(0);
-      if (st.str(1) == hash) {
-        r.status = AddStatus::kUnchanged;
-        r.document_id = existing_id;
-        return r;
-      }
-    }
-  }
-  // Exact copy under another source, then near copies (simhash).
-  {
-    Stmt st(db, "SELECT id FROM documents WHERE content_hash = ? AND id != ? LIMIT 1");
-    st.bind(1, hash).bind(2, existing_id);
-    if (st.step() == SQLITE_ROW) {
-      r.status = AddStatus::kDuplicate;
-      r.duplicate_of = st.i64(0);
-      return r;
-    }
-  }
-  const SimhashResult sh = simhash(text);
-  if (m.opts.near_dup_max_distance >= 0 && sh.shingles >= m.opts.near_dup_min_shingles) {
-    for (const Fingerprint& f : m.fingerprints) {
-      if (f.id == existing_id || f.shingles < m.opts.near_dup_min_shingles) continue;
-      if (hamming_distance(f.hash, sh.hash) <= m.opts.near_dup_max_distance) {
-        r.status = AddStatus::kDuplicate;
-        r.duplicate_of = f.id;
-        return r;
-      }
-    }
-  }
-
-  // Everything slow happens before the write transaction: chunking, embedding and
-  // the cold-archive append (which the transaction then references).
-  const std::vector<Chunk> chunks = chunk_text(text, m.opts.chunker);
-  std::vector<std::vector<float>> vecs;
-  if (m.warm_enabled) {
-    std::vector<std::string> texts;
-    for (const Chunk& c : chunks) texts.push_back(c.text);
-    vecs = m.embed(texts, &err);
-    if (vecs.size() != chunks.size()) return fail("embedding failed: " + err);
-  }
-  ColdLocation loc;
-  bool new_blob = false;
-  {
-    Stmt st(db, "SELECT 1 FROM cold_blobs WHERE hash = ?");
-    st.bind(1, hash);
-    new_blob = st.step() != SQLITE_ROW;
-  }
-  auto cold = m.cold_for(db, &err);
-  if (!cold) return fail(err);
-  if (new_blob) {
-    const bool small = text.size() < m.opts.small_doc_bytes;
-    const uint32_t dict = small ? cold->latest_dictionary() : 0;
-    if (!cold->append(text, dict, &loc, &err)) return fail(err);
-  }
-
-  const std::string language = doc_in.language.empty() ? detect_language(text) : doc_in.language;
-  const int64_t fetched_at = doc_in.fetched_at ? doc_in.fetched_at : now_seconds();
-  if (!exec(db, "BEGIN IMMEDIATE", &err)) return fail(err);
-  std::vector<int64_t> old_chunks, new_chunks;
-  int64_t gen = 0;
-  bool stored_meanwhile = false;
-  auto write = [&]() -> bool {
-    int64_t id = existing_id;
-    if (existing_id) {
-      // Re-check under the write lock: another process may have stored it meanwhile.
-      Stmt chk(db, "SELECT content_hash FROM documents WHERE id = ?");
-      chk.bind(1, existing_id);
-      if (chk.step() == SQLITE_ROW && chk.str(0) == hash) {
-        stored_meanwhile = true;
-        return false;
-      }
-      Stmt old(db, "SELECT id, text FROM chunks WHERE document_id = ?");
-      Stmt fts_del(db, kFtsDelete);
-      old.bind(1, existing_id);
-      while (old.step() == SQLITE_ROW) {
-        old_chunks.push_back(old.i64(0));
-        if (!fts_write(fts_del, old.i64(0), old.str(1))) return false;
-      }
-      Stmt del(db, "DELETE FROM chunks WHERE document_id = ?");
-      del.bind(1, existing_id);
-      if (del.step() != SQLITE_DONE) return false;
-      Stmt up(db,
-              "UPDATE documents SET title=?, language=?, source_kind=?, trust=?, fetched_at=?, modified_at=?, "
-              "content_hash=?, bytes=?, simhash=?, shingles=? WHERE id=?");
-      up.bind(1, doc_in.title).bind(2, language).bind(3, doc_in.source_kind).bind(4, doc_in.trust);
-      up.bind(5, fetched_at).bind(6, doc_in.modified_at).bind(7, hash).bind(8, static_cast<int64_t>(text.size()));
-      up.bind(9, static_cast<int64_t>(sh.hash)).bind(10, static_cast<int64_t>(sh.shingles)).bind(11, existing_id);
-      if (up.step() != SQLITE_DONE) return false;
-    } else {
-      Stmt ins(db,
-               "INSERT INTO documents(source, title, language, source_kind, trust, fetched_at, modified_at, "
-               "content_hash, bytes, simhash, shingles) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, doc_in.source).bind(2, doc_in.title).bind(3, language).bind(4, doc_in.source_kind);
-      ins.bind(5, doc_in.trust).bind(6, fetched_at).bind(7, doc_in.modified_at).bind(8, hash);
-      ins.bind(9, static_cast<int64_t>(text.size())).bind(10, static_cast<int64_t>(sh.hash));
-      ins.bind(11, static_cast<int64_t>(sh.shingles));
-      if (ins.step() != SQLITE_DONE) return false;
-      id = sqlite3_last_insert_rowid(db);
-    }
-    Stmt ch(db, "INSERT INTO chunks(document_id, ord, text, tokens) VALUES(?,?,?,?)");
-    Stmt vec(db, "INSERT INTO chunk_vectors(chunk_id, vec) VALUES(?,?)");
-    Stmt fts_ins(db, kFtsInsert);
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      ch.bind(1, id).bind(2, static_cast<int64_t>(i)).bind(3, chunks[i].text).bind(4, int64_t{chunks[i].tokens});
-      if (ch.step() != SQLITE_DONE) return false;
-      ch.reset();
-      const int64_t cid = sqlite3_last_insert_rowid(db);
-      new_chunks.push_back(cid);
-      if (!fts_write(fts_ins, cid, chunks[i].text)) return false;
-      if (!vecs.empty()) {
-        vec.bind(1, cid).bind_blob(2, vecs[i].data(), vecs[i].size() * sizeof(float));
-        if (vec.step() != SQLITE_DONE) return false;
-        vec.reset();
-      }
-    }
-    if (new_blob) {
-      // The record went into cold->path(); if a vacuum switched files meanwhile, retry.
-      if (fs::path(cold->path()).filename() != meta_get(db, "cold_file")) {
-        *archive_moved = true;
-        return false;
-      }
-      Stmt cb(db, "INSERT OR IGNORE INTO cold_blobs(hash, offset, length, raw_length, dict_id) VALUES(?,?,?,?,?)");
-      cb.bind(1, hash).bind(2, static_cast<int64_t>(loc.offset)).bind(3, static_cast<int64_t>(loc.length));
-      cb.bind(4, static_cast<int64_t>(loc.raw_length)).bind(5, static_cast<int64_t>(loc.dict_id));
-      if (cb.step() != SQLITE_DONE) return false;
-    }
-    if (!new_blob) {
-      // The text's record existed before the transaction; make sure a vacuum did not
-      // drop it meanwhile (it drops records no document references).
-      Stmt chk(db, "SELECT 1 FROM cold_blobs WHERE hash = ?");
-      chk.bind(1, hash);
-      if (chk.step() != SQLITE_ROW) {
-        *archive_moved = true;
-        return false;
-      }
-    }
-    r.document_id = id;
-    return bump_generation(db, &gen);
-  };
-  if (!write()) {
-    const std::string why = db_error(db, "store " + doc_in.source);
-    exec(db, "ROLLBACK", nullptr);
-    if (*archive_moved) return fail("cold archive switched by a vacuum");
-    if (stored_meanwhile) {
-      // The re-check found the same content already stored by another writer.
-      r.status = AddStatus::kUnchanged;
-      r.document_id = existing_id;
-      return r;
-    }
-    return fail(why);
-  }
-  if (!exec(db, "COMMIT", &err)) {
-    exec(db, "ROLLBACK", nullptr);
-    return fail("commit " + doc_in.source + ": " + err);
-  }
-
-  // Caches follow the committed state.
-  m.known_generation = m.known_generation == gen - 1 ? gen : -1;
-  if (existing_id) {
-    for (auto& f : m.fingerprints)
-      if (f.id == existing_id) f = {existing_id, sh.hash, sh.shingles};
-  } else {
-    m.fingerprints.push_back({r.document_id, sh.hash, sh.shingles});
-  }
-  if (m.warm_enabled) {
-    std::lock_guard wl(m.warm_mu);
-    if (m.warm_generation == gen - 1) {
-      for (int64_t id : old_chunks) m.warm->remove(id);
-      for (size_t i = 0; i < new_chunks.size(); ++i) m.warm->add(new_chunks[i], vecs[i].data(), &err);
-      m.warm_generation = gen;
-      m.warm_dirty = true;
-    }
-  }
-  if (new_blob && loc.dict_id == 0 && text.size() < m.opts.small_doc_bytes) {
-    ++m.small_undict;
-    m.maybe_train_dictionary();
-  }
-  r.status = existing_id ? AddStatus::kReplaced : AddStatus::kAdded;
-  r.chunks = static_cast<int>(chunks.size());
-  return r;
-}
-
-bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, std::string* err) {
+bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
   sqlite3* db = writer;
   if (found) *found = false;
   if (!exec(db, "BEGIN IMMEDIATE", err)) return false;
@@ -380,7 +172,7 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, std::string* er
     ok = ok && del.step() == SQLITE_DONE && bump_generation(db, &gen);
   }
   if (!ok) {
-    if (err) *err = db_error(db, "remove document");
+    if (err) *err = Error(ErrorKind::io, db_error(db, "remove document"));
     exec(db, "ROLLBACK", nullptr);
     return false;
   }
@@ -403,12 +195,12 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, std::string* er
   return true;
 }
 
-bool KnowledgeBase::remove(int64_t document_id, bool* found, std::string* err) {
+bool KnowledgeBase::remove(int64_t document_id, bool* found, Error* err) {
   std::lock_guard lock(impl_->write_mu);
   return impl_->remove_locked(document_id, found, err);
 }
 
-bool KnowledgeBase::remove(const std::string& source, bool* found, std::string* err) {
+bool KnowledgeBase::remove(const std::string& source, bool* found, Error* err) {
   std::lock_guard lock(impl_->write_mu);
   Stmt st(impl_->writer, "SELECT id FROM documents WHERE source = ?");
   st.bind(1, source);
@@ -422,7 +214,7 @@ bool KnowledgeBase::remove(const std::string& source, bool* found, std::string* 
 }
 
 std::optional<DocumentInfo> KnowledgeBase::document_info(int64_t document_id) const {
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return std::nullopt;
   Stmt st(txn.db(), std::string("SELECT ") + kDocColumns + " FROM documents d WHERE d.id = ?");
@@ -432,7 +224,7 @@ std::optional<DocumentInfo> KnowledgeBase::document_info(int64_t document_id) co
 }
 
 std::optional<DocumentInfo> KnowledgeBase::document_info(const std::string& source) const {
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return std::nullopt;
   Stmt st(txn.db(), std::string("SELECT ") + kDocColumns + " FROM documents d WHERE d.source = ?");
@@ -443,7 +235,7 @@ std::optional<DocumentInfo> KnowledgeBase::document_info(const std::string& sour
 
 std::vector<DocumentInfo> KnowledgeBase::list_documents(int64_t offset, int64_t limit) const {
   std::vector<DocumentInfo> out;
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return out;
   Stmt st(txn.db(), std::string("SELECT ") + kDocColumns + " FROM documents d ORDER BY d.id LIMIT ? OFFSET ?");
@@ -452,7 +244,7 @@ std::vector<DocumentInfo> KnowledgeBase::list_documents(int64_t offset, int64_t 
   return out;
 }
 
-bool KnowledgeBase::get_document(int64_t document_id, DocumentInfo* info, std::string* text, std::string* err) const {
+bool KnowledgeBase::get_document(int64_t document_id, DocumentInfo* info, std::string* text, Error* err) const {
   const Impl& m = *impl_;
   ReadTxn txn(m, err);
   if (!txn.db()) return false;
@@ -462,13 +254,13 @@ bool KnowledgeBase::get_document(int64_t document_id, DocumentInfo* info, std::s
                   "LEFT JOIN cold_blobs b ON b.hash = d.content_hash WHERE d.id = ?");
   st.bind(1, document_id);
   if (st.step() != SQLITE_ROW) {
-    if (err) *err = "no document " + std::to_string(document_id);
+    if (err) *err = Error(ErrorKind::not_found, "no document " + std::to_string(document_id));
     return false;
   }
   if (info) *info = read_doc(st);
   if (!text) return true;
   if (st.is_null(11)) {
-    if (err) *err = "document " + std::to_string(document_id) + " has no cold-archive record";
+    if (err) *err = Error(ErrorKind::internal, "document " + std::to_string(document_id) + " has no cold-archive record");
     return false;
   }
   const ColdLocation loc{static_cast<uint64_t>(st.i64(11)), static_cast<uint64_t>(st.i64(12)),
@@ -482,7 +274,7 @@ bool KnowledgeBase::get_document(int64_t document_id, DocumentInfo* info, std::s
     return false;
   if (!cold->read(loc, text, err)) return false;
   if (content_hash(*text) != hash) {
-    if (err) *err = "cold archive: document " + std::to_string(document_id) + " does not match its content hash";
+    if (err) *err = Error(ErrorKind::internal, "cold archive: document " + std::to_string(document_id) + " does not match its content hash");
     return false;
   }
   return true;

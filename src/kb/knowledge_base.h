@@ -15,6 +15,8 @@
 // Errors come back in return values; nothing here throws.
 #pragma once
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -76,7 +78,7 @@ class KnowledgeBase {
  public:
   // Opens (creating if needed) the knowledge base in directory `dir`, migrating an
   // older schema. Returns nullptr with *err on failure.
-  static std::unique_ptr<KnowledgeBase> open(const std::string& dir, const KbOptions& options, std::string* err);
+  static std::unique_ptr<KnowledgeBase> open(const std::string& dir, const KbOptions& options, Error* err);
   ~KnowledgeBase();  // saves the warm index
   KnowledgeBase(const KnowledgeBase&) = delete;
   KnowledgeBase& operator=(const KnowledgeBase&) = delete;
@@ -87,8 +89,8 @@ class KnowledgeBase {
   AddResult add(const Document& doc);
 
   // Removes a document and everything derived from it. *found = whether it existed.
-  bool remove(const std::string& source, bool* found, std::string* err);
-  bool remove(int64_t document_id, bool* found, std::string* err);
+  bool remove(const std::string& source, bool* found, Error* err);
+  bool remove(int64_t document_id, bool* found, Error* err);
 
   // Hybrid search: BM25 (hot) and, with an embedder, HNSW (warm), fused by RRF.
   SearchResult search(std::string_view query, int k, const SearchFilters& filters = {}) const;
@@ -98,13 +100,13 @@ class KnowledgeBase {
   std::optional<DocumentInfo> document_info(const std::string& source) const;
   // Metadata and the full text from the cold tier. False with *err when unknown or
   // when the archive record fails its checksum.
-  bool get_document(int64_t document_id, DocumentInfo* info, std::string* text, std::string* err) const;
+  bool get_document(int64_t document_id, DocumentInfo* info, std::string* text, Error* err) const;
   std::vector<DocumentInfo> list_documents(int64_t offset, int64_t limit) const;
 
   KbStats stats() const;
 
   // Answer cache.
-  bool cache_put(const CachedAnswer& entry, std::string* err);
+  bool cache_put(const CachedAnswer& entry, Error* err);
   // Unexpired entry for the question (normalized first). now = 0: current time.
   std::optional<CachedAnswer> cache_get(std::string_view question, int64_t now = 0) const;
   int64_t cache_purge_expired(int64_t now = 0);
@@ -112,11 +114,11 @@ class KnowledgeBase {
   std::vector<CachedAnswer> cache_list(int64_t now = 0, int64_t limit = 10000) const;
 
   // Saves the warm index snapshot (also done on destruction).
-  bool flush(std::string* err);
+  bool flush(Error* err);
   // Compacts everything: drops expired answers, rewrites the cold archive without
   // unreferenced records, rebuilds the HNSW graph without deleted nodes, optimizes
   // FTS5 and VACUUMs SQLite.
-  bool vacuum(std::string* err);
+  bool vacuum(Error* err);
 
   // Runs PRAGMA integrity_check and the FTS5 integrity check; true when both pass.
   bool check_integrity(std::string* report) const;

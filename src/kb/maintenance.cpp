@@ -10,7 +10,7 @@ namespace owlet::kb {
 KbStats KnowledgeBase::stats() const {
   const Impl& m = *impl_;
   KbStats s;
-  std::string err;
+  Error err;
   {
     ReadTxn txn(m, &err);
     if (txn.db()) {
@@ -44,7 +44,7 @@ KbStats KnowledgeBase::stats() const {
   return s;
 }
 
-bool KnowledgeBase::vacuum(std::string* err) {
+bool KnowledgeBase::vacuum(Error* err) {
   Impl& m = *impl_;
   {
     std::lock_guard lock(m.write_mu);
@@ -92,7 +92,7 @@ bool KnowledgeBase::vacuum(std::string* err) {
     }
     ok = ok && meta_set(db, "cold_file", next_file);
     if (!ok || !exec(db, "COMMIT", err)) {
-      if (err && err->empty()) *err = db_error(db, "vacuum");
+      if (err && err->ok()) *err = Error(ErrorKind::io, db_error(db, "vacuum"));
       exec(db, "ROLLBACK", nullptr);
       fs::remove(fs::path(m.dir) / next_file);
       return false;
@@ -123,10 +123,10 @@ bool KnowledgeBase::vacuum(std::string* err) {
 }
 
 bool KnowledgeBase::check_integrity(std::string* report) const {
-  std::string err;
+  Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) {
-    if (report) *report = err;
+    if (report) *report = err.message;
     return false;
   }
   std::string out;
@@ -135,19 +135,19 @@ bool KnowledgeBase::check_integrity(std::string* report) const {
   bool ok = out == "ok\n";
   // query_only forbids the FTS5 check (it is spelled as an INSERT); run it on a
   // private connection inside a transaction that is rolled back.
-  std::string e;
+  Error e;
   sqlite3* db = open_db(impl_->db_path, false, &e);
   if (db) {
     exec(db, "BEGIN", nullptr);
     if (!exec(db, "INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 0)", &e)) {
       ok = false;
-      out += "fts: " + e + "\n";
+      out += "fts: " + e.message + "\n";
     }
     exec(db, "ROLLBACK", nullptr);
     sqlite3_close(db);
   } else {
     ok = false;
-    out += e + "\n";
+    out += e.message + "\n";
   }
   if (report) *report = out;
   return ok;

@@ -84,22 +84,22 @@ static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion);
 
 }  // namespace
 
-int schema_version(sqlite3* db, std::string* err) {
+int schema_version(sqlite3* db, Error* err) {
   Stmt has(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'");
   if (!has.ok()) {
-    if (err) *err = db_error(db, "read schema");
+    if (err) *err = Error(ErrorKind::io, db_error(db, "read schema"));
     return -1;
   }
   if (has.step() != SQLITE_ROW) return 0;
   Stmt v(db, "SELECT value FROM meta WHERE key='schema_version'");
   if (!v.ok()) {
-    if (err) *err = db_error(db, "read schema_version");
+    if (err) *err = Error(ErrorKind::io, db_error(db, "read schema_version"));
     return -1;
   }
   return v.step() == SQLITE_ROW ? std::stoi(v.str(0)) : 0;
 }
 
-bool migrate_schema(sqlite3* db, std::string* err, int target) {
+bool migrate_schema(sqlite3* db, Error* err, int target) {
   if (!exec(db, "BEGIN IMMEDIATE", err)) return false;
   // Read the version inside the write transaction: two processes opening a fresh
   // database at once must not both run step 1.
@@ -110,20 +110,20 @@ bool migrate_schema(sqlite3* db, std::string* err, int target) {
   };
   if (v < 0) return fail();
   if (v > kSchemaVersion) {
-    if (err) *err = "knowledge base schema version " + std::to_string(v) + " is newer than this owlet (" +
-                    std::to_string(kSchemaVersion) + ")";
+    if (err) *err = Error(ErrorKind::unsupported, "knowledge base schema version " + std::to_string(v) + " is newer than this owlet (" +
+                    std::to_string(kSchemaVersion) + ")");
     return fail();
   }
   for (; v < target; ++v) {
-    std::string e;
+    Error e;
     if (!exec(db, kSteps[v], &e)) {
-      if (err) *err = "migrate to schema " + std::to_string(v + 1) + ": " + e;
+      if (err) *err = Error(ErrorKind::io, "migrate to schema " + std::to_string(v + 1) + ": " + e.message);
       return fail();
     }
     Stmt set(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)");
     set.bind(1, std::to_string(v + 1));
     if (set.step() != SQLITE_DONE) {
-      if (err) *err = db_error(db, "set schema_version");
+      if (err) *err = Error(ErrorKind::io, db_error(db, "set schema_version"));
       return fail();
     }
   }

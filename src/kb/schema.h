@@ -6,6 +6,8 @@
 // refused rather than guessed at.
 #pragma once
 
+#include "common/error.h"
+
 #include <sqlite3.h>
 
 #include <string>
@@ -15,10 +17,10 @@ namespace owlet::kb {
 inline constexpr int kSchemaVersion = 4;
 
 // Current version of an open database (0 for an empty one), or -1 on error.
-int schema_version(sqlite3* db, std::string* err);
+int schema_version(sqlite3* db, Error* err);
 
 // Migrates up to `target` (default: the latest). Exposed so tests can build a
 // database at an older version and check the upgrade path.
-bool migrate_schema(sqlite3* db, std::string* err, int target = kSchemaVersion);
+bool migrate_schema(sqlite3* db, Error* err, int target = kSchemaVersion);
 
 }  // namespace owlet::kb

@@ -1,6 +1,8 @@
 // Search requests and results: one hit per chunk, with each tier's view of it.
 #pragma once
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,8 +45,8 @@ struct SearchResult {
   double hot_ms = 0;
   double warm_ms = 0;
   double total_ms = 0;
-  std::string error;            // non-empty: the search failed (hits may be partial)
-  bool ok() const { return error.empty(); }
+  Error error;                  // set: the search failed (hits may be partial)
+  bool ok() const { return error.ok(); }
 };
 
 }  // namespace owlet::kb

@@ -62,11 +62,11 @@ std::string_view Stmt::blob(int col) const {
            : std::string_view();
 }
 
-bool exec(sqlite3* db, std::string_view sql, std::string* err) {
+bool exec(sqlite3* db, std::string_view sql, Error* err) {
   char* msg = nullptr;
   const std::string s(sql);
   if (sqlite3_exec(db, s.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    if (err) *err = msg ? msg : "sqlite error";
+    if (err) *err = Error(ErrorKind::io, msg ? msg : "sqlite error");
     sqlite3_free(msg);
     return false;
   }
@@ -77,13 +77,13 @@ std::string db_error(sqlite3* db, std::string_view what) {
   return std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no database");
 }
 
-sqlite3* open_db(const std::string& path, bool read_only, std::string* err) {
+sqlite3* open_db(const std::string& path, bool read_only, Error* err) {
   sqlite3* db = nullptr;
   // Readers open read-write but query_only: a SQLITE_OPEN_READONLY connection cannot
   // create the WAL index when it is the first to open the file.
   const int flags = SQLITE_OPEN_READWRITE | (read_only ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    if (err) *err = db_error(db, "open " + path);
+    if (err) *err = Error(ErrorKind::io, db_error(db, "open " + path));
     sqlite3_close(db);
     return nullptr;
   }

@@ -1,6 +1,8 @@
 // Thin RAII over the SQLite C API, internal to kb.
 #pragma once
 
+#include "common/error.h"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -42,10 +44,10 @@ class Stmt {
 };
 
 // Runs one or more statements; false with *err set on failure.
-bool exec(sqlite3* db, std::string_view sql, std::string* err);
+bool exec(sqlite3* db, std::string_view sql, Error* err);
 
 // Opens a connection configured for kb (WAL, busy timeout, foreign keys).
-sqlite3* open_db(const std::string& path, bool read_only, std::string* err);
+sqlite3* open_db(const std::string& path, bool read_only, Error* err);
 
 std::string db_error(sqlite3* db, std::string_view what);
 

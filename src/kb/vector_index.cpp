@@ -57,7 +57,7 @@ void VectorIndex::reset(size_t capacity) {
   index_->setEf(static_cast<size_t>(params_.ef_search));
 }
 
-bool VectorIndex::add(int64_t label, const float* vec, std::string* err) {
+bool VectorIndex::add(int64_t label, const float* vec, Error* err) {
   std::unique_lock lock(mu_);
   try {
     // Grow geometrically; a loaded empty index has capacity 0 (hnswlib sizes it to its count).
@@ -65,7 +65,7 @@ bool VectorIndex::add(int64_t label, const float* vec, std::string* err) {
       index_->resizeIndex(std::max<size_t>(index_->max_elements_ * 2, 1024));
     index_->addPoint(vec, static_cast<hnswlib::labeltype>(label));
   } catch (const std::exception& e) {
-    if (err) *err = std::string("hnsw add: ") + e.what();
+    if (err) *err = Error(ErrorKind::internal, std::string("hnsw add: ") + e.what());
     return false;
   }
   return true;
@@ -100,7 +100,7 @@ size_t VectorIndex::size() const {
   return index_->cur_element_count - index_->num_deleted_;
 }
 
-bool VectorIndex::save(const std::string& path, const VectorIndexMeta& meta, std::string* err) const {
+bool VectorIndex::save(const std::string& path, const VectorIndexMeta& meta, Error* err) const {
   // Write both files under temporary names and rename: a crash leaves the old pair,
   // or a new index whose meta is missing (rebuilt), never a mismatched pair that
   // passes the checks.
@@ -112,13 +112,13 @@ bool VectorIndex::save(const std::string& path, const VectorIndexMeta& meta, std
     try {
       index_->saveIndex(tmp);
     } catch (const std::exception& e) {
-      if (err) *err = std::string("hnsw save: ") + e.what();
+      if (err) *err = Error(ErrorKind::io, std::string("hnsw save: ") + e.what());
       return false;
     }
   }
   std::string bytes;
   if (!read_whole(tmp, &bytes)) {
-    if (err) *err = "hnsw save: cannot reread " + tmp;
+    if (err) *err = Error(ErrorKind::io, "hnsw save: cannot reread " + tmp);
     return false;
   }
   nlohmann::json j = {{"format", 1},
@@ -131,19 +131,19 @@ bool VectorIndex::save(const std::string& path, const VectorIndexMeta& meta, std
   std::filesystem::remove(path + ".meta", ec);
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
-    if (err) *err = "hnsw save: " + ec.message();
+    if (err) *err = Error(ErrorKind::io, "hnsw save: " + ec.message());
     return false;
   }
   {
     std::ofstream m(tmp + ".meta", std::ios::binary | std::ios::trunc);
     m << j.dump();
     if (!m) {
-      if (err) *err = "hnsw save: cannot write " + path + ".meta";
+      if (err) *err = Error(ErrorKind::io, "hnsw save: cannot write " + path + ".meta");
       return false;
     }
   }
   std::filesystem::rename(tmp + ".meta", path + ".meta", ec);
-  if (ec && err) *err = "hnsw save: " + ec.message();
+  if (ec && err) *err = Error(ErrorKind::io, "hnsw save: " + ec.message());
   return !ec;
 }
 

@@ -8,6 +8,8 @@
 // the checksum is what keeps a corrupted file from being parsed at all.
 #pragma once
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -48,7 +50,7 @@ class VectorIndex {
   void reset(size_t capacity);
 
   // Adds or replaces one vector (must be normalized, dim floats).
-  bool add(int64_t label, const float* vec, std::string* err);
+  bool add(int64_t label, const float* vec, Error* err);
   // Marks a label deleted; unknown labels are ignored.
   void remove(int64_t label);
 
@@ -57,7 +59,7 @@ class VectorIndex {
 
   size_t size() const;  // live (not deleted) elements
 
-  bool save(const std::string& path, const VectorIndexMeta& meta, std::string* err) const;
+  bool save(const std::string& path, const VectorIndexMeta& meta, Error* err) const;
   // False (and the index untouched) when the files are missing, corrupt or do not
   // match `expect`; *why says which.
   bool load(const std::string& path, const VectorIndexMeta& expect, std::string* why);

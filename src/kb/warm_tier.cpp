@@ -8,7 +8,7 @@
 namespace owlet::kb {
 
 std::vector<std::vector<float>> KnowledgeBase::Impl::embed(const std::vector<std::string>& texts,
-                                                           std::string* err) const {
+                                                           Error* err) const {
   std::vector<std::vector<float>> out;
   const size_t batch = static_cast<size_t>(std::max(1, opts.embedder.batch_size));
   for (size_t i = 0; i < texts.size(); i += batch) {
@@ -16,14 +16,14 @@ std::vector<std::vector<float>> KnowledgeBase::Impl::embed(const std::vector<std
                                   texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), i + batch)));
     std::vector<std::vector<float>> vecs = opts.embedder.embed(part);
     if (vecs.size() != part.size()) {
-      if (err) *err = "embedder returned " + std::to_string(vecs.size()) + " vectors for " +
-                      std::to_string(part.size()) + " texts";
+      if (err) *err = Error(ErrorKind::internal, "embedder returned " + std::to_string(vecs.size()) + " vectors for " +
+                      std::to_string(part.size()) + " texts");
       return {};
     }
     for (auto& v : vecs) {
       if (v.size() != static_cast<size_t>(opts.embedder.dim)) {
-        if (err) *err = "embedder returned a vector of dim " + std::to_string(v.size()) + ", expected " +
-                        std::to_string(opts.embedder.dim);
+        if (err) *err = Error(ErrorKind::internal, "embedder returned a vector of dim " + std::to_string(v.size()) + ", expected " +
+                        std::to_string(opts.embedder.dim));
         return {};
       }
       l2_normalize(&v);
@@ -35,7 +35,7 @@ std::vector<std::vector<float>> KnowledgeBase::Impl::embed(const std::vector<std
 
 // Makes sure every chunk has a vector from the current embedder (the writer, at
 // open), so switching models or enabling the warm tier later just works.
-bool KnowledgeBase::Impl::fill_missing_vectors(std::string* err) {
+bool KnowledgeBase::Impl::fill_missing_vectors(Error* err) {
   const Embedder& e = opts.embedder;
   sqlite3* db = writer;
   const std::string stored_id = meta_get(db, "embedder_id");
@@ -75,7 +75,7 @@ bool KnowledgeBase::Impl::fill_missing_vectors(std::string* err) {
     int64_t gen = 0;
     ok = ok && bump_generation(db, &gen);
     if (!ok) {
-      if (err) *err = db_error(db, "store vectors");
+      if (err) *err = Error(ErrorKind::io, db_error(db, "store vectors"));
       exec(db, "ROLLBACK", nullptr);
       return false;
     }
@@ -86,7 +86,7 @@ bool KnowledgeBase::Impl::fill_missing_vectors(std::string* err) {
 
 // Builds an HNSW graph from the vectors stored in SQLite, reading them and the
 // generation they belong to in one snapshot.
-std::shared_ptr<VectorIndex> KnowledgeBase::Impl::load_vectors(sqlite3* db, int64_t* gen, std::string* err) const {
+std::shared_ptr<VectorIndex> KnowledgeBase::Impl::load_vectors(sqlite3* db, int64_t* gen, Error* err) const {
   const int dim = opts.embedder.dim;
   const bool own_txn = sqlite3_get_autocommit(db) != 0;
   if (own_txn && !exec(db, "BEGIN", err)) return nullptr;
@@ -121,7 +121,7 @@ std::shared_ptr<VectorIndex> KnowledgeBase::Impl::current_warm(sqlite3* db) cons
   const int64_t gen = generation(db);
   if (warm_generation != gen) {
     int64_t g = 0;
-    std::string err;
+    Error err;
     if (auto idx = load_vectors(db, &g, &err)) {
       warm = std::move(idx);
       warm_generation = g;
@@ -131,7 +131,7 @@ std::shared_ptr<VectorIndex> KnowledgeBase::Impl::current_warm(sqlite3* db) cons
   return warm;
 }
 
-bool KnowledgeBase::flush(std::string* err) {
+bool KnowledgeBase::flush(Error* err) {
   Impl& m = *impl_;
   if (!m.warm_enabled) return true;
   std::lock_guard lock(m.write_mu);

@@ -46,12 +46,19 @@ std::vector<AcceleratorMemory> accelerator_memory() {
   std::vector<AcceleratorMemory> out;
   for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
     ggml_backend_dev_t d = ggml_backend_dev_get(i);
-    if (ggml_backend_dev_type(d) != GGML_BACKEND_DEVICE_TYPE_GPU) continue;
+    const auto type = ggml_backend_dev_type(d);
+    if (type != GGML_BACKEND_DEVICE_TYPE_GPU && type != GGML_BACKEND_DEVICE_TYPE_IGPU) continue;
     size_t free = 0, total = 0;
     ggml_backend_dev_memory(d, &free, &total);
-    out.push_back({ggml_backend_dev_name(d), free, total});
+    out.push_back({ggml_backend_dev_name(d), ggml_backend_dev_description(d), type == GGML_BACKEND_DEVICE_TYPE_IGPU,
+                   free, total});
   }
   return out;
+}
+
+std::string system_info() {
+  backend_init();
+  return llama_print_system_info();
 }
 
 }  // namespace owlet::llm

@@ -17,12 +17,18 @@ void backend_init();
 // Error-level llama.cpp log text emitted on this thread since the last call.
 std::string take_llama_errors();
 
-// Memory of each accelerator ggml can use (GPUs; none in a CPU-only build).
+// Memory of each accelerator ggml can use (discrete and integrated GPUs; none
+// in a CPU-only build).
 struct AcceleratorMemory {
   std::string name;
+  std::string description;  // the device's own, e.g. "NVIDIA H200"
+  bool integrated = false;
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;
 };
 std::vector<AcceleratorMemory> accelerator_memory();
+
+// What ggml's CPU backend was compiled to use: "CPU : SSE3 = 1 | AVX = 1 | …".
+std::string system_info();
 
 }  // namespace owlet::llm

@@ -12,17 +12,17 @@ struct ChatTemplate::Impl {
 };
 
 std::unique_ptr<ChatTemplate> ChatTemplate::create(const Model& model, const std::string& template_override,
-                                                   std::string* err) {
+                                                   Error* err) {
   std::unique_ptr<ChatTemplate> t(new ChatTemplate());
   t->impl_ = std::make_unique<Impl>();
   try {
     t->impl_->tmpls = common_chat_templates_init(model.raw(), template_override);
   } catch (const std::exception& e) {
-    *err = std::string("invalid chat template: ") + e.what();
+    *err = Error(ErrorKind::internal, std::string("invalid chat template: ") + e.what());
     return nullptr;
   }
   if (!t->impl_->tmpls) {
-    *err = "invalid chat template";
+    *err = Error(ErrorKind::internal, "invalid chat template");
     return nullptr;
   }
   return t;
@@ -31,12 +31,16 @@ std::unique_ptr<ChatTemplate> ChatTemplate::create(const Model& model, const std
 ChatTemplate::~ChatTemplate() = default;
 
 bool ChatTemplate::apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt, std::string* prompt,
-                         std::string* err) const {
+                         Error* err) const {
   common_chat_templates_inputs in;
   for (const auto& m : messages) {
     common_chat_msg msg;
     msg.role = m.role;
     msg.content = m.content;
+    msg.reasoning_content = m.reasoning;
+    msg.tool_name = m.tool_name;
+    msg.tool_call_id = m.tool_call_id;
+    for (const auto& c : m.tool_calls) msg.tool_calls.push_back({c.name, c.arguments, c.id});
     in.messages.push_back(std::move(msg));
   }
   in.add_generation_prompt = add_generation_prompt;
@@ -46,7 +50,7 @@ bool ChatTemplate::apply(const std::vector<ChatMessage>& messages, bool add_gene
     *prompt = std::move(p.prompt);
     stops_ = std::move(p.additional_stops);
   } catch (const std::exception& e) {
-    *err = std::string("chat template failed: ") + e.what();
+    *err = Error(ErrorKind::bad_request, std::string("chat template failed: ") + e.what());
     return false;
   }
   return true;

@@ -7,26 +7,40 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 namespace owlet::llm {
 
 class Model;
 
+// A call the assistant made to a tool the client offered.
+struct ToolCall {
+  std::string id;         // the client's or the model's call id ("" when the API has none, as Ollama's)
+  std::string name;
+  std::string arguments;  // a JSON object, as text
+};
+
+// One turn of a conversation, whatever API it came in through.
 struct ChatMessage {
   std::string role;  // "system" | "user" | "assistant" | "tool"
   std::string content;
+  std::string reasoning;             // assistant: its thinking (Ollama `thinking`, OpenAI `reasoning_content`)
+  std::vector<ToolCall> tool_calls;  // assistant: the calls it made
+  std::string tool_call_id;          // tool: the call this result answers (OpenAI)
+  std::string tool_name;             // tool: the tool that produced it (Ollama)
 };
 
 class ChatTemplate {
  public:
   // template_override: Jinja source to use instead of the model's ("" = the model's own).
   static std::unique_ptr<ChatTemplate> create(const Model& model, const std::string& template_override,
-                                              std::string* err);
+                                              Error* err);
   ~ChatTemplate();
 
   // Prompt text ready to tokenize (with parse_special). A BOS token the
   // tokenizer adds by itself is not repeated in the text.
   bool apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt, std::string* prompt,
-             std::string* err) const;
+             Error* err) const;
 
   // The Jinja source in use.
   std::string source() const;

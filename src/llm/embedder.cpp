@@ -11,7 +11,7 @@
 
 namespace owlet::llm {
 
-std::unique_ptr<Embedder> Embedder::create(const Model& model, const EmbedParams& params, std::string* err) {
+std::unique_ptr<Embedder> Embedder::create(const Model& model, const EmbedParams& params, Error* err) {
   backend_init();
   std::unique_ptr<Embedder> e(new Embedder());
   e->model_ = &model;
@@ -40,7 +40,7 @@ std::unique_ptr<Embedder> Embedder::create(const Model& model, const EmbedParams
     std::string why = take_llama_errors();
     size_t nl = why.find('\n');
     if (nl != std::string::npos) why.resize(nl);
-    *err = "cannot create an embedding context for " + model.path() + (why.empty() ? "" : ": " + why);
+    *err = Error(ErrorKind::internal, "cannot create an embedding context for " + model.path() + (why.empty() ? "" : ": " + why));
     return nullptr;
   }
   e->manual_mean_ = llama_pooling_type(e->ctx_) == LLAMA_POOLING_TYPE_NONE;
@@ -53,7 +53,7 @@ Embedder::~Embedder() {
 }
 
 bool Embedder::embed(const std::vector<std::string>& texts, bool truncate, std::vector<std::vector<float>>* out,
-                     std::string* err, int* n_tokens) {
+                     Error* err, int* n_tokens) {
   std::lock_guard<std::mutex> lk(mu_);
   const llama_vocab* vocab = model_->vocab();
   std::vector<std::vector<int>> toks(texts.size());
@@ -64,13 +64,13 @@ bool Embedder::embed(const std::vector<std::string>& texts, bool truncate, std::
     toks[i].resize(static_cast<size_t>(std::max(n, 0)));
     if (n > 0) llama_tokenize(vocab, t.data(), static_cast<int32_t>(t.size()), toks[i].data(), n, true, true);
     if (toks[i].empty()) {
-      *err = "input " + std::to_string(i) + " is empty";
+      *err = Error(ErrorKind::bad_request, "input " + std::to_string(i) + " is empty");
       return false;
     }
     if (static_cast<int>(toks[i].size()) > max_tokens_) {
       if (!truncate) {
-        *err = "input " + std::to_string(i) + " is " + std::to_string(toks[i].size()) +
-               " tokens, over the limit of " + std::to_string(max_tokens_) + " (allow truncation)";
+        *err = Error(ErrorKind::prompt_too_long, "input " + std::to_string(i) + " is " + std::to_string(toks[i].size()) +
+               " tokens, over the limit of " + std::to_string(max_tokens_) + " (allow truncation)");
         return false;
       }
       int eos = llama_vocab_sep(vocab);  // BERT ends with [SEP]; keep it after cutting
@@ -98,7 +98,7 @@ bool Embedder::embed(const std::vector<std::string>& texts, bool truncate, std::
 }
 
 bool Embedder::run_batch(const std::vector<std::vector<int>>& toks, size_t begin, size_t end,
-                         std::vector<std::vector<float>>* out, std::string* err) {
+                         std::vector<std::vector<float>>* out, Error* err) {
   llama_memory_t mem = llama_get_memory(ctx_);
   if (mem) llama_memory_clear(mem, true);
   int n = 0;
@@ -118,7 +118,7 @@ bool Embedder::run_batch(const std::vector<std::vector<int>>& toks, size_t begin
   compute_->run([&] { rc = encoder_only_ ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch); });
   if (rc != 0) {
     llama_batch_free(batch);
-    *err = "embedding evaluation failed (" + std::to_string(rc) + ")";
+    *err = Error(ErrorKind::internal, "embedding evaluation failed (" + std::to_string(rc) + ")");
     return false;
   }
   int k = 0;
@@ -128,7 +128,7 @@ bool Embedder::run_batch(const std::vector<std::vector<int>>& toks, size_t begin
       const float* e = llama_get_embeddings_seq(ctx_, static_cast<llama_seq_id>(i - begin));
       if (!e) {
         llama_batch_free(batch);
-        *err = "model produced no pooled embedding";
+        *err = Error(ErrorKind::internal, "model produced no pooled embedding");
         return false;
       }
       v.assign(e, e + dim_);

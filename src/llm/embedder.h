@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 struct llama_context;
 
 namespace owlet::llm {
@@ -24,7 +26,7 @@ struct EmbedParams {
 
 class Embedder {
  public:
-  static std::unique_ptr<Embedder> create(const Model& model, const EmbedParams& params, std::string* err);
+  static std::unique_ptr<Embedder> create(const Model& model, const EmbedParams& params, Error* err);
   ~Embedder();
   Embedder(const Embedder&) = delete;
   Embedder& operator=(const Embedder&) = delete;
@@ -32,14 +34,14 @@ class Embedder {
   // Texts longer than the limit are cut when truncate is true, else an error
   // names the text. *n_tokens (optional) receives the tokens evaluated. Thread-safe.
   bool embed(const std::vector<std::string>& texts, bool truncate, std::vector<std::vector<float>>* out,
-             std::string* err, int* n_tokens = nullptr);
+             Error* err, int* n_tokens = nullptr);
   int dim() const { return dim_; }
   int max_tokens() const { return max_tokens_; }
 
  private:
   Embedder() = default;
   bool run_batch(const std::vector<std::vector<int>>& toks, size_t begin, size_t end,
-                 std::vector<std::vector<float>>* out, std::string* err);
+                 std::vector<std::vector<float>>* out, Error* err);
   const Model* model_ = nullptr;
   llama_context* ctx_ = nullptr;
   EmbedParams params_;

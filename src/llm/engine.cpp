@@ -121,10 +121,10 @@ void Engine::BatchDeleter::operator()(llama_batch* b) const {
   delete b;
 }
 
-std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& params, std::string* err) {
+std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& params, Error* err) {
   backend_init();
   if (params.n_slots < 1 || params.n_slots > 64) {
-    *err = "n_slots must be between 1 and 64";
+    *err = Error(ErrorKind::bad_request, "n_slots must be between 1 and 64");
     return nullptr;
   }
   llama_context_params cp = llama_context_default_params();
@@ -141,7 +141,7 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   cp.n_threads_batch = threads;
   cp.no_perf = true;
   if (!kv_type_from_name(params.kv_type, &cp.type_k)) {
-    *err = "unknown KV-cache precision '" + params.kv_type + "'";
+    *err = Error(ErrorKind::bad_request, "unknown KV-cache precision '" + params.kv_type + "'");
     return nullptr;
   }
   cp.type_v = cp.type_k;
@@ -155,7 +155,7 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
     while (!why.empty() && why.back() == '\n') why.pop_back();
     size_t nl = why.find('\n');
     if (nl != std::string::npos) why.resize(nl);
-    *err = "cannot create a context for " + model.path() + (why.empty() ? "" : ": " + why);
+    *err = Error(ErrorKind::internal, "cannot create a context for " + model.path() + (why.empty() ? "" : ": " + why));
     return nullptr;
   }
   std::unique_ptr<Engine> e(new Engine());
@@ -170,13 +170,13 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   if (e->threadpool_) llama_attach_threadpool(ctx, e->threadpool_, nullptr);
   if (params.draft) {
     if (llama_vocab_n_tokens(params.draft->vocab()) != llama_vocab_n_tokens(model.vocab())) {
-      *err = "draft model " + params.draft->path() + " has a different vocabulary from " + model.path();
+      *err = Error(ErrorKind::bad_request, "draft model " + params.draft->path() + " has a different vocabulary from " + model.path());
       return nullptr;
     }
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_AUTO;
     e->draft_ctx_ = llama_init_from_model(params.draft->raw(), cp);
     if (!e->draft_ctx_) {
-      *err = "cannot create a context for draft model " + params.draft->path();
+      *err = Error(ErrorKind::internal, "cannot create a context for draft model " + params.draft->path());
       return nullptr;
     }
   }
@@ -214,19 +214,19 @@ std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text, DoneCallb
   job->on_text_ = std::move(on_text);
   job->on_done_ = std::move(on_done);
   job->tokens_ = tokenize(req.prompt, true);
-  auto fail = [&](const std::string& why) {
+  auto fail = [&](ErrorKind kind, const std::string& why) {
     Completion c;
-    c.error = why;
+    c.error = Error(kind, why);
     c.n_prompt = static_cast<int>(job->tokens_.size());
     job->finish(std::move(c));
     return job;
   };
-  if (job->tokens_.empty()) return fail("empty prompt");
+  if (job->tokens_.empty()) return fail(ErrorKind::bad_request, "empty prompt");
   int limit = req.num_ctx > 0 ? std::min(req.num_ctx, params_.n_ctx_slot) : params_.n_ctx_slot;
   int n = static_cast<int>(job->tokens_.size());
   if (n >= limit) {
     if (!req.truncate)
-      return fail("prompt is " + std::to_string(n) + " tokens but the context holds " + std::to_string(limit) +
+      return fail(ErrorKind::prompt_too_long, "prompt is " + std::to_string(n) + " tokens but the context holds " + std::to_string(limit) +
                   " (raise num_ctx / --ctx-size, or allow truncation)");
     // Keep the first token (BOS / system start) and the most recent part; leave room to answer.
     int room = req.num_predict > 0 ? std::min(req.num_predict, limit / 2) : limit / 4;
@@ -238,14 +238,16 @@ std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text, DoneCallb
   }
   if (!req.sampling.grammar.empty()) {
     // Validate here so a bad grammar fails the request, not the engine thread.
-    std::string err;
-    if (!Sampler::create(req.sampling, model_->vocab(), limit, &err)) return fail(err);
+    Error err;
+    if (!Sampler::create(req.sampling, model_->vocab(), limit, &err)) return fail(err.kind, err.message);
   }
   job->req_ = std::move(req);
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (stopping_) return fail("engine is shutting down");
-    if (static_cast<int>(queue_.size()) >= params_.max_queue) return fail("queue full");
+    if (stopping_) return fail(ErrorKind::unavailable, "engine is shutting down");
+    if (static_cast<int>(queue_.size()) >= params_.max_queue)
+      return fail(ErrorKind::queue_full, "queue full: every slot is busy and " + std::to_string(params_.max_queue) +
+                                             " requests are waiting");
     queue_.push_back(job);
   }
   cv_.notify_all();
@@ -366,7 +368,7 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
   s.out = Completion();
   s.out.slot = s.id;
   ++busy_;
-  std::string err;
+  Error err;
   s.sampler = Sampler::create(r.sampling, model_->vocab(), s.n_ctx, &err);
   if (!s.sampler) return finish_slot(s, FinishReason::error, err);
   s.sampler->accept_prompt(toks);
@@ -376,42 +378,50 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
   n_cached_ += keep;
 }
 
-bool Engine::step() {
-  // Cancellations first: they free their slot before this step's work.
+namespace {
+
+int batch_add(llama_batch& batch, llama_token t, llama_pos pos, int seq, bool logits) {
+  int i = batch.n_tokens++;
+  batch.token[i] = t;
+  batch.pos[i] = pos;
+  batch.n_seq_id[i] = 1;
+  batch.seq_id[i][0] = seq;
+  batch.logits[i] = logits;
+  return i;
+}
+
+}  // namespace
+
+// Cancellations first: they free their slot before this step's work.
+void Engine::finish_cancelled() {
   for (auto& sp : slots_) {
     Slot& s = *sp;
     if (s.state == SlotState::idle) continue;
     if (s.job->cancelled_ || (s.job->req_.cancel && s.job->req_.cancel->load())) finish_slot(s, FinishReason::cancelled);
   }
+}
 
-  llama_batch& batch = *batch_;
-  batch.n_tokens = 0;
-  auto add = [&](llama_token t, llama_pos pos, int seq, bool logits) {
-    int i = batch.n_tokens++;
-    batch.token[i] = t;
-    batch.pos[i] = pos;
-    batch.n_seq_id[i] = 1;
-    batch.seq_id[i][0] = seq;
-    batch.logits[i] = logits;
-    return i;
-  };
-  // One token for each generating slot, then prompt chunks with what is left.
+// One token for each generating slot (plus its draft's proposals).
+void Engine::batch_generating(llama_batch& batch) {
   for (auto& sp : slots_) {
     Slot& s = *sp;
     s.batch_index = -1;
     s.drafted.clear();
     if (s.state != SlotState::generating || batch.n_tokens >= params_.n_batch) continue;
-    s.batch_index = add(s.pending, static_cast<llama_pos>(s.cache.size()), s.id, true);
-    if (draft_ctx_) {
-      int room = std::min(params_.n_draft, params_.n_batch - batch.n_tokens);
-      room = std::min(room, s.n_ctx - static_cast<int>(s.cache.size()) - 2);
-      const Request& r = s.job->req_;
-      if (r.num_predict >= 0) room = std::min(room, r.num_predict - s.out.n_generated - 1);
-      if (room > 0) s.drafted = draft_tokens(s, room);
-      for (size_t k = 0; k < s.drafted.size(); ++k)
-        add(s.drafted[k], static_cast<llama_pos>(s.cache.size() + 1 + k), s.id, true);
-    }
+    s.batch_index = batch_add(batch, s.pending, static_cast<llama_pos>(s.cache.size()), s.id, true);
+    if (!draft_ctx_) continue;
+    int room = std::min(params_.n_draft, params_.n_batch - batch.n_tokens);
+    room = std::min(room, s.n_ctx - static_cast<int>(s.cache.size()) - 2);
+    const Request& r = s.job->req_;
+    if (r.num_predict >= 0) room = std::min(room, r.num_predict - s.out.n_generated - 1);
+    if (room > 0) s.drafted = draft_tokens(s, room);
+    for (size_t k = 0; k < s.drafted.size(); ++k)
+      batch_add(batch, s.drafted[k], static_cast<llama_pos>(s.cache.size() + 1 + k), s.id, true);
   }
+}
+
+// Prompt chunks with what is left of the batch: (slot, tokens taken) each.
+std::vector<std::pair<Engine::Slot*, size_t>> Engine::batch_prompts(llama_batch& batch) {
   std::vector<std::pair<Slot*, size_t>> chunks;
   for (auto& sp : slots_) {
     Slot& s = *sp;
@@ -423,16 +433,54 @@ bool Engine::step() {
     for (size_t k = 0; k < take; ++k) {
       size_t at = s.n_prompt_done + k;
       bool last = at + 1 == toks.size();
-      int i = add(toks[at], static_cast<llama_pos>(at), s.id, last);
+      int i = batch_add(batch, toks[at], static_cast<llama_pos>(at), s.id, last);
       if (last) s.batch_index = i;
     }
     chunks.emplace_back(&s, take);
   }
+  return chunks;
+}
+
+// Picks the slot's next token(s) from this step's logits. Without a draft this
+// runs once. With one, position i's logits decide token i+1; a drafted token is
+// kept only if it is what the model picked.
+void Engine::sample_slot(Slot& s) {
+  const std::vector<llama_token> drafted = s.drafted;
+  s.out.n_drafted += static_cast<int>(drafted.size());  // before: the slot may finish in the loop
+  n_drafted_ += drafted.size();
+  for (size_t i = 0; i <= drafted.size(); ++i) {
+    llama_token tok = 0;
+    try {
+      tok = s.sampler->sample(ctx_, s.batch_index + static_cast<int>(i));
+    } catch (const std::exception& e) {
+      // A grammar that reaches a dead end ends this request, never the engine.
+      finish_slot(s, FinishReason::error, Error(ErrorKind::internal, std::string("sampling failed: ") + e.what()));
+      break;
+    }
+    emit_token(s, tok);
+    if (s.state != SlotState::generating || i == drafted.size() || tok != drafted[i]) break;
+    s.cache.push_back(tok);  // its KV was computed in this batch
+    ++s.out.n_accepted;
+    ++n_accepted_;
+  }
+  if (!drafted.empty()) {
+    // Forget the KV of rejected proposals.
+    llama_memory_seq_rm(llama_get_memory(ctx_), s.id, static_cast<llama_pos>(s.cache.size()), -1);
+  }
+}
+
+bool Engine::step() {
+  finish_cancelled();
+  llama_batch& batch = *batch_;
+  batch.n_tokens = 0;
+  batch_generating(batch);
+  const std::vector<std::pair<Slot*, size_t>> chunks = batch_prompts(batch);
   if (batch.n_tokens == 0) return false;
 
   int rc = llama_decode(ctx_, batch);
   if (rc != 0) {
-    std::string why = rc == 1 ? "KV cache is full" : "decode failed (llama_decode returned " + std::to_string(rc) + ")";
+    Error why(ErrorKind::internal,
+              rc == 1 ? "KV cache is full" : "decode failed (llama_decode returned " + std::to_string(rc) + ")");
     for (auto& sp : slots_)
       if (sp->state != SlotState::idle) finish_slot(*sp, FinishReason::error, why);
     return false;
@@ -454,30 +502,7 @@ bool Engine::step() {
       s.out.prompt_ms = now_ms() - s.t_start;
       s.state = SlotState::generating;
     }
-    // Without a draft this runs once. With one, position i's logits decide
-    // token i+1; a drafted token is kept only if it is what the model picked.
-    const std::vector<llama_token> drafted = s.drafted;
-    s.out.n_drafted += static_cast<int>(drafted.size());  // before: the slot may finish in the loop
-    n_drafted_ += drafted.size();
-    for (size_t i = 0; i <= drafted.size(); ++i) {
-      llama_token tok = 0;
-      try {
-        tok = s.sampler->sample(ctx_, s.batch_index + static_cast<int>(i));
-      } catch (const std::exception& e) {
-        // A grammar that reaches a dead end ends this request, never the engine.
-        finish_slot(s, FinishReason::error, std::string("sampling failed: ") + e.what());
-        break;
-      }
-      emit_token(s, tok);
-      if (s.state != SlotState::generating || i == drafted.size() || tok != drafted[i]) break;
-      s.cache.push_back(tok);  // its KV was computed in this batch
-      ++s.out.n_accepted;
-      ++n_accepted_;
-    }
-    if (!drafted.empty()) {
-      // Forget the KV of rejected proposals.
-      llama_memory_seq_rm(llama_get_memory(ctx_), s.id, static_cast<llama_pos>(s.cache.size()), -1);
-    }
+    sample_slot(s);
   }
   int used = 0;
   for (auto& sp : slots_) used += static_cast<int>(sp->cache.size());
@@ -552,11 +577,11 @@ std::vector<llama_token> Engine::draft_tokens(Slot& s, int max_tokens) {
   return out;
 }
 
-void Engine::finish_slot(Slot& s, FinishReason why, const std::string& error) {
+void Engine::finish_slot(Slot& s, FinishReason why, Error error) {
   Completion c = std::move(s.out);
   c.finish = why;
   c.ok = why != FinishReason::error;
-  c.error = error;
+  c.error = std::move(error);
   if (why != FinishReason::cancelled && why != FinishReason::error) {
     // Text held back for a stop string that never completed, or a dangling partial character.
     bool hit = false;

@@ -25,6 +25,7 @@
 #include <functional>
 #include <string_view>
 
+#include "common/error.h"
 #include "llm/sampling.h"
 
 struct llama_context;
@@ -75,7 +76,7 @@ struct Request {
 
 struct Completion {
   bool ok = false;
-  std::string error;                // when !ok
+  Error error;                      // when !ok: prompt_too_long, queue_full, bad_request (grammar), unavailable, internal
   FinishReason finish = FinishReason::error;
   std::string text;
   int n_prompt = 0;                 // prompt tokens (after truncation)
@@ -129,13 +130,14 @@ struct EngineStats {
 
 class Engine {
  public:
-  static std::unique_ptr<Engine> create(const Model& model, const EngineParams& params, std::string* err);
+  static std::unique_ptr<Engine> create(const Model& model, const EngineParams& params, Error* err);
   ~Engine();  // finishes nothing: pending and running jobs end as cancelled
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   // Queues a request. The job fails at once (ok=false) when the prompt does
-  // not fit, the grammar is invalid, or the queue is full (error "queue full").
+  // not fit (prompt_too_long), the grammar is invalid (bad_request), or the
+  // queue is full (queue_full).
   std::shared_ptr<Job> submit(Request req, TextCallback on_text = nullptr, DoneCallback on_done = nullptr);
   // submit() + wait().
   Completion generate(Request req, TextCallback on_text = nullptr);
@@ -151,9 +153,13 @@ class Engine {
   void loop();
   void assign_locked();
   void start_slot(Slot& s, std::shared_ptr<Job> job);
-  bool step();
+  bool step();  // one decode: cancellations, a batch of generating slots and prompt chunks, sampling
+  void finish_cancelled();
+  void batch_generating(::llama_batch& batch);
+  std::vector<std::pair<Slot*, size_t>> batch_prompts(::llama_batch& batch);
+  void sample_slot(Slot& s);
   void emit_token(Slot& s, int token);
-  void finish_slot(Slot& s, FinishReason why, const std::string& error = "");
+  void finish_slot(Slot& s, FinishReason why, Error error = {});
   std::vector<int> draft_tokens(Slot& s, int max_tokens);
 
   const Model* model_ = nullptr;

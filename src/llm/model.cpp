@@ -30,43 +30,29 @@ std::string summarize_llama_errors(const std::string& log) {
 }
 
 // Checks that llama.cpp would report less clearly (or not at all).
-bool precheck_file(const std::string& path, std::string* err) {
+bool precheck_file(const std::string& path, Error* err) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (path.empty()) {
-    *err = "no model given";
-    return false;
-  }
-  if (!fs::exists(path, ec)) {
-    *err = "model file not found: " + path;
-    return false;
-  }
-  if (fs::is_directory(path, ec)) {
-    *err = "model path is a directory, not a GGUF file: " + path;
-    return false;
-  }
+  if (path.empty()) return fail(err, ErrorKind::bad_request, "no model given");
+  if (!fs::exists(path, ec)) return fail(err, ErrorKind::not_found, "model file not found: " + path);
+  if (fs::is_directory(path, ec))
+    return fail(err, ErrorKind::io, "model path is a directory, not a GGUF file: " + path);
+  // A FIFO or device would block the open (and the request with it) forever.
+  if (!fs::is_regular_file(path, ec)) return fail(err, ErrorKind::io, "model path is not a regular file: " + path);
   std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    *err = "cannot open model file (permission denied?): " + path;
-    return false;
-  }
+  if (!f) return fail(err, ErrorKind::io, "cannot open model file (permission denied?): " + path);
   auto size = fs::file_size(path, ec);
-  if (ec || size == 0) {
-    *err = "model file is empty: " + path;
-    return false;
-  }
+  if (ec || size == 0) return fail(err, ErrorKind::parse, "model file is empty: " + path);
   char magic[4] = {0, 0, 0, 0};
   f.read(magic, 4);
-  if (f.gcount() < 4 || std::string(magic, 4) != "GGUF") {
-    *err = "not a GGUF model file (bad magic bytes): " + path;
-    return false;
-  }
+  if (f.gcount() < 4 || std::string(magic, 4) != "GGUF")
+    return fail(err, ErrorKind::parse, "not a GGUF model file (bad magic bytes): " + path);
   return true;
 }
 
 }  // namespace
 
-std::unique_ptr<Model> Model::load(const ModelParams& params, std::string* err) {
+std::unique_ptr<Model> Model::load(const ModelParams& params, Error* err) {
   if (!precheck_file(params.path, err)) return nullptr;
   backend_init();
   take_llama_errors();
@@ -76,7 +62,7 @@ std::unique_ptr<Model> Model::load(const ModelParams& params, std::string* err) 
   if (!params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;  // default is auto (mmap where it helps)
   llama_model* raw = llama_model_load_from_file(params.path.c_str(), mp);
   if (!raw) {
-    *err = "cannot load model " + params.path + ": " + summarize_llama_errors(take_llama_errors());
+    fail(err, ErrorKind::parse, "cannot load model " + params.path + ": " + summarize_llama_errors(take_llama_errors()));
     return nullptr;
   }
 

@@ -1,13 +1,15 @@
 // A loaded GGUF model: weights, vocabulary and metadata.
 //
-//   std::string err;
+//   Error err;
 //   auto m = llm::Model::load({.path = "qwen.gguf"}, &err);
-//   if (!m) { fprintf(stderr, "%s\n", err.c_str()); ... }
+//   if (!m) { fprintf(stderr, "%s\n", err.message.c_str()); ... }
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "common/error.h"
 
 struct llama_model;
 struct llama_vocab;
@@ -35,9 +37,10 @@ struct ModelInfo {
 
 class Model {
  public:
-  // Returns nullptr and a one-line reason in *err when the file is missing,
-  // empty, not GGUF, truncated, or lacks tensors the architecture needs.
-  static std::unique_ptr<Model> load(const ModelParams& params, std::string* err);
+  // Returns nullptr and a one-line reason in *err when the file is missing
+  // (not_found), a directory or not a regular file, unreadable (io), or empty,
+  // not GGUF, truncated, or lacking tensors the architecture needs (parse).
+  static std::unique_ptr<Model> load(const ModelParams& params, Error* err);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;

@@ -9,10 +9,10 @@ namespace owlet::llm {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-bool parse_keep_alive(const std::string& text, milliseconds* out, std::string* err) {
+bool parse_keep_alive(const std::string& text, milliseconds* out, Error* err) {
   std::string s = text;
   if (s.empty()) {
-    *err = "keep_alive: empty";
+    *err = Error(ErrorKind::bad_request, "keep_alive: empty");
     return false;
   }
   if (s[0] == '-') {  // any negative duration: keep loaded forever
@@ -31,7 +31,7 @@ bool parse_keep_alive(const std::string& text, milliseconds* out, std::string* e
     size_t j = i;
     while (j < s.size() && (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
     if (j == i) {
-      *err = "keep_alive: '" + text + "' is not a duration (like 5m, 1h, 30s, 0 or -1)";
+      *err = Error(ErrorKind::bad_request, "keep_alive: '" + text + "' is not a duration (like 5m, 1h, 30s, 0 or -1)");
       return false;
     }
     double v = std::stod(s.substr(i, j - i));
@@ -40,7 +40,7 @@ bool parse_keep_alive(const std::string& text, milliseconds* out, std::string* e
     std::string unit = s.substr(j, k - j);
     double ms = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : -1;
     if (ms < 0) {
-      *err = "keep_alive: unknown unit '" + unit + "' in '" + text + "' (ms, s, m, h)";
+      *err = Error(ErrorKind::bad_request, "keep_alive: unknown unit '" + unit + "' in '" + text + "' (ms, s, m, h)");
       return false;
     }
     total += static_cast<long long>(v * ms);
@@ -50,7 +50,7 @@ bool parse_keep_alive(const std::string& text, milliseconds* out, std::string* e
   return true;
 }
 
-Embedder* LoadedModel::get_embedder(const EmbedParams& p, std::string* err) {
+Embedder* LoadedModel::get_embedder(const EmbedParams& p, Error* err) {
   std::lock_guard<std::mutex> lk(embed_mu);
   if (!embedder) embedder = Embedder::create(*model, p, err);
   return embedder.get();
@@ -60,19 +60,20 @@ ModelManager::ModelManager(ModelManagerParams params) : params_(std::move(params
   // llm knows files only; names (Ollama, hf://) are resolved by the models
   // module, which the composition root plugs in here.
   if (!params_.resolve)
-    params_.resolve = [](const std::string& name, std::string* path, std::string* err) {
+    params_.resolve = [](const std::string& name, std::string* path, Error* err) {
       std::error_code ec;
       if (!std::filesystem::is_regular_file(name, ec)) {
-        *err = "model not found: " + name;
+        *err = Error(ErrorKind::not_found, "model not found: " + name);
         return false;
       }
       *path = name;
       return true;
     };
+  if (params_.sweep_interval.count() <= 0) return;
   sweeper_ = std::thread([this] {
     std::unique_lock<std::mutex> lk(mu_);
     while (!stopping_) {
-      cv_.wait_for(lk, std::chrono::seconds(1));
+      cv_.wait_for(lk, params_.sweep_interval);
       lk.unlock();
       sweep();
       lk.lock();
@@ -90,7 +91,7 @@ ModelManager::~ModelManager() {
 }
 
 std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std::optional<milliseconds> keep_alive,
-                                                   std::string* err) {
+                                                   Error* err) {
   milliseconds ka = keep_alive.value_or(params_.keep_alive);
   std::string path;
   if (!params_.resolve(name, &path, err)) return nullptr;
@@ -179,7 +180,8 @@ void ModelManager::release(LoadedModel* m, milliseconds ka) {
 ModelHandle::~ModelHandle() { mm_->release(m_.get(), keep_alive_); }
 
 bool ModelManager::unload(const std::string& name) {
-  std::string path, err;
+  std::string path;
+  Error err;
   if (!params_.resolve(name, &path, &err)) return false;
   std::shared_ptr<LoadedModel> drop;
   std::lock_guard<std::mutex> lk(mu_);
@@ -190,11 +192,10 @@ bool ModelManager::unload(const std::string& name) {
   return true;
 }
 
-void ModelManager::sweep() {
+void ModelManager::sweep(Clock::time_point now) {
   std::vector<std::shared_ptr<LoadedModel>> drop;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    auto now = Clock::now();
     for (auto it = models_.begin(); it != models_.end();) {
       if (it->second->in_use == 0 && it->second->expires <= now) {
         drop.push_back(it->second);

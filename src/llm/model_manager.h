@@ -27,7 +27,7 @@ namespace owlet::llm {
 
 // Parses Ollama's keep_alive: "5m", "1h30m", "30s", "250ms", a number of
 // seconds ("300"), "0", "-1" (never). Negative → std::chrono::seconds::max().
-bool parse_keep_alive(const std::string& text, std::chrono::milliseconds* out, std::string* err);
+bool parse_keep_alive(const std::string& text, std::chrono::milliseconds* out, Error* err);
 
 struct ModelManagerParams {
   EngineParams engine;
@@ -35,9 +35,10 @@ struct ModelManagerParams {
   ModelParams model;                                  // path is filled per model
   std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // default for requests that give none
   int max_loaded = 3;                                 // least recently used idle model goes first
+  std::chrono::milliseconds sweep_interval{1000};     // 0 = no background sweeper (call sweep())
   // Name → GGUF path (Ollama names, hf://, paths): models::resolve_model in the
   // composition root. Default: the name is a file path.
-  std::function<bool(const std::string&, std::string*, std::string*)> resolve;
+  std::function<bool(const std::string&, std::string*, Error*)> resolve;
 };
 
 struct LoadedModel {
@@ -50,7 +51,7 @@ struct LoadedModel {
   std::chrono::steady_clock::time_point expires;
   std::chrono::steady_clock::time_point loaded_at;
   int in_use = 0;
-  Embedder* get_embedder(const EmbedParams& p, std::string* err);
+  Embedder* get_embedder(const EmbedParams& p, Error* err);
 };
 
 class ModelHandle;
@@ -71,12 +72,13 @@ class ModelManager {
   // empty keep_alive uses the default. Thread-safe; concurrent acquires of the
   // same model load it once.
   std::shared_ptr<ModelHandle> acquire(const std::string& name, std::optional<std::chrono::milliseconds> keep_alive,
-                                       std::string* err);
+                                       Error* err);
   // Unloads now if idle (Ollama's keep_alive: 0 on a request with no prompt).
   bool unload(const std::string& name);
   std::vector<LoadedInfo> loaded() const;
-  // Unloads idle models whose keep_alive ran out. A background thread calls it every second.
-  void sweep();
+  // Unloads idle models whose keep_alive ran out by `now`. A background thread
+  // calls it every sweep_interval; tests call it with a later `now` instead of waiting.
+  void sweep(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   const ModelManagerParams& params() const { return params_; }
   // Models being loaded right now (GET /health answers 503 meanwhile).
   int loading_count() const;

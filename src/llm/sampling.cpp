@@ -8,13 +8,13 @@
 namespace owlet::llm {
 
 std::unique_ptr<Sampler> Sampler::create(const SamplingParams& p, const llama_vocab* vocab, int n_ctx,
-                                         std::string* err) {
+                                         Error* err) {
   std::unique_ptr<Sampler> s(new Sampler());
   s->vocab_ = vocab;
   if (!p.grammar.empty()) {
     s->grammar_ = llama_sampler_init_grammar(vocab, p.grammar.c_str(), "root");
     if (!s->grammar_) {
-      *err = "invalid grammar";
+      *err = Error(ErrorKind::bad_request, "invalid grammar");
       return nullptr;
     }
   }

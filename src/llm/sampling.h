@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 struct llama_context;
 struct llama_sampler;
 struct llama_vocab;
@@ -36,7 +38,7 @@ class Sampler {
  public:
   // nullptr and *err when the grammar does not parse. n_ctx resolves repeat_last_n = -1.
   static std::unique_ptr<Sampler> create(const SamplingParams& p, const llama_vocab* vocab, int n_ctx,
-                                         std::string* err);
+                                         Error* err);
   ~Sampler();
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;

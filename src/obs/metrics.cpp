@@ -44,35 +44,29 @@ std::string num(double v) {
 
 }  // namespace
 
-void Metrics::inc(const std::string& name, const std::string& help, const Labels& labels, double by) {
-  std::lock_guard<std::mutex> lk(mu_);
+Metrics::Family& Metrics::family(const std::string& name, const char* type, const std::string& help) {
   Family& f = families_[name];
-  if (f.type.empty()) {
-    f.type = "counter";
+  if (f.type.empty()) {  // the first use names the type and the help text
+    f.type = type;
     f.help = help;
   }
-  f.values[labels] += by;
+  return f;
+}
+
+void Metrics::inc(const std::string& name, const std::string& help, const Labels& labels, double by) {
+  std::lock_guard<std::mutex> lk(mu_);
+  family(name, "counter", help).values[labels] += by;
 }
 
 void Metrics::set(const std::string& name, const std::string& help, const Labels& labels, double value) {
   std::lock_guard<std::mutex> lk(mu_);
-  Family& f = families_[name];
-  if (f.type.empty()) {
-    f.type = "gauge";
-    f.help = help;
-  }
-  f.values[labels] = value;
+  family(name, "gauge", help).values[labels] = value;
 }
 
 void Metrics::observe(const std::string& name, const std::string& help, const Labels& labels, double value,
                       const std::vector<double>& buckets) {
   std::lock_guard<std::mutex> lk(mu_);
-  Family& f = families_[name];
-  if (f.type.empty()) {
-    f.type = "histogram";
-    f.help = help;
-  }
-  Histogram& h = f.histograms[labels];
+  Histogram& h = family(name, "histogram", help).histograms[labels];
   if (h.bounds.empty()) {
     h.bounds = buckets;
     h.counts.assign(buckets.size() + 1, 0);

@@ -43,6 +43,7 @@ class Metrics {
     std::map<Labels, Histogram> histograms;
     std::function<double()> fn;
   };
+  Family& family(const std::string& name, const char* type, const std::string& help);  // under mu_
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;
 };

@@ -6,61 +6,13 @@
 
 #include "answer/answer_json.h"
 #include "answer/experiment.h"
+#include "server/messages.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// What the answer thread hands to the HTTP thread.
-struct AnswerOutput {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::string> chunks;
-  bool done = false;
-  std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-
-  void push(std::string bytes) {
-    if (bytes.empty()) return;
-    {
-      std::lock_guard lk(mu);
-      chunks.push_back(std::move(bytes));
-    }
-    cv.notify_one();
-  }
-  void finish() {
-    {
-      std::lock_guard lk(mu);
-      done = true;
-    }
-    cv.notify_one();
-  }
-  // Waits up to ms; moves pending bytes to *out; true once finished and drained.
-  bool next(std::string* out, int ms) {
-    std::unique_lock lk(mu);
-    cv.wait_for(lk, std::chrono::milliseconds(ms), [&] { return done || !chunks.empty(); });
-    out->clear();
-    while (!chunks.empty()) {
-      *out += chunks.front();
-      chunks.pop_front();
-    }
-    return done && out->empty();
-  }
-};
-
-void track(Server::Impl& s, const std::shared_ptr<std::atomic<bool>>& cancel) {
-  std::lock_guard lk(s.jobs_mu);
-  s.answers.insert(cancel);
-}
-
-void untrack(Server::Impl& s, const std::shared_ptr<std::atomic<bool>>& cancel) {
-  {
-    std::lock_guard lk(s.jobs_mu);
-    s.answers.erase(cancel);
-  }
-  s.answers_cv.notify_all();
-}
 
 // The pipeline for this request: its experiment arm's, or the only one.
 answer::Pipeline* pick_pipeline(Server::Impl& s, const answer::AnswerRequest& req) {
@@ -82,21 +34,21 @@ void remember_answer(Server::Impl& s, const answer::AnswerResult& r) {
   }
 }
 
-bool parse_web_field(const json& v, const std::string& where, std::optional<answer::WebMode>* out, std::string* err) {
+bool parse_web_field(const json& v, const std::string& where, std::optional<answer::WebMode>* out, Error* err) {
   if (v.is_null()) return true;
   answer::WebMode m;
   if (!v.is_string() || !answer::parse_web_mode(v.get<std::string>(), &m)) {
-    *err = "field '" + where + "' must be \"auto\", \"always\" or \"never\"";
+    *err = Error(ErrorKind::bad_request, "field '" + where + "' must be \"auto\", \"always\" or \"never\"");
     return false;
   }
   *out = m;
   return true;
 }
 
-bool parse_engine_field(const json& v, const std::string& where, std::optional<bool>* extractive, std::string* err) {
+bool parse_engine_field(const json& v, const std::string& where, std::optional<bool>* extractive, Error* err) {
   if (v.is_null()) return true;
   if (!v.is_string() || (v != "llm" && v != "extractive")) {
-    *err = "field '" + where + "' must be \"llm\" or \"extractive\"";
+    *err = Error(ErrorKind::bad_request, "field '" + where + "' must be \"llm\" or \"extractive\"");
     return false;
   }
   *extractive = v == "extractive";
@@ -136,7 +88,7 @@ void split_messages(const std::vector<llm::ChatMessage>& messages, answer::Answe
 }  // namespace
 
 bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat, answer::AnswerRequest* out,
-                      std::string* err) {
+                      Error* err) {
   if (!s.services.pipeline || chat.use_raw || chat.messages.empty()) return false;
   if (chat.messages.back().role != "user") return false;  // a tool result or a prefill: plain chat
   if (!chat.options.sampling.grammar.empty()) return false;  // structured output is not prose to cite
@@ -147,17 +99,11 @@ bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat
   if (opts.contains("web") && !parse_web_field(opts["web"], "options.web", &a.web, err)) return false;
   if (body.contains("owlet") && !body["owlet"].is_null()) {
     const json& o = body["owlet"];
-    if (!o.is_object()) {
-      *err = "field 'owlet' must be an object";
-      return false;
-    }
+    if (!o.is_object()) return fail(err, ErrorKind::bad_request, "field 'owlet' must be an object");
     if (o.contains("web") && !parse_web_field(o["web"], "owlet.web", &a.web, err)) return false;
     if (o.contains("engine") && !parse_engine_field(o["engine"], "owlet.engine", &a.extractive, err)) return false;
     if (o.contains("ground")) {
-      if (!o["ground"].is_boolean()) {
-        *err = "field 'owlet.ground' must be a boolean";
-        return false;
-      }
+      if (!o["ground"].is_boolean()) return fail(err, ErrorKind::bad_request, "field 'owlet.ground' must be a boolean");
       ground = o["ground"].get<bool>();
     }
   }
@@ -176,9 +122,7 @@ llm::Completion completion_of(const answer::AnswerResult& r) {
   c.ok = r.ok;
   c.error = r.error;
   c.text = r.answer;
-  c.finish = r.done_reason == "length"      ? llm::FinishReason::length
-             : r.done_reason == "cancelled" ? llm::FinishReason::cancelled
-                                            : llm::FinishReason::stop;
+  c.finish = r.finish;
   c.n_prompt = r.prompt_tokens;
   c.n_prompt_cached = r.prompt_cached_tokens;
   c.n_generated = r.generated_tokens;
@@ -196,73 +140,45 @@ std::string sources_block(const answer::AnswerResult& r) {
 }
 
 void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const char* content_type, AnswerFormat fmt) {
-  auto out = std::make_shared<AnswerOutput>();
-  track(s, out->cancel);
-  req.cancel = out->cancel.get();
-  std::thread([&s, out, req = std::move(req), fmt]() mutable {
+  auto work = s.begin_work();
+  req.cancel = work->cancel_flag();
+  // The thread holds the stream, and so the cancel flag the pipeline polls, until it ends.
+  std::thread([&s, work, req = std::move(req), fmt]() mutable {
     answer::AnswerCallbacks cb;
-    cb.on_route = [&](const answer::AnswerResult& r) { out->push(fmt.route(r)); };
+    cb.on_route = [&](const answer::AnswerResult& r) { work->push(fmt.route(r)); };
     cb.on_text = [&](std::string_view t) {
-      out->push(fmt.text(std::string(t)));
-      return !out->cancel->load();
+      work->push(fmt.text(std::string(t)));
+      return !work->cancelled();
     };
     answer::AnswerResult r = pick_pipeline(s, req)->answer(req, cb);
     remember_answer(s, r);
     if (r.ok && !r.cache_hit && r.engine == "llm") record_completion(s.metrics, "answer", completion_of(r));
-    out->push(fmt.done(r));
-    out->finish();
-    untrack(s, out->cancel);
+    work->push(fmt.done(r));
+    work->finish();
+    s.end_work(work);
   }).detach();
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Accel-Buffering", "no");
-  res.set_chunked_content_provider(
-      content_type,
-      [out](size_t, httplib::DataSink& sink) {
-        std::string bytes;
-        while (true) {
-          bool finished = out->next(&bytes, 200);
-          if (!bytes.empty()) {
-            if (!sink.write(bytes.data(), bytes.size())) {
-              *out->cancel = true;  // client went away
-              return false;
-            }
-          } else if (!finished && !sink.is_writable()) {
-            *out->cancel = true;
-            return false;
-          }
-          if (finished) break;
-        }
-        sink.done();
-        return true;
-      },
-      [out](bool success) {
-        if (!success) *out->cancel = true;
-      });
+  stream_chunks(res, work, content_type);
 }
 
-bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, int* status, std::string* err) {
+bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, Error* err) {
   if (req.model.empty()) {
     // An arm may override the model; the pick is sticky, so the answer runs on the same arm.
     const answer::Pipeline* p = pick_pipeline(s, req);
     req.model = p && !p->options().default_model.empty() ? p->options().default_model : s.opts.default_model;
   }
   if (req.extractive.value_or(false) || req.model.empty()) return true;
-  auto pin = s.chat.acquire(req.model, req.keep_alive, status, err);
+  auto pin = s.chat.acquire(req.model, req.keep_alive, err);
   if (!pin) return false;
-  if (!pin->get().engine) {
-    *status = 400;
-    *err = "model '" + req.model + "' is an embedding model and cannot generate text";
-    return false;
-  }
+  if (!pin->get().engine)
+    return fail(err, ErrorKind::unsupported, "model '" + req.model + "' is an embedding model and cannot generate text");
   return true;
 }
 
 answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req) {
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  track(s, cancel);
-  req.cancel = cancel.get();
+  auto work = s.begin_work();
+  req.cancel = work->cancel_flag();
   answer::AnswerResult r = pick_pipeline(s, req)->answer(req);
-  untrack(s, cancel);
+  s.end_work(work);
   remember_answer(s, r);
   if (r.ok && !r.cache_hit && r.engine == "llm") record_completion(s.metrics, "answer", completion_of(r));
   return r;
@@ -283,45 +199,38 @@ std::string client_id_of(const Server::Impl& s, const Req& req) {
 
 void register_answer_routes(Server::Impl& s) {
   s.http.Post("/api/answer", [&s](const Req& req, Res& res) {
-    if (!s.services.pipeline) return send_error(res, 503, "the answer pipeline is not configured on this server");
+    if (!s.services.pipeline) return send_error(res, ErrorKind::unavailable, "the answer pipeline is not configured on this server");
     JsonBody b;
-    std::string err;
-    if (!b.parse(req.body, &err)) return send_error(res, 400, err);
+    Error err;
+    if (!b.parse(req.body, &err)) return send_error(res, err);
     answer::AnswerRequest a;
     bool stream = true, cache = true;
     if (!b.str("question", &a.question, true) || !b.str("model", &a.model) || !b.boolean("stream", &stream) ||
         !b.str("system", &a.system) || !b.boolean("cache", &cache))
-      return send_error(res, 400, b.error());
+      return send_error(res, b.error());
     if (a.question.find_first_not_of(" \t\r\n") == std::string::npos)
-      return send_error(res, 400, "field 'question' is empty");
+      return send_error(res, ErrorKind::bad_request, "field 'question' is empty");
     const json& body = b.root();
-    if (body.contains("web") && !parse_web_field(body["web"], "web", &a.web, &err)) return send_error(res, 400, err);
+    if (body.contains("web") && !parse_web_field(body["web"], "web", &a.web, &err)) return send_error(res, err);
     if (body.contains("engine") && !parse_engine_field(body["engine"], "engine", &a.extractive, &err))
-      return send_error(res, 400, err);
-    ChatRequest history;
-    if (body.contains("messages") && !body["messages"].is_null()) {
-      if (!body["messages"].is_array()) return send_error(res, 400, "field 'messages' must be an array");
-      for (const auto& m : body["messages"]) {
-        if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
-            !m["content"].is_string())
-          return send_error(res, 400, "each of 'messages' must be {\"role\": string, \"content\": string}");
-        std::string role = m["role"].get<std::string>();
-        if (role != "user" && role != "assistant" && role != "system")
-          return send_error(res, 400, "messages[].role must be system, user or assistant");
-        if (role == "system") a.system += (a.system.empty() ? "" : "\n") + m["content"].get<std::string>();
-        else a.history.push_back({role, m["content"].get<std::string>()});
+      return send_error(res, err);
+    if (b.has("messages")) {
+      std::vector<llm::ChatMessage> turns;
+      if (!parse_messages(body["messages"], MessageDialect::owlet, &turns, &err)) return send_error(res, err);
+      for (auto& m : turns) {
+        if (m.role == "system") a.system += (a.system.empty() ? "" : "\n") + m.content;
+        else a.history.push_back(std::move(m));
       }
     }
     GenerationOptions opt;
-    if (!parse_ollama_options(body, &opt, &err)) return send_error(res, 400, err);
+    if (!parse_ollama_options(body, &opt, &err)) return send_error(res, err);
     copy_options(body, opt, &a);
     a.use_cache = cache;
     a.client_id = client_id_of(s, req);
-    int status = 0;
-    if (!check_answer_model(s, a, &status, &err)) return send_error(res, status, err);
+    if (!check_answer_model(s, a, &err)) return send_error(res, err);
     if (!stream) {
       answer::AnswerResult r = run_answer(s, std::move(a));
-      if (!r.ok) return send_error(res, r.status, r.error);
+      if (!r.ok) return send_error(res, r.error);
       return send_json(res, 200, answer::answer_to_json(r));
     }
     auto line = [](json j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
@@ -332,7 +241,7 @@ void register_answer_routes(Server::Impl& s) {
     };
     fmt.text = [line](const std::string& t) { return line(json{{"type", "token"}, {"content", t}}); };
     fmt.done = [line](const answer::AnswerResult& r) {
-      if (!r.ok) return line(json{{"type", "error"}, {"error", r.error}});
+      if (!r.ok) return line(json{{"type", "error"}, {"error", r.error.message}});
       json j = answer::answer_to_json(r);
       j["type"] = "done";
       return line(j);
@@ -344,19 +253,19 @@ void register_answer_routes(Server::Impl& s) {
   // compare on what users thought as well as on latency and tiers.
   s.http.Post("/api/feedback", [&s](const Req& req, Res& res) {
     JsonBody b;
-    std::string err;
-    if (!b.parse(req.body, &err)) return send_error(res, 400, err);
+    Error err;
+    if (!b.parse(req.body, &err)) return send_error(res, err);
     std::string id, rating, comment;
     if (!b.str("id", &id, true) || !b.str("rating", &rating, true) || !b.str("comment", &comment))
-      return send_error(res, 400, b.error());
-    if (rating != "up" && rating != "down") return send_error(res, 400, "field 'rating' must be \"up\" or \"down\"");
-    if (comment.size() > 4096) return send_error(res, 400, "field 'comment' is longer than 4096 bytes");
+      return send_error(res, b.error());
+    if (rating != "up" && rating != "down") return send_error(res, ErrorKind::bad_request, "field 'rating' must be \"up\" or \"down\"");
+    if (comment.size() > 4096) return send_error(res, ErrorKind::bad_request, "field 'comment' is longer than 4096 bytes");
     std::string arm;
     {
       std::lock_guard lk(s.answered_mu);
       auto it = s.answered.find(id);
       if (it == s.answered.end())
-        return send_error(res, 404, "answer '" + id.substr(0, 64) + "' is unknown or too old for feedback");
+        return send_error(res, ErrorKind::not_found, "answer '" + id.substr(0, 64) + "' is unknown or too old for feedback");
       arm = it->second;
     }
     obs::Labels labels;

@@ -1,6 +1,5 @@
 // What both APIs share: load the model, build the prompt with its own chat
-// template, queue the request on its engine, and stream the result. Errors come
-// back with the HTTP status to answer with.
+// template and queue the request on its engine. Errors come back with a kind.
 #pragma once
 
 #include <chrono>
@@ -13,7 +12,6 @@
 #include "llm/model_manager.h"
 #include "obs/metrics.h"
 #include "server/json_body.h"
-#include "server/token_stream.h"
 
 namespace owlet::server {
 
@@ -34,26 +32,29 @@ struct ChatRequest {
 };
 
 struct ChatRun {
-  int status = 200;                 // HTTP status when !ok
-  std::string error;
+  Error error;                      // set when the generation could not start
   std::shared_ptr<llm::ModelHandle> handle;
   std::shared_ptr<llm::Job> job;
-  std::shared_ptr<TokenStream> stream;
   double load_ms = 0;
-  std::chrono::steady_clock::time_point started;
-  bool ok() const { return error.empty(); }
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool ok() const { return error.ok(); }
 };
 
-// Ollama's "options" object (and the top-level "format"), onto GenerationOptions.
-bool parse_ollama_options(const json& body, GenerationOptions* out, std::string* err);
+// Ollama's "options" object (and the top-level "format" and "keep_alive"), onto GenerationOptions.
+bool parse_ollama_options(const json& body, GenerationOptions* out, Error* err);
 
 class ChatService {
  public:
   ChatService(llm::ModelManager& models, obs::Metrics& metrics) : models_(models), metrics_(metrics) {}
-  ChatRun start(const ChatRequest& req);
+  // Loads the model, templates the messages and submits the generation, filling
+  // *run. on_text and on_done run on the engine thread; on_done runs once the
+  // job has ended, also when the engine refused it at once (then run->error is
+  // set too). `cancel` is polled every decode step.
+  void start(const ChatRequest& req, const std::atomic<bool>* cancel, llm::TextCallback on_text,
+             llm::DoneCallback on_done, ChatRun* run);
   // Loads a model and returns its handle (Ollama's empty-prompt "load" request, embeddings).
   std::shared_ptr<llm::ModelHandle> acquire(const std::string& model, std::optional<std::chrono::milliseconds> ka,
-                                            int* status, std::string* err, double* load_ms = nullptr);
+                                            Error* err, double* load_ms = nullptr);
   llm::ModelManager& models() { return models_; }
 
  private:

@@ -1,15 +1,18 @@
 #include "server/json_body.h"
 
+#include <cmath>
+
 namespace owlet::server {
 
-bool JsonBody::parse(const std::string& text, std::string* err) {
+bool JsonBody::parse(const std::string& text, Error* err) {
   j_ = json::parse(text, nullptr, false);
   if (j_.is_discarded()) {
-    *err = text.empty() ? "request body is empty; expected a JSON object" : "invalid JSON in request body";
+    *err = Error(ErrorKind::bad_request,
+                 text.empty() ? "request body is empty; expected a JSON object" : "invalid JSON in request body");
     return false;
   }
   if (!j_.is_object()) {
-    *err = "request body must be a JSON object";
+    *err = Error(ErrorKind::bad_request, "request body must be a JSON object");
     return false;
   }
   return true;
@@ -38,16 +41,16 @@ bool JsonBody::number(const char* key, double* out, double lo, double hi) {
 }
 
 bool JsonBody::get_number(const json& obj, const std::string& where, const char* key, double* out, double lo,
-                          double hi, std::string* err) {
+                          double hi, Error* err) {
   if (!obj.contains(key) || obj[key].is_null()) return true;
   std::string name = where.empty() ? key : where + "." + key;
   if (!obj[key].is_number()) {
-    *err = "field '" + name + "' must be a number";
+    *err = Error(ErrorKind::bad_request, "field '" + name + "' must be a number");
     return false;
   }
   double v = obj[key].get<double>();
   if (v < lo || v > hi) {
-    *err = "field '" + name + "' is out of range [" + json(lo).dump() + ", " + json(hi).dump() + "]";
+    *err = Error(ErrorKind::bad_request, "field '" + name + "' is out of range [" + json(lo).dump() + ", " + json(hi).dump() + "]");
     return false;
   }
   *out = v;
@@ -55,21 +58,34 @@ bool JsonBody::get_number(const json& obj, const std::string& where, const char*
 }
 
 bool JsonBody::get_integer(const json& obj, const std::string& where, const char* key, long long* out, long long lo,
-                           long long hi, std::string* err) {
+                           long long hi, Error* err) {
   if (!obj.contains(key) || obj[key].is_null()) return true;
   std::string name = where.empty() ? key : where + "." + key;
   const json& v = obj[key];
-  bool integral = v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<long long>(v.get<double>()));
-  if (!integral) {
-    *err = "field '" + name + "' must be an integer";
-    return false;
+  const auto out_of_range = [&] {
+    return owlet::fail(err, ErrorKind::bad_request,
+                "field '" + name + "' is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  };
+  // Compared before any conversion: 2^64-1 (unsigned) must not wrap to -1, and
+  // 1e300 must not be cast to an integer it cannot fit (undefined behaviour).
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<unsigned long long>();
+    if (u > static_cast<unsigned long long>(hi) || (lo > 0 && u < static_cast<unsigned long long>(lo)))
+      return out_of_range();
+    *out = static_cast<long long>(u);
+    return true;
   }
-  long long x = v.is_number_float() ? static_cast<long long>(v.get<double>()) : v.get<long long>();
-  if (x < lo || x > hi) {
-    *err = "field '" + name + "' is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    return false;
+  if (v.is_number_integer()) {
+    const long long x = v.get<long long>();
+    if (x < lo || x > hi) return out_of_range();
+    *out = x;
+    return true;
   }
-  *out = x;
+  if (!v.is_number_float() || std::trunc(v.get<double>()) != v.get<double>())
+    return owlet::fail(err, ErrorKind::bad_request, "field '" + name + "' must be an integer");
+  const double d = v.get<double>();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) return out_of_range();
+  *out = static_cast<long long>(d);
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "kb/knowledge_base.h"
+#include "common/strings.h"
 #include "server/json_body.h"
 #include "server/server_context.h"
 #include "web/charset.h"
@@ -32,7 +33,7 @@ constexpr int kMaxK = 100;
 
 bool kb_ready(Server::Impl& s, Res& res) {
   if (s.services.kb) return true;
-  send_error(res, 503, "no knowledge base is configured (set knowledge_path or OWLET_KNOWLEDGE_PATH)");
+  send_error(res, ErrorKind::unavailable, "no knowledge base is configured (set knowledge_path or OWLET_KNOWLEDGE_PATH)");
   return false;
 }
 
@@ -54,11 +55,6 @@ bool has_visible_text(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return !isspace(c); });
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(tolower(c)); });
-  return s;
-}
-
 bool ends_with(const std::string& s, const char* suffix) {
   size_t n = strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
@@ -66,10 +62,10 @@ bool ends_with(const std::string& s, const char* suffix) {
 
 // Uploaded bytes are HTML when they are declared so, named so, or start like it.
 bool looks_like_html(const std::string& content_type, const std::string& filename, const std::string& bytes) {
-  std::string ct = lower(content_type), fn = lower(filename);
+  std::string ct = ascii_lower(content_type), fn = ascii_lower(filename);
   if (ct.find("html") != std::string::npos) return true;
   if (ends_with(fn, ".html") || ends_with(fn, ".htm") || ends_with(fn, ".xhtml")) return true;
-  std::string head = lower(bytes.substr(0, 512));
+  std::string head = ascii_lower(bytes.substr(0, 512));
   size_t i = head.find_first_not_of(" \t\r\n\xef\xbb\xbf");
   if (i == std::string::npos) return false;
   return head.compare(i, 9, "<!doctype") == 0 || head.compare(i, 5, "<html") == 0;
@@ -90,7 +86,7 @@ std::string first_heading(const std::string& text) {
 
 void answer_add(Server::Impl& s, Res& res, const kb::Document& doc) {
   kb::AddResult r = s.services.kb->add(doc);
-  if (!r.ok()) return send_error(res, 500, "knowledge base: " + r.error);
+  if (!r.ok()) return send_error(res, r.error.with_prefix("knowledge base: "));
   json out{{"status", kb::to_string(r.status)},
            {"document_id", r.status == kb::AddStatus::kDuplicate ? r.duplicate_of : r.document_id},
            {"chunks", r.chunks},
@@ -100,40 +96,28 @@ void answer_add(Server::Impl& s, Res& res, const kb::Document& doc) {
   send_json(res, 200, out);
 }
 
-// Status for a failed fetch: the client's fault (bad or refused URL) or the remote site's.
-int fetch_error_status(web::ErrorKind k) {
-  switch (k) {
-    case web::ErrorKind::invalid_url: return 400;
-    case web::ErrorKind::blocked_address:
-    case web::ErrorKind::blocked_domain:
-    case web::ErrorKind::too_large:
-    case web::ErrorKind::parse: return 422;
-    case web::ErrorKind::timeout: return 504;
-    default: return 502;
-  }
+// A URL refused by the SSRF guard or the domain policy is the client's to fix.
+bool refused(ErrorKind k) {
+  return k == ErrorKind::invalid_url || k == ErrorKind::blocked_address || k == ErrorKind::blocked_domain;
 }
 
 void ingest_url(Server::Impl& s, Res& res, const std::string& url, const std::string& title,
                 const std::string& source) {
   if (!s.services.http)
-    return send_error(res, 503, "no web client is configured, so URLs cannot be ingested (send the text instead)");
+    return send_error(res, ErrorKind::unavailable, "no web client is configured, so URLs cannot be ingested (send the text instead)");
   // Refuse bad schemes and private IP literals before any network use; host names
   // are checked again on the address actually connected to.
   web::Error pre = web::check_url_static(url, s.services.http->options().ssrf);
-  if (pre) return send_error(res, fetch_error_status(pre.kind), "url refused: " + pre.message);
+  if (pre) return send_error(res, pre.with_prefix("url refused: "));
 
   std::vector<web::FetchedPage> pages = web::fetch_pages(*s.services.http, {url}, kFetchDeadline);
-  if (pages.empty()) return send_error(res, 502, "fetching " + url + " returned nothing");
+  if (pages.empty()) return send_error(res, ErrorKind::http_status, "fetching " + url + " returned nothing");
   const web::FetchedPage& p = pages.front();
-  if (p.error) {
-    int st = fetch_error_status(p.error.kind);
-    std::string what = st == 422 && p.error.kind != web::ErrorKind::parse ? "url refused: " : "fetching url failed: ";
-    return send_error(res, st, what + p.error.message);
-  }
+  if (p.error) return send_error(res, p.error.with_prefix(refused(p.error.kind) ? "url refused: " : "fetching url failed: "));
   if (p.status < 200 || p.status >= 300)
-    return send_error(res, 502, "fetching url failed: HTTP " + std::to_string(p.status));
-  if (!has_visible_text(p.page.text)) return send_error(res, 422, "no readable text found at " + url);
-  if (p.page.text.size() > kMaxTextBytes) return send_error(res, 413, "page text is larger than 8 MiB");
+    return send_error(res, ErrorKind::http_status, "fetching url failed: HTTP " + std::to_string(p.status));
+  if (!has_visible_text(p.page.text)) return send_error(res, ErrorKind::unprocessable, "no readable text found at " + url);
+  if (p.page.text.size() > kMaxTextBytes) return send_error(res, ErrorKind::too_large, "page text is larger than 8 MiB");
 
   kb::Document doc;
   doc.source = source.empty() ? url : source;
@@ -146,18 +130,18 @@ void ingest_url(Server::Impl& s, Res& res, const std::string& url, const std::st
 
 void ingest_json(Server::Impl& s, const Req& req, Res& res) {
   JsonBody b;
-  std::string err;
-  if (!b.parse(req.body, &err)) return send_error(res, 400, err);
+  Error err;
+  if (!b.parse(req.body, &err)) return send_error(res, err);
   std::string text, url, title, source;
   if (!b.str("text", &text) || !b.str("url", &url) || !b.str("title", &title) || !b.str("source", &source))
-    return send_error(res, 400, b.error());
-  if (b.has("text") && b.has("url")) return send_error(res, 400, "send either \"text\" or \"url\", not both");
+    return send_error(res, b.error());
+  if (b.has("text") && b.has("url")) return send_error(res, ErrorKind::bad_request, "send either \"text\" or \"url\", not both");
   if (!b.has("text") && !b.has("url"))
-    return send_error(res, 400, "missing \"text\" or \"url\" (or upload a file as multipart/form-data field \"file\")");
+    return send_error(res, ErrorKind::bad_request, "missing \"text\" or \"url\" (or upload a file as multipart/form-data field \"file\")");
   if (b.has("url")) return ingest_url(s, res, url, title, source);
 
-  if (text.size() > kMaxTextBytes) return send_error(res, 413, "text is larger than 8 MiB");
-  if (!has_visible_text(text)) return send_error(res, 422, "\"text\" is empty");
+  if (text.size() > kMaxTextBytes) return send_error(res, ErrorKind::too_large, "text is larger than 8 MiB");
+  if (!has_visible_text(text)) return send_error(res, ErrorKind::unprocessable, "\"text\" is empty");
   kb::Document doc;
   doc.source = source.empty() ? text_source(text) : source;
   doc.title = title.empty() ? first_heading(text) : title;
@@ -167,15 +151,15 @@ void ingest_json(Server::Impl& s, const Req& req, Res& res) {
 }
 
 void ingest_upload(Server::Impl& s, const Req& req, Res& res) {
-  if (!req.has_file("file")) return send_error(res, 400, "multipart upload needs a \"file\" field");
+  if (!req.has_file("file")) return send_error(res, ErrorKind::bad_request, "multipart upload needs a \"file\" field");
   httplib::MultipartFormData f = req.get_file_value("file");
   std::string title = req.has_file("title") ? req.get_file_value("title").content : "";
   std::string source = req.has_file("source") ? req.get_file_value("source").content : "";
-  if (f.content.size() > kMaxTextBytes) return send_error(res, 413, "file is larger than 8 MiB");
-  if (f.content.empty()) return send_error(res, 422, "the uploaded file is empty");
+  if (f.content.size() > kMaxTextBytes) return send_error(res, ErrorKind::too_large, "file is larger than 8 MiB");
+  if (f.content.empty()) return send_error(res, ErrorKind::unprocessable, "the uploaded file is empty");
   // NUL bytes do not occur in text files; PDFs, images and archives all have them.
   if (f.content.find('\0') != std::string::npos)
-    return send_error(res, 422, "\"" + f.filename + "\" is not a text, Markdown or HTML file");
+    return send_error(res, ErrorKind::unprocessable, "\"" + f.filename + "\" is not a text, Markdown or HTML file");
 
   kb::Document doc;
   doc.source = !source.empty() ? source : "upload:" + (f.filename.empty() ? text_source(f.content) : f.filename);
@@ -190,7 +174,7 @@ void ingest_upload(Server::Impl& s, const Req& req, Res& res) {
     doc.title = title.empty() ? first_heading(doc.text) : title;
   }
   if (doc.title.empty()) doc.title = f.filename;
-  if (!has_visible_text(doc.text)) return send_error(res, 422, "no readable text in \"" + f.filename + "\"");
+  if (!has_visible_text(doc.text)) return send_error(res, ErrorKind::unprocessable, "no readable text in \"" + f.filename + "\"");
   doc.source_kind = "file";
   answer_add(s, res, doc);
 }
@@ -228,18 +212,18 @@ void register_kb_routes(Server::Impl& s) {
   h.Get("/api/kb/search", [&s](const Req& req, Res& res) {
     if (!kb_ready(s, res)) return;
     std::string q = req.get_param_value("q");
-    if (!has_visible_text(q)) return send_error(res, 400, "missing query parameter \"q\"");
+    if (!has_visible_text(q)) return send_error(res, ErrorKind::bad_request, "missing query parameter \"q\"");
     int k = 10;
     if (req.has_param("k")) {
       const std::string ks = req.get_param_value("k");
       char* end = nullptr;
       long v = strtol(ks.c_str(), &end, 10);
       if (ks.empty() || *end != '\0' || v < 1 || v > kMaxK)
-        return send_error(res, 400, "\"k\" must be an integer from 1 to " + std::to_string(kMaxK));
+        return send_error(res, ErrorKind::bad_request, "\"k\" must be an integer from 1 to " + std::to_string(kMaxK));
       k = static_cast<int>(v);
     }
     kb::SearchResult r = s.services.kb->search(q, k);
-    if (!r.ok()) return send_error(res, 500, "knowledge base search failed: " + r.error);
+    if (!r.ok()) return send_error(res, r.error.with_prefix("knowledge base search failed: "));
     json hits = json::array();
     int n = 0;
     for (const auto& hit : r.hits)

@@ -5,6 +5,7 @@
 #include "llm/grammar.h"
 #include "models/model_store.h"
 #include "answer/answer_json.h"
+#include "server/messages.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -24,8 +25,6 @@ std::string new_id(const char* prefix) {
   return buf;
 }
 
-const char* finish_reason(const llm::Completion& c) { return c.finish == llm::FinishReason::length ? "length" : "stop"; }
-
 json usage(const llm::Completion& c) {
   return json{{"prompt_tokens", c.n_prompt},
               {"completion_tokens", c.n_generated},
@@ -34,14 +33,15 @@ json usage(const llm::Completion& c) {
 }
 
 // OpenAI sampling fields onto GenerationOptions. Defaults follow OpenAI (temperature 1).
-bool parse_openai_options(JsonBody& b, GenerationOptions* o, std::string* err) {
+bool parse_openai_options(JsonBody& b, GenerationOptions* o, Error* err) {
   const json& j = b.root();
   double t = 1.0, p = 1.0;
   long long max_tokens = -1, seed = -1, n = 1;
   if (!b.number("temperature", &t, 0, 2) || !b.number("top_p", &p, 0, 1) ||
       !b.integer("max_tokens", &max_tokens, 1, 1 << 24) || !b.integer("max_completion_tokens", &max_tokens, 1, 1 << 24) ||
       !b.integer("seed", &seed, -1, 0xFFFFFFFFLL) || !b.integer("n", &n, 1, 1)) {
-    *err = b.error() == "field 'n' is out of range [1, 1]" ? "only n = 1 is supported" : b.error();
+    *err = b.error().message == "field 'n' is out of range [1, 1]" ? Error(ErrorKind::unsupported, "only n = 1 is supported")
+                                                                    : b.error();
     return false;
   }
   o->sampling.temperature = static_cast<float>(t);
@@ -55,13 +55,13 @@ bool parse_openai_options(JsonBody& b, GenerationOptions* o, std::string* err) {
     } else if (j["stop"].is_array()) {
       for (const auto& s : j["stop"]) {
         if (!s.is_string()) {
-          *err = "field 'stop' must be a string or an array of strings";
+          *err = Error(ErrorKind::bad_request, "field 'stop' must be a string or an array of strings");
           return false;
         }
         o->stop.push_back(s.get<std::string>());
       }
     } else {
-      *err = "field 'stop' must be a string or an array of strings";
+      *err = Error(ErrorKind::bad_request, "field 'stop' must be a string or an array of strings");
       return false;
     }
   }
@@ -75,58 +75,14 @@ bool parse_openai_options(JsonBody& b, GenerationOptions* o, std::string* err) {
       if (rf.contains("json_schema") && rf["json_schema"].is_object() && rf["json_schema"].contains("schema"))
         schema = &rf["json_schema"]["schema"];
       if (!schema || !schema->is_object()) {
-        *err = "response_format.json_schema.schema must be an object";
+        *err = Error(ErrorKind::bad_request, "response_format.json_schema.schema must be an object");
         return false;
       }
       if (!llm::grammar_from_json_schema(schema->dump(), &o->sampling.grammar, err)) return false;
     } else if (type != "text") {
-      *err = "response_format.type must be text, json_object or json_schema";
+      *err = Error(ErrorKind::bad_request, "response_format.type must be text, json_object or json_schema");
       return false;
     }
-  }
-  return true;
-}
-
-// content: a string, or an array of parts of which the text ones are joined.
-bool parse_openai_messages(const json& j, std::vector<llm::ChatMessage>* out, std::string* err) {
-  if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
-    *err = "field 'messages' must be a non-empty array";
-    return false;
-  }
-  size_t i = 0;
-  for (const auto& m : j["messages"]) {
-    std::string where = "messages[" + std::to_string(i++) + "]";
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
-      *err = where + " must be an object with a string 'role'";
-      return false;
-    }
-    std::string role = m["role"].get<std::string>();
-    if (role == "developer") role = "system";
-    if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
-      *err = where + ".role must be system, developer, user, assistant or tool";
-      return false;
-    }
-    std::string content;
-    if (m.contains("content") && m["content"].is_string()) {
-      content = m["content"].get<std::string>();
-    } else if (m.contains("content") && m["content"].is_array()) {
-      for (const auto& part : m["content"]) {
-        if (!part.is_object() || !part.contains("type")) {
-          *err = where + ".content parts must be objects with a 'type'";
-          return false;
-        }
-        if (part["type"] == "text" && part.contains("text") && part["text"].is_string()) {
-          content += part["text"].get<std::string>();
-        } else {
-          *err = where + ": only text content parts are supported";
-          return false;
-        }
-      }
-    } else if (m.contains("content") && !m["content"].is_null()) {
-      *err = where + ".content must be a string or an array of parts";
-      return false;
-    }
-    out->push_back({role, content});
   }
   return true;
 }
@@ -152,24 +108,36 @@ std::string base64_floats(const std::vector<float>& v) {
 
 std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
+// The end of a stream: the usage chunk (no choices) when the client asked for
+// it, then [DONE]. `base` wraps a choice in the stream's chunk object.
+std::string stream_end(const std::function<json(json)>& base, bool include_usage, const llm::Completion& c) {
+  std::string out;
+  if (include_usage) {
+    json u = base(json::object());
+    u["choices"] = json::array();
+    u["usage"] = usage(c);
+    out = sse(u);
+  }
+  return out + "data: [DONE]\n\n";
+}
+
 // /v1/chat/completions through the answer pipeline: OpenAI's shapes, plus
 // `sources` and `route` on the response (and on the last streamed chunk).
 void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bool stream, bool include_usage) {
-  int status = 0;
-  std::string err;
-  if (!check_answer_model(s, ar, &status, &err)) return send_openai_error(res, status, err);
+  Error err;
+  if (!check_answer_model(s, ar, &err)) return send_openai_error(res, err);
   std::string id = new_id("chatcmpl"), model = ar.model;
   long long created = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   const bool block = s.opts.sources_block;
   if (!stream) {
     answer::AnswerResult r = run_answer(s, std::move(ar));
-    if (!r.ok) return send_openai_error(res, r.status, r.error);
+    if (!r.ok) return send_openai_error(res, r.error);
     llm::Completion c = completion_of(r);
     json choice{{"index", 0},
                 {"message", {{"role", "assistant"}, {"content", r.answer + (block ? sources_block(r) : "")}}},
                 {"logprobs", nullptr},
-                {"finish_reason", finish_reason(c)}};
+                {"finish_reason", finish_reason_name(s, c.finish)}};
     return send_json(res, 200,
                      json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model},
                           {"system_fingerprint", "fp_owlet"}, {"choices", json::array({choice})}, {"usage", usage(c)},
@@ -187,74 +155,85 @@ void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bo
   fmt.text = [base](const std::string& text) {
     return sse(base({{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
   };
-  fmt.done = [base, block, include_usage](const answer::AnswerResult& r) {
-    if (!r.ok) return sse(json{{"error", {{"message", r.error}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
+  fmt.done = [&s, base, block, include_usage](const answer::AnswerResult& r) {
+    if (!r.ok) return sse(json{{"error", {{"message", r.error.message}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
     llm::Completion c = completion_of(r);
     std::string out;
     if (block && !r.sources.empty())
       out += sse(base({{"index", 0}, {"delta", {{"content", sources_block(r)}}}, {"logprobs", nullptr},
                        {"finish_reason", nullptr}}));
-    json last = base({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}});
+    json last = base({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish_reason_name(s, c.finish)}});
     last["sources"] = answer::sources_to_json(r.sources);
     last["route"] = answer::route_to_json(r);
     out += sse(last);
-    if (include_usage) {
-      json u = base(json::object());
-      u["choices"] = json::array();
-      u["usage"] = usage(c);
-      out += sse(u);
-    }
-    return out + "data: [DONE]\n\n";
+    return out + stream_end(base, include_usage, c);
   };
   stream_answer(s, res, std::move(ar), "text/event-stream", fmt);
 }
 
+// The request body of /v1/chat/completions and /v1/completions as one
+// ChatRequest; false after answering the error.
+bool parse_completion(Server::Impl& s, JsonBody& b, bool chat, ChatRequest* cr, bool* stream, bool* include_usage,
+                      Res& res) {
+  Error err;
+  if (!b.str("model", &cr->model) || !b.boolean("stream", stream)) {
+    send_openai_error(res, b.error());
+    return false;
+  }
+  if (cr->model.empty()) cr->model = s.opts.default_model;
+  if (cr->model.empty()) err = Error(ErrorKind::bad_request, "missing field 'model'");
+  else if (!parse_openai_options(b, &cr->options, &err)) {
+  } else if (chat) {
+    if (!b.has("messages") || !b.root()["messages"].is_array() || b.root()["messages"].empty())
+      err = Error(ErrorKind::bad_request, "field 'messages' must be a non-empty array");
+    else parse_messages(b.root()["messages"], MessageDialect::openai, &cr->messages, &err);
+  } else {
+    const json& p = b.has("prompt") ? b.root()["prompt"] : json();
+    if (p.is_string()) cr->raw_prompt = p.get<std::string>();
+    else if (p.is_array() && p.size() == 1 && p[0].is_string()) cr->raw_prompt = p[0].get<std::string>();
+    else err = Error(ErrorKind::bad_request, "field 'prompt' must be a string (or an array of one string)");
+    cr->use_raw = true;
+    if (cr->options.num_predict < 0) cr->options.num_predict = 16;  // OpenAI's default max_tokens for completions
+  }
+  if (!err.ok()) {
+    send_openai_error(res, err);
+    return false;
+  }
+  if (b.has("stream_options") && b.root()["stream_options"].is_object())
+    *include_usage = b.root()["stream_options"].value("include_usage", false);
+  return true;
+}
+
 void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
-  std::string err;
-  if (!b.parse(req.body, &err)) return send_openai_error(res, 400, err);
+  Error err;
+  if (!b.parse(req.body, &err)) return send_openai_error(res, err);
   ChatRequest cr;
-  bool stream = false;
-  if (!b.str("model", &cr.model) || !b.boolean("stream", &stream)) return send_openai_error(res, 400, b.error());
-  if (cr.model.empty()) cr.model = s.opts.default_model;
-  if (cr.model.empty()) return send_openai_error(res, 400, "missing field 'model'");
-  if (!parse_openai_options(b, &cr.options, &err)) return send_openai_error(res, 400, err);
-  if (chat) {
-    if (!parse_openai_messages(b.root(), &cr.messages, &err)) return send_openai_error(res, 400, err);
-  } else {
-    const json& p = b.root().contains("prompt") ? b.root()["prompt"] : json();
-    if (p.is_string()) cr.raw_prompt = p.get<std::string>();
-    else if (p.is_array() && p.size() == 1 && p[0].is_string()) cr.raw_prompt = p[0].get<std::string>();
-    else return send_openai_error(res, 400, "field 'prompt' must be a string (or an array of one string)");
-    cr.use_raw = true;
-    if (cr.options.num_predict < 0) cr.options.num_predict = 16;  // OpenAI's default max_tokens for completions
-  }
-  bool include_usage = false;
-  if (b.root().contains("stream_options") && b.root()["stream_options"].is_object())
-    include_usage = b.root()["stream_options"].value("include_usage", false);
-
+  bool stream = false, include_usage = false;
+  if (!parse_completion(s, b, chat, &cr, &stream, &include_usage, res)) return;
   if (chat) {
     answer::AnswerRequest grounded;
     if (grounded_request(s, b.root(), cr, &grounded, &err)) {
       grounded.client_id = client_id_of(s, req);
       return grounded_completion(s, res, std::move(grounded), stream, include_usage);
     }
-    if (!err.empty()) return send_openai_error(res, 400, err);
+    if (!err.ok()) return send_openai_error(res, err);
   }
-  auto run = std::make_shared<ChatRun>(s.chat.start(cr));
-  if (!run->ok()) return send_openai_error(res, run->status, run->error);
   std::string id = new_id(chat ? "chatcmpl" : "cmpl"), model = cr.model;
   long long created = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   const char* object = chat ? "chat.completion" : "text_completion";
   if (!stream) {
-    llm::Completion c = wait_run(s, *run);
-    if (!c.ok) return send_openai_error(res, 500, c.error);
+    ChatRun run;
+    llm::Completion c;
+    if (!run_generation(s, cr, &run, &c)) return send_openai_error(res, run.error);
+    if (!c.ok) return send_openai_error(res, c.error);
+    const char* finish = finish_reason_name(s, c.finish);
     json choice = chat ? json{{"index", 0},
                               {"message", {{"role", "assistant"}, {"content", c.text}}},
                               {"logprobs", nullptr},
-                              {"finish_reason", finish_reason(c)}}
-                       : json{{"index", 0}, {"text", c.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}};
+                              {"finish_reason", finish}}
+                       : json{{"index", 0}, {"text", c.text}, {"logprobs", nullptr}, {"finish_reason", finish}};
     return send_json(res, 200,
                      json{{"id", id},
                           {"object", object},
@@ -274,39 +253,29 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
                 {"system_fingerprint", "fp_owlet"},
                 {"choices", json::array({std::move(choice)})}};
   };
-  stream_response(
-      s, res, run, "text/event-stream",
-      [=](const std::string& text) {
-        std::string out;
-        if (chat && *first) {  // the first event carries the role, as OpenAI's does
-          out += sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
-                           {"finish_reason", nullptr}}));
-          *first = false;
-        }
-        json choice = chat ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr},
-                                  {"finish_reason", nullptr}}
-                           : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
-        return out + sse(base(choice));
-      },
-      [=](const llm::Completion& c) {
-        if (!c.ok)
-          return sse(json{{"error", {{"message", c.error}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
-        std::string out;
-        if (chat && *first)
-          out += sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
-                           {"finish_reason", nullptr}}));
-        json last = chat ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
-                                {"finish_reason", finish_reason(c)}}
-                         : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish_reason(c)}};
-        out += sse(base(last));
-        if (include_usage) {
-          json u = base(json::object());
-          u["choices"] = json::array();
-          u["usage"] = usage(c);
-          out += sse(u);
-        }
-        return out + "data: [DONE]\n\n";
-      });
+  // The first event carries the role, as OpenAI's does.
+  auto role_chunk = [=]() -> std::string {
+    if (!chat || !*first) return "";
+    *first = false;
+    return sse(base({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+                     {"finish_reason", nullptr}}));
+  };
+  GenerationFormat fmt;
+  fmt.text = [=](std::string_view piece) {
+    std::string text(piece);
+    json choice = chat ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr},
+                              {"finish_reason", nullptr}}
+                       : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+    return role_chunk() + sse(base(choice));
+  };
+  fmt.done = [=, &s](const llm::Completion& c, const ChatRun&) {
+    if (!c.ok) return sse(json{{"error", {{"message", c.error.message}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
+    const char* finish = finish_reason_name(s, c.finish);
+    json last = chat ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish}}
+                     : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish}};
+    return role_chunk() + sse(base(last)) + stream_end(base, include_usage, c);
+  };
+  stream_generation(s, res, cr, "text/event-stream", true, fmt);
 }
 
 }  // namespace
@@ -324,22 +293,23 @@ void register_openai_routes(Server::Impl& s) {
   h.Post("/v1/completions", [&s](const Req& req, Res& res) { completions(s, req, res, false); });
   h.Post("/v1/embeddings", [&s](const Req& req, Res& res) {
     JsonBody b;
-    std::string err, model, format = "float";
-    if (!b.parse(req.body, &err)) return send_openai_error(res, 400, err);
-    if (!b.str("model", &model) || !b.str("encoding_format", &format)) return send_openai_error(res, 400, b.error());
+    Error err;
+    std::string model, format = "float";
+    if (!b.parse(req.body, &err)) return send_openai_error(res, err);
+    if (!b.str("model", &model) || !b.str("encoding_format", &format)) return send_openai_error(res, b.error());
     if (model.empty()) model = s.opts.default_model;
-    if (model.empty()) return send_openai_error(res, 400, "missing field 'model'");
+    if (model.empty()) return send_openai_error(res, ErrorKind::bad_request, "missing field 'model'");
     if (format != "float" && format != "base64")
-      return send_openai_error(res, 400, "encoding_format must be \"float\" or \"base64\"");
+      return send_openai_error(res, ErrorKind::bad_request, "encoding_format must be \"float\" or \"base64\"");
     std::vector<std::string> inputs;
     const json& in = b.root().contains("input") ? b.root()["input"] : json();
     if (in.is_string()) inputs.push_back(in.get<std::string>());
     else if (in.is_array() && !in.empty())
       for (const auto& x : in) {
-        if (!x.is_string()) return send_openai_error(res, 400, "field 'input' must be a string or an array of strings");
+        if (!x.is_string()) return send_openai_error(res, ErrorKind::bad_request, "field 'input' must be a string or an array of strings");
         inputs.push_back(x.get<std::string>());
       }
-    else return send_openai_error(res, 400, "field 'input' must be a string or a non-empty array of strings");
+    else return send_openai_error(res, ErrorKind::bad_request, "field 'input' must be a string or a non-empty array of strings");
     std::vector<std::vector<float>> vecs;
     int n_tokens = 0;
     double load_ms = 0;

@@ -2,6 +2,8 @@
 
 #include "llm/backend.h"
 
+#include <sys/socket.h>
+
 #include <ctime>
 
 #include "obs/log.h"
@@ -11,24 +13,42 @@ namespace owlet::server {
 
 using Clock = std::chrono::steady_clock;
 
+// Connections the kernel may hold complete before the accept thread takes them.
+constexpr int kListenBacklog = 1024;
+
 void send_json(Res& res, int status, const json& body) {
   res.status = status;
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
-void send_error(Res& res, int status, const std::string& message) {
+namespace {
+
+void send_error_status(Res& res, int status, const std::string& message) {
   send_json(res, status, json{{"error", message}});
   if (status == 503) res.set_header("Retry-After", "1");
 }
 
-void send_openai_error(Res& res, int status, const std::string& message) {
-  const char* type = status == 401 ? "authentication_error"
-                     : status == 404 ? "not_found_error"
-                     : status == 503 ? "server_overloaded"
-                     : status >= 500 ? "server_error"
-                                     : "invalid_request_error";
-  send_json(res, status, json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}});
+void send_openai_error_status(Res& res, int status, const std::string& message) {
+  send_json(res, status,
+            json{{"error", {{"message", message}, {"type", openai_error_type(status)}, {"param", nullptr}, {"code", nullptr}}}});
   if (status == 503) res.set_header("Retry-After", "1");
+}
+
+}  // namespace
+
+void send_error(Res& res, const Error& err) { send_error_status(res, http_status(err.kind), err.message); }
+void send_error(Res& res, ErrorKind kind, const std::string& message) { send_error(res, Error(kind, message)); }
+void send_openai_error(Res& res, const Error& err) { send_openai_error_status(res, http_status(err.kind), err.message); }
+void send_openai_error(Res& res, ErrorKind kind, const std::string& message) {
+  send_openai_error(res, Error(kind, message));
+}
+
+const char* finish_reason_name(const Server::Impl& s, llm::FinishReason f) {
+  switch (f) {
+    case llm::FinishReason::length: return "length";
+    case llm::FinishReason::cancelled: return s.stopping ? "shutdown" : "cancelled";
+    default: return "stop";
+  }
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
@@ -60,51 +80,6 @@ void record_completion(obs::Metrics& m, const std::string& api, const llm::Compl
   if (c.ttft_ms > 0)
     m.observe("owlet_time_to_first_token_seconds", "submit to first token", {{"api", api}}, c.ttft_ms / 1000.0,
               obs::Metrics::latency_buckets());
-}
-
-void stream_response(Server::Impl& s, Res& res, std::shared_ptr<ChatRun> run, const char* content_type,
-                     std::function<std::string(const std::string&)> piece,
-                     std::function<std::string(const llm::Completion&)> tail) {
-  s.track(run->job);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Accel-Buffering", "no");
-  res.set_chunked_content_provider(
-      content_type,
-      [&s, run, piece, tail](size_t, httplib::DataSink& sink) {
-        std::string text;
-        while (true) {
-          bool finished = run->stream->next(&text, 200);
-          if (!text.empty()) {
-            std::string out = piece(text);
-            if (!sink.write(out.data(), out.size())) {
-              run->job->cancel();  // client went away
-              return false;
-            }
-          } else if (!finished && !sink.is_writable()) {
-            run->job->cancel();
-            return false;
-          }
-          if (finished) break;
-        }
-        llm::Completion c = run->stream->result();
-        record_completion(s.metrics, "stream", c);
-        std::string out = tail(c);
-        sink.write(out.data(), out.size());
-        sink.done();
-        return true;
-      },
-      [&s, run](bool success) {
-        if (!success) run->job->cancel();
-        s.untrack(run->job);
-      });
-}
-
-llm::Completion wait_run(Server::Impl& s, ChatRun& run) {
-  s.track(run.job);
-  llm::Completion c = run.job->wait();
-  s.untrack(run.job);
-  record_completion(s.metrics, "unary", c);
-  return c;
 }
 
 // web_ui.cpp: serves one embedded UI file; false when there is no such file.
@@ -185,9 +160,7 @@ Server::~Server() { stop(0); }
 
 obs::Metrics& Server::metrics() { return impl_->metrics; }
 
-void Server::set_services(ServerServices services) { impl_->services = services; }
-
-bool Server::start(std::string* err) {
+bool Server::start(Error* err) {
   Impl& s = *impl_;
   auto& h = s.http;
   h.new_task_queue = [n = s.opts.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
@@ -195,6 +168,18 @@ bool Server::start(std::string* err) {
   h.set_read_timeout(s.opts.read_timeout_s, 0);
   h.set_write_timeout(60, 0);
   h.set_keep_alive_max_count(1000);
+  // Debian's cpp-httplib is a compiled library that listens with a backlog of
+  // 5. Under a burst of new connections (every HTTP/1.1 client that does not
+  // keep its connection alive opens one per request) the kernel's accept queue
+  // overflows while the accept thread waits for a core, and a client whose
+  // handshake completed but was never accepted gets its connection reset with
+  // no response. The listening socket is captured here and given a real backlog
+  // after bind (listen() again on a listening socket updates it).
+  auto listen_fd = std::make_shared<std::atomic<int>>(-1);
+  h.set_socket_options([listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listen_fd = static_cast<int>(sock);
+  });
 
   h.set_pre_routing_handler([&s](const Req& req, Res& res) {
     t_request_start = Clock::now();
@@ -210,6 +195,12 @@ bool Server::start(std::string* err) {
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Shutting down: running work gets its grace period, new work is refused
+    // with a status clients retry elsewhere (/health says "stopping" itself).
+    if (s.stopping && req.path != "/health") {
+      send_error(res, ErrorKind::unavailable, "owlet is shutting down");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // The UI's static files carry no secrets, and a browser opening the page
     // cannot send a Bearer header; the API calls it then makes do.
     const bool ui_asset = req.method == "GET" && (req.path == "/" || req.path == "/ui" || req.path.rfind("/ui/", 0) == 0);
@@ -217,8 +208,8 @@ bool Server::start(std::string* err) {
       std::string auth = req.get_header_value("Authorization");
       if (auth != "Bearer " + s.opts.api_key) {
         res.set_header("WWW-Authenticate", "Bearer");
-        if (req.path.rfind("/v1/", 0) == 0) send_openai_error(res, 401, "missing or invalid API key");
-        else send_error(res, 401, "missing or invalid API key");
+        if (req.path.rfind("/v1/", 0) == 0) send_openai_error_status(res, 401, "missing or invalid API key");
+        else send_error_status(res, 401, "missing or invalid API key");
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -232,7 +223,7 @@ bool Server::start(std::string* err) {
                       : res.status == 405 ? "method not allowed"
                                           : "request failed (HTTP " + std::to_string(res.status) + ")";
     int status = res.status;
-    send_error(res, status, msg);
+    send_error_status(res, status, msg);
   });
   h.set_exception_handler([](const Req&, Res& res, std::exception_ptr ep) {
     std::string msg = "internal error";
@@ -242,7 +233,7 @@ bool Server::start(std::string* err) {
       msg = std::string("internal error: ") + e.what();
     } catch (...) {
     }
-    send_error(res, 500, msg);
+    send_error(res, ErrorKind::internal, msg);
   });
   h.set_logger([&s](const Req& req, const Res& res) {
     --s.in_flight;
@@ -258,6 +249,7 @@ bool Server::start(std::string* err) {
 
   register_common_routes(s);
   register_ollama_routes(s);
+  register_model_routes(s);
   register_openai_routes(s);
   register_answer_routes(s);
   register_kb_routes(s);
@@ -268,8 +260,10 @@ bool Server::start(std::string* err) {
   } else {
     port_ = h.bind_to_port(s.opts.host, s.opts.port) ? s.opts.port : -1;
   }
+  if (port_ > 0 && *listen_fd >= 0) ::listen(*listen_fd, kListenBacklog);
   if (port_ <= 0) {
-    *err = "cannot listen on " + s.opts.host + ":" + std::to_string(s.opts.port) + " (in use, or not an address here)";
+    *err = Error(ErrorKind::unavailable,
+                 "cannot listen on " + s.opts.host + ":" + std::to_string(s.opts.port) + " (in use, or not an address here)");
     return false;
   }
   s.thread = std::thread([&h] { h.listen_after_bind(); });
@@ -282,23 +276,16 @@ void Server::stop(int grace_ms) {
     if (s.thread.joinable()) s.thread.join();
     return;
   }
-  // Let in-flight requests finish within the grace period, then cancel what is left.
-  auto deadline = Clock::now() + std::chrono::milliseconds(grace_ms);
-  while (Clock::now() < deadline) {
-    {
-      std::lock_guard<std::mutex> lk(s.jobs_mu);
-      if (s.jobs.empty() && s.answers.empty()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  // Running work gets the grace period to finish, then is cancelled: a cut
+  // stream ends with done_reason "shutdown". Answer threads use the pipeline,
+  // which outlives the server only until the caller destroys it, so they are
+  // waited for (retrieval is deadline-bounded, generation stops within a
+  // decode step of the cancel).
   {
-    std::unique_lock<std::mutex> lk(s.jobs_mu);
-    for (const auto& j : s.jobs) j->cancel();
-    for (const auto& a : s.answers) *a = true;
-    // Answer threads use the pipeline, which outlives the server only until the
-    // caller destroys it: wait for them (retrieval is deadline-bounded, generation
-    // stops within a decode step of the cancel).
-    s.answers_cv.wait_for(lk, std::chrono::seconds(60), [&] { return s.answers.empty(); });
+    std::unique_lock<std::mutex> lk(s.work_mu);
+    s.work_cv.wait_for(lk, std::chrono::milliseconds(std::max(grace_ms, 0)), [&] { return s.running.empty(); });
+    for (const auto& w : s.running) w->cancel();
+    s.work_cv.wait_for(lk, std::chrono::seconds(60), [&] { return s.running.empty(); });
   }
   s.http.stop();
   if (s.thread.joinable()) s.thread.join();

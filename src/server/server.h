@@ -37,6 +37,9 @@ struct ServerServices {
   // Experiments: the pipeline (and arm name) for a client id, sticky; null =
   // always `pipeline`, no arm. Must not return null when `pipeline` is set.
   std::function<answer::Pipeline*(const std::string& client_id, std::string* arm)> choose_pipeline = nullptr;
+  // The metrics registry /metrics renders; null = the server's own. The
+  // composition root passes the one the pipeline records into.
+  obs::Metrics* metrics = nullptr;
 };
 
 struct ServerOptions {
@@ -57,11 +60,10 @@ class Server {
  public:
   Server(ServerOptions opts, llm::ModelManager& models, ServerServices services = {});
   ~Server();
-  // Before start(): what the server serves besides models.
-  void set_services(ServerServices services);
-  bool start(std::string* err);
+  bool start(Error* err);  // unavailable when the address cannot be bound
   int port() const { return port_; }
-  // Stops accepting; in-flight requests get `grace_ms` to finish, then are cancelled.
+  // New requests get 503 from now on; running ones get `grace_ms` to finish,
+  // then are cancelled (streams end with done_reason "shutdown").
   void stop(int grace_ms = 5000);
   void wait();
   obs::Metrics& metrics();

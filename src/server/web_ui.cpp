@@ -85,7 +85,7 @@ void register_ui_routes(Server::Impl& s) {
   h.Get(R"(/ui/(.*))", [](const Req& req, Res& res) {
     std::string path = req.matches[1];
     if (path.empty()) path = "index.html";
-    if (!serve_ui_file(req, res, path)) send_error(res, 404, "no such UI file: /ui/" + path);
+    if (!serve_ui_file(req, res, path)) send_error(res, ErrorKind::not_found, "no such UI file: /ui/" + path);
   });
 }
 

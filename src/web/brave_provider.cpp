@@ -32,17 +32,14 @@ class BraveProvider : public SearchProvider {
     return r;
   }
 
-  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
-    ProviderResponse out{name()};
-    if (resp.error.ok() && (resp.status == 401 || resp.status == 403)) {
-      out.error = {ErrorKind::http_status, "brave: API key rejected (HTTP " + std::to_string(resp.status) + ")"};
-      return out;
-    }
-    if ((out.error = provider_http_error(name(), resp))) return out;
-    out.error = parse_brave_json(resp.text.empty() ? resp.body : resp.text, out.results);
-    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
-    return out;
+  Error status_error(const HttpResponse& resp) const override {
+    if (resp.status != 401 && resp.status != 403) return {};
+    return {ErrorKind::http_status, "brave: API key rejected (HTTP " + std::to_string(resp.status) + ")"};
   }
+  Error parse_body(std::string_view body, std::vector<SearchResult>& out) const override {
+    return parse_brave_json(body, out);
+  }
+
 
  private:
   BraveOptions opts_;

@@ -1,4 +1,5 @@
 #include "web/charset.h"
+#include "common/strings.h"
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
@@ -12,17 +13,11 @@
 namespace owlet::web {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string trim_label(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (std::isspace(static_cast<unsigned char>(s[b])) || s[b] == '"' || s[b] == '\'')) ++b;
   while (e > b && (std::isspace(static_cast<unsigned char>(s[e - 1])) || s[e - 1] == '"' || s[e - 1] == '\'')) --e;
-  return lower(s.substr(b, e - b));
+  return ascii_lower(s.substr(b, e - b));
 }
 
 // Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid there.
@@ -77,7 +72,7 @@ std::string sanitize_utf8(std::string_view bytes) {
 }
 
 std::string charset_from_content_type(std::string_view content_type) {
-  std::string ct = lower(content_type);
+  std::string ct = ascii_lower(content_type);
   size_t pos = ct.find("charset=");
   if (pos == std::string::npos) return {};
   std::string_view rest = std::string_view(ct).substr(pos + 8);
@@ -86,7 +81,7 @@ std::string charset_from_content_type(std::string_view content_type) {
 }
 
 std::string sniff_meta_charset(std::string_view html) {
-  std::string head = lower(html.substr(0, 4096));
+  std::string head = ascii_lower(html.substr(0, 4096));
   size_t pos = 0;
   while ((pos = head.find("<meta", pos)) != std::string::npos) {
     size_t end = head.find('>', pos);
@@ -184,7 +179,7 @@ std::string convert_to_utf8(std::string_view bytes, const std::string& icu_chars
 }
 
 bool is_textual_content_type(std::string_view content_type) {
-  std::string ct = lower(content_type);
+  std::string ct = ascii_lower(content_type);
   ct = ct.substr(0, ct.find(';'));
   if (ct.empty()) return true;  // unknown: try, decoding is safe
   return ct.rfind("text/", 0) == 0 || ct.find("html") != std::string::npos || ct.find("xml") != std::string::npos ||

@@ -1,4 +1,5 @@
 #include "web/domain_policy.h"
+#include "common/strings.h"
 
 #include <curl/curl.h>
 
@@ -9,11 +10,10 @@
 namespace owlet::web {
 
 bool domain_matches(std::string_view host, std::string_view domain) {
-  auto eq = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); };
   while (!domain.empty() && domain.front() == '.') domain.remove_prefix(1);
   if (domain.empty() || host.size() < domain.size()) return false;
   std::string_view tail = host.substr(host.size() - domain.size());
-  if (!std::equal(tail.begin(), tail.end(), domain.begin(), domain.end(), eq)) return false;
+  if (!iequals(tail, domain)) return false;
   return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "web/search_providers.h"
+#include "common/strings.h"
 #include "web/url.h"
 
 namespace owlet::web {
@@ -31,21 +32,6 @@ void text_of(const GumboNode* n, std::string& out) {
   if (n->type != GUMBO_NODE_ELEMENT) return;
   for (unsigned i = 0; i < n->v.element.children.length; ++i)
     text_of(static_cast<const GumboNode*>(n->v.element.children.data[i]), out);
-}
-
-std::string collapse(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      space = true;
-    } else {
-      if (space && !out.empty()) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
 }
 
 const GumboNode* find_class(const GumboNode* n, const char* cls) {
@@ -94,18 +80,15 @@ class DuckDuckGoProvider : public SearchProvider {
     return r;
   }
 
-  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
-    ProviderResponse out{name()};
-    // DuckDuckGo answers 202 with a bot check instead of results when it is unhappy.
-    if (resp.error.ok() && resp.status == 202) {
-      out.error = {ErrorKind::rate_limited, "duckduckgo: served a bot challenge (HTTP 202)"};
-      return out;
-    }
-    if ((out.error = provider_http_error(name(), resp))) return out;
-    out.error = parse_duckduckgo_html(resp.text.empty() ? resp.body : resp.text, out.results);
-    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
-    return out;
+  // DuckDuckGo answers 202 with a bot check instead of results when it is unhappy.
+  Error status_error(const HttpResponse& resp) const override {
+    if (resp.status != 202) return {};
+    return {ErrorKind::rate_limited, "duckduckgo: served a bot challenge (HTTP 202)"};
   }
+  Error parse_body(std::string_view body, std::vector<SearchResult>& out) const override {
+    return parse_duckduckgo_html(body, out);
+  }
+
 
  private:
   DuckDuckGoOptions opts_;
@@ -129,11 +112,11 @@ Error parse_duckduckgo_html(std::string_view html, std::vector<SearchResult>& ou
     SearchResult sr;
     std::string title;
     text_of(a, title);
-    sr.title = collapse(title);
+    sr.title = collapse_whitespace(title);
     if (const GumboNode* s = find_class(b, "result__snippet")) {
       std::string snip;
       text_of(s, snip);
-      sr.snippet = collapse(snip);
+      sr.snippet = collapse_whitespace(snip);
     }
     sr.url = url;
     sr.provider = "duckduckgo";

@@ -1,4 +1,5 @@
 #include "web/html_extractor.h"
+#include "common/strings.h"
 
 #include <gumbo.h>
 
@@ -14,34 +15,6 @@
 namespace owlet::web {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string collapse(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = true;
-    } else {
-      if (space && !out.empty()) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
-
 const char* attr(const GumboNode* n, const char* name) {
   if (n->type != GUMBO_NODE_ELEMENT) return nullptr;
   const GumboAttribute* a = gumbo_get_attribute(&n->v.element.attributes, name);
@@ -50,7 +23,7 @@ const char* attr(const GumboNode* n, const char* name) {
 
 std::string attr_lower(const GumboNode* n, const char* name) {
   const char* v = attr(n, name);
-  return v ? lower(v) : std::string();
+  return v ? ascii_lower(v) : std::string();
 }
 
 
@@ -68,7 +41,7 @@ void raw_text(const GumboNode* n, std::string& out) {
 std::string text_of(const GumboNode* n) {
   std::string s;
   raw_text(n, s);
-  return collapse(s);
+  return collapse_whitespace(s);
 }
 
 bool is_heading(GumboTag t) { return t >= GUMBO_TAG_H1 && t <= GUMBO_TAG_H6; }
@@ -181,15 +154,15 @@ class Extractor {
   void scan_metadata(const GumboNode* n) {
     if (n->type != GUMBO_NODE_ELEMENT) return;
     GumboTag t = n->v.element.tag;
-    if (t == GUMBO_TAG_HTML && page_.language.empty()) page_.language = trim(attr_lower(n, "lang"));
+    if (t == GUMBO_TAG_HTML && page_.language.empty()) page_.language = trimmed(attr_lower(n, "lang"));
     if (t == GUMBO_TAG_TITLE && title_.empty()) title_ = text_of(n);
     if (t == GUMBO_TAG_BASE && attr(n, "href") && !base_.empty()) base_ = resolve_url(base_, attr(n, "href"));
     if (t == GUMBO_TAG_BASE && attr(n, "href") && base_.empty()) base_ = attr(n, "href");
     if (t == GUMBO_TAG_LINK && page_.canonical_url.empty() && attr_lower(n, "rel") == "canonical" && attr(n, "href"))
-      page_.canonical_url = trim(attr(n, "href"));
+      page_.canonical_url = trimmed(attr(n, "href"));
     if (t == GUMBO_TAG_META) scan_meta(n);
     if (t == GUMBO_TAG_TIME && attr(n, "datetime")) {
-      std::string dt = trim(attr(n, "datetime"));
+      std::string dt = trimmed(attr(n, "datetime"));
       std::string prop = attr_lower(n, "itemprop");
       if (prop == "datemodified") set_if_empty(page_.modified, dt);
       else if (prop == "datepublished" || attr(n, "pubdate")) set_if_empty(page_.published, dt);
@@ -216,8 +189,8 @@ class Extractor {
     std::string equiv = attr_lower(n, "http-equiv");
     const char* content_c = attr(n, "content");
     if (!content_c) return;
-    std::string content = trim(content_c);
-    if (equiv == "content-language") set_if_empty(page_.language, lower(content));
+    std::string content = trimmed(content_c);
+    if (equiv == "content-language") set_if_empty(page_.language, ascii_lower(content));
     static const char* const kPublished[] = {"article:published_time", "og:published_time", "datepublished", "date",
                                              "dc.date", "dc.date.issued", "dcterms.created", "dcterms.issued",
                                              "pubdate", "publish-date", "publication_date", "sailthru.date",
@@ -353,7 +326,7 @@ class Extractor {
   }
 
   void flush() {
-    std::string text = pre_kind_ ? buf_ : trim(buf_);
+    std::string text = pre_kind_ ? buf_ : trimmed(buf_);
     if (pre_kind_) {
       while (!text.empty() && text.back() == '\n') text.pop_back();
       while (!text.empty() && text.front() == '\n') text.erase(0, 1);
@@ -363,7 +336,7 @@ class Extractor {
     bool link_heavy = buf_text_ > 0 && kind_ != BlockKind::heading &&
                       static_cast<double>(buf_link_) / static_cast<double>(buf_text_) > opts_.max_block_link_density &&
                       buf_text_ - buf_link_ < 5;
-    if (!trim(text).empty() && !link_heavy) {
+    if (!trimmed(text).empty() && !link_heavy) {
       page_.blocks.push_back({kind_, level_, text});
       for (auto& l : pending_links_) l->in_main = true;
     }
@@ -473,7 +446,7 @@ class Extractor {
   }
 
   void track_link(const GumboNode* n) {
-    std::string url = resolve(trim(attr(n, "href")));
+    std::string url = resolve(trimmed(attr(n, "href")));
     size_t idx = link_index(url, text_of(n));
     if (idx != SIZE_MAX) pending_links_.push_back(&page_.links[idx]);
   }
@@ -493,7 +466,7 @@ class Extractor {
   // Links outside the main text (navigation etc.) are reported too, not in_main.
   void collect_links(const GumboNode* n) {
     if (n->type != GUMBO_NODE_ELEMENT) return;
-    if (n->v.element.tag == GUMBO_TAG_A && attr(n, "href")) link_index(resolve(trim(attr(n, "href"))), text_of(n));
+    if (n->v.element.tag == GUMBO_TAG_A && attr(n, "href")) link_index(resolve(trimmed(attr(n, "href"))), text_of(n));
     const GumboVector& kids = n->v.element.children;
     for (unsigned i = 0; i < kids.length; ++i) collect_links(static_cast<const GumboNode*>(kids.data[i]));
   }

@@ -1,4 +1,5 @@
 #include "web/http_client.h"
+#include "common/strings.h"
 
 #include <curl/curl.h>
 #include <arpa/inet.h>
@@ -22,11 +23,6 @@ using std::chrono::milliseconds;
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string getenv_str(const char* name) {
@@ -82,7 +78,7 @@ size_t on_header(char* data, size_t size, size_t n, void* userp) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * n;
-  std::string name = lower(std::string(line.substr(0, colon)));
+  std::string name = ascii_lower(std::string(line.substr(0, colon)));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
@@ -149,7 +145,7 @@ Error map_curl_error(CURLcode code, const Transfer& t, const char* errbuf) {
 }  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   for (const auto& [k, v] : headers)
     if (k == n) return v;
   return {};
@@ -290,11 +286,11 @@ struct HttpClient::Impl {
   static void set_headers(Transfer& t, bool cross_origin) {
     curl_slist* hl = nullptr;
     bool has_language = std::any_of(t.req.headers.begin(), t.req.headers.end(),
-                                    [](const auto& h) { return lower(h.first) == "accept-language"; });
+                                    [](const auto& h) { return ascii_lower(h.first) == "accept-language"; });
     if (!has_language && !t.options->accept_language.empty())
       hl = curl_slist_append(hl, ("Accept-Language: " + t.options->accept_language).c_str());
     for (const auto& [k, v] : t.req.headers) {
-      std::string name = lower(k);
+      std::string name = ascii_lower(k);
       bool secret = name == "authorization" || name == "cookie" || name == "proxy-authorization" ||
                     name.find("token") != std::string::npos || name.find("api-key") != std::string::npos ||
                     name.find("apikey") != std::string::npos;

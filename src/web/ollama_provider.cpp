@@ -28,17 +28,14 @@ class OllamaProvider : public SearchProvider {
     return json_post(base(opts_.base_url) + "/api/web_search", opts_.api_key, body);
   }
 
-  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
-    ProviderResponse out{name()};
-    if (resp.error.ok() && resp.status == 401) {
-      out.error = {ErrorKind::http_status, "ollama: API key missing or rejected (HTTP 401)"};
-      return out;
-    }
-    if ((out.error = provider_http_error(name(), resp))) return out;
-    out.error = parse_ollama_search_json(resp.text.empty() ? resp.body : resp.text, out.results);
-    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
-    return out;
+  Error status_error(const HttpResponse& resp) const override {
+    if (resp.status != 401) return {};
+    return {ErrorKind::http_status, "ollama: API key missing or rejected (HTTP 401)"};
   }
+  Error parse_body(std::string_view body, std::vector<SearchResult>& out) const override {
+    return parse_ollama_search_json(body, out);
+  }
+
 
  private:
   OllamaSearchOptions opts_;

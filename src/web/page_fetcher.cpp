@@ -1,4 +1,5 @@
 #include "web/page_fetcher.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -9,10 +10,7 @@ namespace owlet::web {
 namespace {
 
 std::string media_type(const std::string& content_type) {
-  std::string t = content_type.substr(0, content_type.find(';'));
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  t.erase(t.find_last_not_of(" \t") + 1);
-  return t;
+  return ascii_lower(trim(std::string_view(content_type).substr(0, content_type.find(';'))));
 }
 
 // Plain text becomes paragraphs split on blank lines.
@@ -117,7 +115,7 @@ std::vector<FetchedPage> fetch_pages(HttpClient& client, const std::vector<std::
     } else if (type == "text/plain" || type == "text/markdown") {
       p.page = page_from_text(r.text);
     } else {
-      p.error = {ErrorKind::parse, "unsupported content type " + type};
+      p.error = {ErrorKind::unprocessable, "unsupported content type " + type};
       continue;
     }
     p.extract_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_extract).count();

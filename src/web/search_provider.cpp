@@ -11,6 +11,17 @@ Error provider_http_error(const std::string& provider, const HttpResponse& r) {
   return {};
 }
 
+Error SearchProvider::status_error(const HttpResponse&) const { return {}; }
+
+ProviderResponse SearchProvider::parse(const SearchQuery& q, const HttpResponse& resp) const {
+  ProviderResponse out{name()};
+  if (resp.error.ok() && (out.error = status_error(resp))) return out;
+  if ((out.error = provider_http_error(name(), resp))) return out;
+  out.error = parse_body(resp.text.empty() ? resp.body : resp.text, out.results);
+  if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
+  return out;
+}
+
 namespace {
 
 void append_utf8(std::string& out, uint32_t cp) {

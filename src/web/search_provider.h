@@ -41,8 +41,17 @@ class SearchProvider {
   virtual ~SearchProvider() = default;
   virtual std::string name() const = 0;
   virtual HttpRequest build_request(const SearchQuery& query) const = 0;
-  // Turns the HTTP outcome (transport error, status, body) into results or an error.
-  virtual ProviderResponse parse(const SearchQuery& query, const HttpResponse& response) const = 0;
+  // Turns the HTTP outcome into results or an error, the same way for every
+  // provider: a status the provider explains itself (status_error), then
+  // transport errors and non-2xx statuses, then the body (parse_body), cut to
+  // query.max_results.
+  ProviderResponse parse(const SearchQuery& query, const HttpResponse& response) const;
+
+ protected:
+  // A status that means more than "HTTP 403" for this provider (a rejected key,
+  // a disabled format, a bot challenge); none by default.
+  virtual Error status_error(const HttpResponse& response) const;
+  virtual Error parse_body(std::string_view body, std::vector<SearchResult>& out) const = 0;
 };
 
 // Shared by providers: transport errors and non-2xx statuses as a provider error.

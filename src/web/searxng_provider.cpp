@@ -30,19 +30,16 @@ class SearxngProvider : public SearchProvider {
     return r;
   }
 
-  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
-    ProviderResponse out{name()};
-    if (resp.error.ok() && resp.status == 403) {
-      out.error = {ErrorKind::http_status,
-                   "searxng: " + opts_.base_url + " answered 403 to format=json: the JSON format is disabled in the "
-                   "instance's settings.yml (add 'json' to search.formats)"};
-      return out;
-    }
-    if ((out.error = provider_http_error(name(), resp))) return out;
-    out.error = parse_searxng_json(resp.text.empty() ? resp.body : resp.text, out.results);
-    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
-    return out;
+  Error status_error(const HttpResponse& resp) const override {
+    if (resp.status != 403) return {};
+    return {ErrorKind::http_status,
+            "searxng: " + opts_.base_url + " answered 403 to format=json: the JSON format is disabled in the "
+            "instance's settings.yml (add 'json' to search.formats)"};
   }
+  Error parse_body(std::string_view body, std::vector<SearchResult>& out) const override {
+    return parse_searxng_json(body, out);
+  }
+
 
  private:
   SearxngOptions opts_;

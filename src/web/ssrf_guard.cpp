@@ -1,4 +1,5 @@
 #include "web/ssrf_guard.h"
+#include "common/strings.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -128,18 +129,12 @@ SsrfVerdict classify(const Ip& ip, const SsrfPolicy& policy) {
   return {};
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 }  // namespace
 
 bool host_allow_listed(std::string_view host, const SsrfPolicy& policy) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   return std::any_of(policy.allow_hosts.begin(), policy.allow_hosts.end(),
-                     [&](const std::string& a) { return lower(a) == h; });
+                     [&](const std::string& a) { return ascii_lower(a) == h; });
 }
 
 SsrfVerdict check_ip(std::string_view text, const SsrfPolicy& policy) {

@@ -1,4 +1,5 @@
 #include "web/url.h"
+#include "common/strings.h"
 
 #include <curl/curl.h>
 
@@ -12,11 +13,6 @@ struct UrlHandleDeleter {
   void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
 using UrlHandle = std::unique_ptr<CURLU, UrlHandleDeleter>;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // Reads one part; empty when absent.
 std::string get_part(CURLU* u, CURLUPart part, unsigned flags = 0) {
@@ -43,12 +39,12 @@ UrlParse parse_url(std::string_view text) {
     r.error = {ErrorKind::invalid_url, "cannot parse URL: " + std::string(text.substr(0, 200))};
     return r;
   }
-  r.url.scheme = lower(get_part(u.get(), CURLUPART_SCHEME));
+  r.url.scheme = ascii_lower(get_part(u.get(), CURLUPART_SCHEME));
   if (r.url.scheme != "http" && r.url.scheme != "https") {
     r.error = {ErrorKind::invalid_url, "scheme '" + r.url.scheme + "' is not allowed (http/https only)"};
     return r;
   }
-  r.url.host = lower(get_part(u.get(), CURLUPART_HOST));
+  r.url.host = ascii_lower(get_part(u.get(), CURLUPART_HOST));
   if (r.url.host.size() >= 2 && r.url.host.front() == '[' && r.url.host.back() == ']')
     r.url.host = r.url.host.substr(1, r.url.host.size() - 2);
   if (r.url.host.empty()) {
@@ -76,7 +72,7 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
 }
 
 bool is_tracking_param(std::string_view name) {
-  std::string n = lower(std::string(name));
+  std::string n = ascii_lower(std::string(name));
   if (n.rfind("utm_", 0) == 0) return true;
   static const char* const kTracking[] = {"gclid", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "yclid",
                                           "mc_cid", "mc_eid", "_ga", "_gl", "igshid", "mkt_tok", "oly_anon_id",

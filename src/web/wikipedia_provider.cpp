@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "web/provider_json.h"
+#include "common/strings.h"
 #include "web/search_providers.h"
 #include "web/url.h"
 
@@ -19,8 +20,7 @@ class WikipediaProvider : public SearchProvider {
   std::string name() const override { return "wikipedia"; }
 
   HttpRequest build_request(const SearchQuery& q) const override {
-    std::string lang = q.language.substr(0, q.language.find_first_of("-_"));
-    std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string lang = ascii_lower(q.language.substr(0, q.language.find_first_of("-_")));
     if (!valid_language(lang)) lang = opts_.default_language;
     std::string base = opts_.base_url;
     if (size_t pos = base.find("{lang}"); pos != std::string::npos) base.replace(pos, 6, lang);
@@ -35,13 +35,10 @@ class WikipediaProvider : public SearchProvider {
     return r;
   }
 
-  ProviderResponse parse(const SearchQuery& q, const HttpResponse& resp) const override {
-    ProviderResponse out{name()};
-    if ((out.error = provider_http_error(name(), resp))) return out;
-    out.error = parse_wikipedia_json(resp.text.empty() ? resp.body : resp.text, out.results);
-    if (static_cast<int>(out.results.size()) > q.max_results) out.results.resize(static_cast<size_t>(q.max_results));
-    return out;
+  Error parse_body(std::string_view body, std::vector<SearchResult>& out) const override {
+    return parse_wikipedia_json(body, out);
   }
+
 
  private:
   WikipediaOptions opts_;

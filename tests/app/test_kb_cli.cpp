@@ -109,7 +109,7 @@ TEST(KbCli, SigkillMidIngestLeavesAConsistentDatabase) {
   ASSERT_GE(done.size(), 20u);
   ASSERT_LT(done.size(), static_cast<size_t>(n_files));
 
-  std::string err;
+  owlet::Error err;
   auto kb = owlet::kb::KnowledgeBase::open(kbdir, {}, &err);
   ASSERT_NE(kb, nullptr) << err;
   std::string report;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "support/test_support.h"
@@ -35,6 +36,7 @@ TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
   // A long streaming generation is running when SIGTERM arrives.
   std::string body = R"({"model":")" + model + R"(","messages":[{"role":"user","content":"go"}],"options":{"num_predict":100000}})";
   std::string streamed;
+  std::mutex mu;
   std::thread client([&] {
     httplib::Client s("127.0.0.1", port);
     s.set_read_timeout(60, 0);
@@ -44,14 +46,24 @@ TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
     req.body = body;
     req.set_header("Content-Type", "application/json");
     req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
+      std::lock_guard<std::mutex> lk(mu);
       streamed.append(d, n);
       return true;
     };
     s.send(req);
   });
-  std::this_thread::sleep_for(1s);
+  // SIGTERM only once the generation is really streaming.
+  ASSERT_TRUE(owlet::test::wait_until([&] {
+    std::lock_guard<std::mutex> lk(mu);
+    return streamed.find("\"content\"") != std::string::npos;
+  })) << "no tokens streamed";
   auto t0 = std::chrono::steady_clock::now();
   kill(pid, SIGTERM);
+  // During the grace period new requests are refused with 503 (the running one goes on).
+  EXPECT_TRUE(owlet::test::wait_until([&] {
+    auto r = c.Get("/api/version");
+    return r && r->status == 503 && !r->get_header_value("Retry-After").empty();
+  }, 2s)) << "a new request during the grace period was not refused";
   int status = 0;
   waitpid(pid, &status, 0);
   auto took = std::chrono::steady_clock::now() - t0;
@@ -63,6 +75,8 @@ TEST(ServeCli, SigtermDrainsAndExitsCleanly) {
   ASSERT_FALSE(streamed.empty());
   std::string last = streamed.substr(streamed.rfind('\n', streamed.size() - 2) + 1);
   EXPECT_NE(last.find("\"done\":true"), std::string::npos) << last;
+  // Cut at the end of the grace period, and saying so.
+  EXPECT_NE(last.find("\"done_reason\":\"shutdown\""), std::string::npos) << last;
 }
 
 TEST(ServeCli, SecretsNeverReachTheLogs) {

@@ -14,6 +14,7 @@
 #if OWLET_FUZZ_TARGET == 1
 #include "server/chat_service.h"
 #include "server/json_body.h"
+#include "server/messages.h"
 #elif OWLET_FUZZ_TARGET == 2
 #include "kb/chunker.h"
 #include "kb/text.h"
@@ -64,20 +65,18 @@ void read_like_the_handlers(JsonBody& b) {
   (void)b.number("frequency_penalty", &d, -2, 2);
   (void)b.number("presence_penalty", &d, -2, 2);
   const json& root = b.root();
-  if (root.contains("messages") && root["messages"].is_array()) {
-    for (const auto& m : root["messages"]) {
-      if (!m.is_object()) continue;
-      std::string where = "messages";
-      (void)JsonBody::get_number(m, where, "weight", &d, 0, 1, &s);
-      if (m.contains("content") && m["content"].is_string()) s = m["content"].get<std::string>();
-      if (m.contains("content") && m["content"].is_array())
-        for (const auto& part : m["content"])
-          if (part.is_object() && part.contains("text") && part["text"].is_string()) s = part["text"].get<std::string>();
+  if (root.contains("messages")) {
+    // The one message parser, in each API's dialect: a message list is parsed or refused with a reason.
+    for (auto dialect : {owlet::server::MessageDialect::ollama, owlet::server::MessageDialect::openai,
+                         owlet::server::MessageDialect::owlet}) {
+      std::vector<owlet::llm::ChatMessage> msgs;
+      owlet::Error merr;
+      if (!owlet::server::parse_messages(root["messages"], dialect, &msgs, &merr)) check(!merr.message.empty());
     }
   }
   // Every error must come back as JSON the server can send: dump with replacement
   // never throws, so a 400 body is always producible.
-  std::string out = json{{"error", b.error()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out = json{{"error", b.error().message}}.dump(-1, ' ', false, json::error_handler_t::replace);
   check(!out.empty());
 }
 #endif
@@ -88,16 +87,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
 #if OWLET_FUZZ_TARGET == 1
   JsonBody b;
-  std::string err;
+  owlet::Error err;
   if (!b.parse(std::string(in), &err)) {
-    check(!err.empty());  // a rejected body always says why
+    check(!err.ok());  // a rejected body always says why
     return 0;
   }
   check(b.root().is_object());
   read_like_the_handlers(b);
   owlet::server::GenerationOptions opts;
   err.clear();
-  if (!owlet::server::parse_ollama_options(b.root(), &opts, &err)) check(!err.empty());
+  if (!owlet::server::parse_ollama_options(b.root(), &opts, &err)) check(!err.ok());
 #elif OWLET_FUZZ_TARGET == 2
   using namespace owlet::kb;
   using namespace owlet;
@@ -128,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(utf8_valid(q));
   check(q.empty() || (q.front() != ' ' && q.back() != ' '));  // whitespace collapsed and trimmed
   if (utf8_valid(in)) check(utf8_sanitize(in) == in);         // sanitize leaves valid text alone
-  FtsQueryTerms t = fts_query_terms(in);
+  SearchTerms t = search_terms(in);
   for (const auto* v : {&t.latin, &t.cjk, &t.cjk_prefix})
     for (const std::string& term : *v) check(!term.empty() && utf8_valid(term));
   const std::string expr = fts_match_expr(t);

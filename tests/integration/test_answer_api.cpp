@@ -7,14 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "answer/pipeline.h"
+#include "integration/answer_world.h"
 #include "kb/knowledge_base.h"
-#include "llm/model_manager.h"
-#include "server/server.h"
-#include "support/test_support.h"
-#include "web/fixture_server.h"
-#include "web/http_client.h"
-#include "web/search_providers.h"
 
 using json = nlohmann::json;
 using namespace owlet;
@@ -24,18 +18,8 @@ using web::test::FixtureServer;
 
 namespace {
 
-struct Stack {
-  test::TempDir dir;
-  FixtureServer web;
-  std::unique_ptr<kb::KnowledgeBase> kb;
-  std::unique_ptr<web::HttpClient> http;
-  std::unique_ptr<web::SearchProvider> searxng;
-  std::unique_ptr<llm::ModelManager> models;
-  std::unique_ptr<answer::Pipeline> pipeline;
-  std::unique_ptr<server::Server> srv;
-  std::unique_ptr<httplib::Client> cli;
-  std::string model = test::fixture_model("qwen2-tiny");
-
+// The fixture web answers every search with one page about owls.
+struct Stack : test::AnswerWorld {
   Stack() {
     web.route("GET", "/search", [this](const FixtureRequest&) {
       FixtureResponse r;
@@ -52,34 +36,9 @@ struct Stack {
                "nesting pairs of snowy owls this week.</p></body></html>";
       return r;
     });
-    web.start();
-    std::string err;
-    kb = kb::KnowledgeBase::open((dir.path() / "kb").string(), {}, &err);
-    web::ClientOptions co;
-    co.ssrf.allow_cidrs = {"127.0.0.1"};
-    http = std::make_unique<web::HttpClient>(co);
-    searxng = web::make_searxng_provider({"http://127.0.0.1:" + std::to_string(web.port()), ""});
-    llm::ModelManagerParams mp;
-    mp.engine.n_slots = 2;
-    mp.engine.n_ctx_slot = 2048;
-    mp.engine.n_threads = 2;
-    models = std::make_unique<llm::ModelManager>(mp);
-    server::ServerOptions so;
-    so.port = 0;
-    so.default_model = model;
-    srv = std::make_unique<server::Server>(so, *models);
-    answer::PipelineServices sv{models.get(), kb.get(), http.get(), {searxng.get()}, nullptr, &srv->metrics()};
-    answer::PipelineOptions po;
-    po.default_model = model;
-    po.num_predict = 6;
-    po.sampling.temperature = 0;
-    pipeline = std::make_unique<answer::Pipeline>(sv, po);
-    srv->set_services({pipeline.get(), kb.get(), http.get()});
-    EXPECT_TRUE(srv->start(&err)) << err;
-    cli = std::make_unique<httplib::Client>("127.0.0.1", srv->port());
-    cli->set_read_timeout(120, 0);
+    set("num_predict", "6");
+    start();
   }
-  ~Stack() { srv->stop(0); }
 };
 
 std::vector<json> ndjson(const std::string& body) {
@@ -198,4 +157,36 @@ TEST(AnswerApi, GroundedChatCarriesSourcesAndRoute) {
   auto r4 = s.cli->Post("/api/chat", bad.dump(), "application/json");
   EXPECT_EQ(r4->status, 400);
   EXPECT_NE(r4->body.find("options.web"), std::string::npos) << r4->body;
+}
+
+// A prompt longer than the model's context is the client's to fix: the same
+// 400 from every API, grounded or not, with the engine's own reason.
+TEST(AnswerApi, OverLongPromptIsTheSame400EverywhereAndTheServerStaysUp) {
+  Stack s;
+  std::string question;
+  for (int i = 0; i < 3000; ++i) question += "owl ";  // ~3000 tokens; the context holds 2048
+  question += "?";
+  const json messages = json::array({{{"role", "user"}, {"content", question}}});
+  struct Call {
+    const char* path;
+    json body;
+  };
+  const std::vector<Call> calls = {
+      {"/api/answer", {{"question", question}, {"stream", false}, {"cache", false}, {"web", "never"}}},
+      {"/api/chat", {{"model", s.model}, {"messages", messages}, {"stream", false}}},
+      {"/api/chat", {{"model", s.model}, {"messages", messages}, {"stream", false}, {"owlet", {{"ground", false}}}}},
+      {"/api/generate", {{"model", s.model}, {"prompt", question}, {"stream", false}}},
+      {"/v1/chat/completions", {{"model", s.model}, {"messages", messages}}},
+      {"/v1/chat/completions", {{"model", s.model}, {"messages", messages}, {"owlet", {{"ground", false}}}}},
+  };
+  for (const auto& c : calls) {
+    auto res = s.cli->Post(c.path, c.body.dump(), "application/json");
+    ASSERT_TRUE(res) << c.path;
+    EXPECT_EQ(res->status, 400) << c.path << " " << c.body.dump().substr(0, 80) << ": " << res->body;
+    json e = json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(e.is_object()) << res->body;
+    const std::string msg = e["error"].is_string() ? e["error"].get<std::string>() : e["error"]["message"].get<std::string>();
+    EXPECT_NE(msg.find("context holds"), std::string::npos) << c.path << ": " << msg;
+  }
+  EXPECT_EQ(s.cli->Get("/health")->status, 200);
 }

@@ -1,5 +1,5 @@
 // Experiment arms end to end: a config with two arms builds one pipeline per
-// arm (answer::build_answer_stack), the server assigns clients to arms stickily,
+// arm (app::build_stack), the server assigns clients to arms stickily,
 // the arm shows in each answer's route and as a label on /metrics, and
 // POST /api/feedback counts thumbs up/down per arm. Real loopback HTTP, the
 // tiny model, a fixture web.
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "answer/stack.h"
+#include "integration/answer_world.h"
 #include "config/config.h"
 #include "llm/model_manager.h"
 #include "server/server.h"
@@ -23,15 +23,7 @@ using web::test::FixtureServer;
 
 namespace {
 
-struct ArmsStack {
-  test::TempDir dir;
-  FixtureServer web;
-  std::unique_ptr<llm::ModelManager> models;
-  answer::AnswerStack stack;
-  std::unique_ptr<server::Server> srv;
-  std::unique_ptr<httplib::Client> cli;
-  std::string model = test::fixture_model("qwen2-tiny");
-
+struct ArmsStack : test::AnswerWorld {
   ArmsStack() {
     web.route("GET", "/search", [this](const FixtureRequest&) {
       FixtureResponse r;
@@ -48,18 +40,9 @@ struct ArmsStack {
                "nesting pairs of snowy owls this week.</p></body></html>";
       return r;
     });
-    web.start();
-    Config cfg;
-    std::string err;
     const std::vector<std::pair<std::string, std::string>> keys = {
-        {"knowledge_path", (dir.path() / "kb").string()},
-        {"model", model},
-        {"search_providers", "searxng"},
-        {"searxng_url", "http://127.0.0.1:" + std::to_string(web.port())},
-        {"allow_private", "127.0.0.1"},
         {"learn", "false"},
         {"num_predict", "4"},
-        {"temperature", "0"},
         // Two arms that differ in the router: one never goes online, one always does.
         {"experiment_arms", "kbonly:50,webfirst:50"},
         {"arm.kbonly.web", "never"},
@@ -68,25 +51,9 @@ struct ArmsStack {
         {"arm.webfirst.coverage_threshold", "1"},
         {"arm.webfirst.max_sources", "2"},
     };
-    for (const auto& [k, v] : keys) EXPECT_TRUE(config_set(cfg, k, v, &err)) << err;
-    llm::ModelManagerParams mp;
-    mp.engine.n_slots = 2;
-    mp.engine.n_ctx_slot = 2048;
-    mp.engine.n_threads = 2;
-    models = std::make_unique<llm::ModelManager>(mp);
-    server::ServerOptions so;
-    so.port = 0;
-    so.default_model = model;
-    srv = std::make_unique<server::Server>(so, *models);
-    EXPECT_TRUE(answer::build_answer_stack(cfg, models.get(), &srv->metrics(), &stack, &err)) << err;
-    server::ServerServices sv{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}};
-    sv.choose_pipeline = [this](const std::string& id, std::string* arm) { return stack.choose(id, arm); };
-    srv->set_services(sv);
-    EXPECT_TRUE(srv->start(&err)) << err;
-    cli = std::make_unique<httplib::Client>("127.0.0.1", srv->port());
-    cli->set_read_timeout(120, 0);
+    for (const auto& [k, v] : keys) set(k, v);
+    start();
   }
-  ~ArmsStack() { srv->stop(0); }
 
   // A client name (sent as X-Owlet-Client) that the experiment puts on `arm`.
   std::string client_on(const std::string& arm) const {
@@ -202,12 +169,15 @@ TEST(Experiments, FeedbackRejectsUnknownIdsAndBadBodies) {
 
 TEST(Experiments, StackRejectsBadArmsNamingTheKey) {
   test::TempDir dir;
-  auto build = [&](const std::vector<std::pair<std::string, std::string>>& keys, std::string* err) {
+  auto build = [&](const std::vector<std::pair<std::string, std::string>>& keys, owlet::Error* err) {
     Config cfg;
-    EXPECT_TRUE(config_set(cfg, "knowledge_path", (dir.path() / "kb").string(), err)) << *err;
-    for (const auto& [k, v] : keys) EXPECT_TRUE(config_set(cfg, k, v, err)) << *err;
-    answer::AnswerStack stack;
-    bool ok = answer::build_answer_stack(cfg, nullptr, nullptr, &stack, err);
+    std::string why;
+    EXPECT_TRUE(config_set(cfg, "knowledge_path", (dir.path() / "kb").string(), &why)) << why;
+    for (const auto& [k, v] : keys) EXPECT_TRUE(config_set(cfg, k, v, &why)) << why;
+    app::Stack stack;
+    app::StackOptions no_models;
+    no_models.models = false;
+    bool ok = app::build_stack(cfg, no_models, &stack, err);
     if (ok) {
       EXPECT_EQ(stack.arm_pipelines.size(), stack.experiment.arms().size());
       std::string arm = "unset";
@@ -217,11 +187,11 @@ TEST(Experiments, StackRejectsBadArmsNamingTheKey) {
     }
     return ok;
   };
-  std::string err;
+  owlet::Error err;
   EXPECT_TRUE(build({}, &err)) << err;
   EXPECT_TRUE(build({{"experiment_arms", "a:1,b:3"}, {"arm.b.search_providers", "wikipedia"}}, &err)) << err;
   EXPECT_FALSE(build({{"experiment_arms", "a:1,b:3"}, {"arm.b.search_providers", "altavista"}}, &err));
-  EXPECT_EQ(err.rfind("arm.b.search_providers: unknown provider 'altavista'", 0), 0u) << err;
+  EXPECT_EQ(err.message.rfind("arm.b.search_providers: unknown provider 'altavista'", 0), 0u) << err;
   EXPECT_FALSE(build({{"experiment_arms", "a:1"}, {"arm.c.web", "never"}}, &err));
-  EXPECT_NE(err.find("arm 'c' is not listed"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("arm 'c' is not listed"), std::string::npos) << err;
 }

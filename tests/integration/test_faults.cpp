@@ -9,14 +9,9 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 
-#include "answer/pipeline.h"
+#include "integration/answer_world.h"
 #include "kb/knowledge_base.h"
-#include "llm/model_manager.h"
-#include "server/server.h"
-#include "support/test_support.h"
-#include "web/fixture_server.h"
 #include "web/http_client.h"
-#include "web/search_providers.h"
 
 using json = nlohmann::json;
 using namespace owlet;
@@ -29,18 +24,9 @@ namespace {
 
 // The search API lives at search.test (pinned to 127.0.0.1, allowed by name);
 // the pages it returns are at plain 127.0.0.1 unless a test allows loopback.
-struct Faulty {
-  test::TempDir dir;
-  FixtureServer web;
+struct Faulty : test::AnswerWorld {
   std::atomic<int> secret_hits{0};
   std::function<FixtureResponse(const FixtureRequest&)> search;  // the fault under test
-  std::unique_ptr<kb::KnowledgeBase> kb;
-  std::unique_ptr<web::HttpClient> http;
-  std::unique_ptr<web::SearchProvider> searxng;
-  std::unique_ptr<llm::ModelManager> models;
-  std::unique_ptr<answer::Pipeline> pipeline;
-  std::unique_ptr<server::Server> srv;
-  std::unique_ptr<httplib::Client> cli;
 
   explicit Faulty(bool allow_loopback_pages) {
     web.route("GET", "/search", [this](const FixtureRequest& q) { return search(q); });
@@ -76,42 +62,26 @@ struct Faulty {
       r.body = "<p>Owl news today \xff\xfe\xc3\x28 broken \xed\xa0\x80 bytes: owls are fine.</p>";
       return r;
     });
-    web.start();
-    std::string err;
-    kb = kb::KnowledgeBase::open((dir.path() / "kb").string(), {}, &err);
+    // The search API is reached by name (search.test, pinned to 127.0.0.1 and
+    // allowed); the pages it lists are plain 127.0.0.1, refused unless allowed.
+    set("searxng_url", "http://search.test:" + std::to_string(web.port()));
+    set("allow_private", allow_loopback_pages ? "search.test,127.0.0.1" : "search.test");
+    set("search_deadline_ms", "800");
+    set("fetch_deadline_ms", "800");
+    set("total_deadline_ms", "1500");
+    set("engine", "extractive");  // the faults are upstream of generation
+    options.tune_http = [port = web.port()](web::ClientOptions& co) {
+      co.resolve = {"search.test:" + std::to_string(port) + ":127.0.0.1"};
+      co.max_body_bytes = 2u << 20;
+    };
+    if (!start()) return;
     kb::Document d;
     d.source = "/notes/owls.md";
     d.title = "Owl notes";
     d.text = "Owl news from last month: the owl census counted 380 pairs of snowy owls.";
-    kb->add(d);
-    web::ClientOptions co;
-    co.resolve = {"search.test:" + std::to_string(web.port()) + ":127.0.0.1"};
-    co.ssrf.allow_hosts = {"search.test"};
-    if (allow_loopback_pages) co.ssrf.allow_cidrs = {"127.0.0.1"};
-    co.max_body_bytes = 2u << 20;
-    http = std::make_unique<web::HttpClient>(co);
-    searxng = web::make_searxng_provider({"http://search.test:" + std::to_string(web.port()), ""});
-    llm::ModelManagerParams mp;
-    mp.engine.n_slots = 2;
-    mp.engine.n_ctx_slot = 2048;
-    mp.engine.n_threads = 2;
-    models = std::make_unique<llm::ModelManager>(mp);
-    server::ServerOptions so;
-    so.port = 0;
-    srv = std::make_unique<server::Server>(so, *models);
-    answer::PipelineOptions po;
-    po.search_deadline = 800ms;
-    po.fetch_deadline = 800ms;
-    po.total_deadline = 1500ms;
-    po.extractive = true;  // the faults are upstream of generation
-    pipeline = std::make_unique<answer::Pipeline>(
-        answer::PipelineServices{models.get(), kb.get(), http.get(), {searxng.get()}, nullptr, &srv->metrics()}, po);
-    srv->set_services({pipeline.get(), kb.get(), http.get()});
-    EXPECT_TRUE(srv->start(&err)) << err;
-    cli = std::make_unique<httplib::Client>("127.0.0.1", srv->port());
+    stack.knowledge.kb->add(d);
     cli->set_read_timeout(60, 0);
   }
-  ~Faulty() { srv->stop(0); }
 
   std::string page(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(web.port()) + path; }
 

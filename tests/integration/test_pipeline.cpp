@@ -80,7 +80,7 @@ struct World {
       return r;
     });
     web.start();
-    std::string err;
+    owlet::Error err;
     kb = kb::KnowledgeBase::open((dir.path() / "kb").string(), {}, &err);
     EXPECT_TRUE(kb) << err;
     web::ClientOptions co;
@@ -325,10 +325,10 @@ TEST(Pipeline, BadInputIsRefused) {
   q.question = "   ";
   answer::AnswerResult a = p->answer(q);
   EXPECT_FALSE(a.ok);
-  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.error.kind, ErrorKind::bad_request) << a.error;
   q.question = "Why do owls hoot?";
   q.model = "no-such-model:latest";
   answer::AnswerResult b = p->answer(q);
   EXPECT_FALSE(b.ok);
-  EXPECT_EQ(b.status, 404) << b.error;
+  EXPECT_EQ(b.error.kind, ErrorKind::not_found) << b.error;
 }

@@ -24,7 +24,7 @@ TEST(ColdArchive, RoundTripsAndDetectsCorruption) {
   TempDir dir;
   const std::string path = (dir.path() / "a.cold").string();
   ColdArchive a;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(a.open(path, &err)) << err;
   std::vector<ColdLocation> locs(3);
   std::string big;
@@ -47,7 +47,7 @@ TEST(ColdArchive, RoundTripsAndDetectsCorruption) {
     f.put('\x55');
   }
   EXPECT_FALSE(a.read(locs[0], &out, &err));
-  EXPECT_NE(err.find("checksum"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("checksum"), std::string::npos) << err;
   // The others are unaffected.
   EXPECT_TRUE(a.read(locs[2], &out, &err)) << err;
 
@@ -57,7 +57,7 @@ TEST(ColdArchive, RoundTripsAndDetectsCorruption) {
   ColdArchive b;
   ASSERT_TRUE(b.open(path, &err));
   EXPECT_FALSE(b.read(locs[2], &out, &err));
-  EXPECT_NE(err.find("truncated"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("truncated"), std::string::npos) << err;
   EXPECT_TRUE(b.read(locs[1], &out, &err)) << err;
 }
 
@@ -65,7 +65,8 @@ TEST(ColdArchive, DictionaryShrinksSmallRecords) {
   TempDir dir;
   std::vector<std::string> samples;
   for (int i = 0; i < 300; ++i) samples.push_back(sample_text(i));
-  std::string dict, err;
+  std::string dict;
+  Error err;
   ASSERT_TRUE(train_dictionary(samples, 8192, &dict, &err)) << err;
   ColdArchive a;
   ASSERT_TRUE(a.open((dir.path() / "d.cold").string(), &err));
@@ -81,7 +82,7 @@ TEST(ColdArchive, DictionaryShrinksSmallRecords) {
   ColdArchive b;
   ASSERT_TRUE(b.open((dir.path() / "d.cold").string(), &err));
   EXPECT_FALSE(b.read(with_dict, &out, &err));
-  EXPECT_NE(err.find("dictionary"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("dictionary"), std::string::npos) << err;
 }
 
 TEST(ColdTier, GetDocumentReturnsFullTextAndTrainsDictionary) {
@@ -89,7 +90,7 @@ TEST(ColdTier, GetDocumentReturnsFullTextAndTrainsDictionary) {
   KbOptions opts;
   opts.dict_train_samples = 64;
   opts.near_dup_max_distance = -1;  // samples are deliberately similar
-  std::string err;
+  owlet::Error err;
   {
     auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
     ASSERT_TRUE(kb) << err;
@@ -120,7 +121,7 @@ TEST(ColdTier, GetDocumentReturnsFullTextAndTrainsDictionary) {
 
 TEST(ColdTier, TruncatedArchiveIsReportedNotReturned) {
   TempDir dir;
-  std::string err;
+  owlet::Error err;
   int64_t first = 0, last = 0;
   {
     auto kb = KnowledgeBase::open(dir.path().string(), {}, &err);
@@ -139,7 +140,7 @@ TEST(ColdTier, TruncatedArchiveIsReportedNotReturned) {
   ASSERT_TRUE(kb) << err;
   std::string text;
   EXPECT_FALSE(kb->get_document(last, nullptr, &text, &err));
-  EXPECT_NE(err.find("truncated"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("truncated"), std::string::npos) << err;
   ASSERT_TRUE(kb->get_document(first, nullptr, &text, &err)) << err;
   EXPECT_EQ(text, "First document, stays intact.");
   // The hot tier still serves the damaged document's chunks.
@@ -148,7 +149,7 @@ TEST(ColdTier, TruncatedArchiveIsReportedNotReturned) {
 
 TEST(ColdTier, IdenticalTextIsStoredOnceAndVacuumDropsDeadRecords) {
   TempDir dir;
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), {}, &err);
   ASSERT_TRUE(kb) << err;
   std::string big;
@@ -186,7 +187,7 @@ TEST(ColdTier, IdenticalTextIsStoredOnceAndVacuumDropsDeadRecords) {
 
 TEST(ColdTier, VacuumInAnotherInstanceSwitchesArchiveForEveryone) {
   TempDir dir;
-  std::string err;
+  owlet::Error err;
   auto a = KnowledgeBase::open(dir.path().string(), {}, &err);
   ASSERT_TRUE(a) << err;
   auto b = KnowledgeBase::open(dir.path().string(), {}, &err);

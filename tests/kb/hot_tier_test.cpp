@@ -16,7 +16,7 @@ namespace {
 using owlet::test::TempDir;
 
 std::unique_ptr<KnowledgeBase> open_kb(const TempDir& dir, KbOptions opts = {}) {
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   EXPECT_TRUE(kb) << err;
   return kb;
@@ -112,7 +112,7 @@ TEST(HotTier, RemoveDeletesDocumentChunksAndPostings) {
   ASSERT_TRUE(kb->add(doc("x", "Zebra migration across the Serengeti plains.")).ok());
   ASSERT_TRUE(kb->add(doc("y", "Zebra crossings and road safety.")).ok());
   bool found = false;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(kb->remove("x", &found, &err)) << err;
   EXPECT_TRUE(found);
   EXPECT_EQ(sources(kb->search("zebra", 10)), (std::vector<std::string>{"y"}));
@@ -250,7 +250,7 @@ TEST(HotTier, AnswerCacheHonoursNormalizationAndExpiry) {
   a.route = "local";
   a.created_at = 100;
   a.expires_at = 200;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(kb->cache_put(a, &err)) << err;
   auto hit = kb->cache_get("  what is hnsw ", 150);
   ASSERT_TRUE(hit);
@@ -278,7 +278,7 @@ TEST(HotTier, MigratesFromVersion1KeepingData) {
     // An owlet of schema v1 wrote this database.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-    std::string err;
+    owlet::Error err;
     ASSERT_TRUE(migrate_schema(db, &err, 1)) << err;
     ASSERT_EQ(schema_version(db, &err), 1);
     ASSERT_EQ(sqlite3_exec(db,
@@ -296,7 +296,7 @@ TEST(HotTier, MigratesFromVersion1KeepingData) {
   EXPECT_EQ(kb->stats().schema_version, kSchemaVersion);
   EXPECT_EQ(sources(kb->search("lighthouse", 5)), (std::vector<std::string>{"old.txt"}));
   // v2 and v3 features work on the migrated database.
-  std::string err;
+  owlet::Error err;
   CachedAnswer a;
   a.question = "q";
   a.answer = "a";
@@ -320,9 +320,9 @@ TEST(HotTier, RefusesNewerSchema) {
   ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value='999' WHERE key='schema_version'", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  std::string err;
+  owlet::Error err;
   EXPECT_FALSE(KnowledgeBase::open(dir.path().string(), {}, &err));
-  EXPECT_NE(err.find("newer"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("newer"), std::string::npos) << err;
 }
 
 TEST(HotTier, ReadersNeverSeeHalfADocument) {
@@ -346,7 +346,7 @@ TEST(HotTier, ReadersNeverSeeHalfADocument) {
   std::thread reader([&] {
     // A separate KnowledgeBase in the same process = separate connections, like
     // another process would have.
-    std::string err;
+    owlet::Error err;
     auto r = KnowledgeBase::open(dir.path().string(), {}, &err);
     ready = true;
     ASSERT_TRUE(r) << err;

@@ -20,7 +20,7 @@ using owlet::test::write_file;
 namespace fs = std::filesystem;
 
 std::unique_ptr<KnowledgeBase> open_kb(const fs::path& dir, const KbOptions& opts = {}) {
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.string(), opts, &err);
   EXPECT_TRUE(kb) << err;
   return kb;
@@ -66,10 +66,12 @@ TEST_F(IngestTest, DirectoryIngestSkipsBadInputWithReasons) {
   const std::string missing = (tmp_.path() / "does-not-exist").string();
   const auto s = ingest_paths(*kb, {root_.string(), missing}, {});
   EXPECT_EQ(s.added, 4u);
-  EXPECT_EQ(s.skipped, 4u);  // binary, latin1, huge, missing
-  EXPECT_EQ(s.failed, 0u);
-  EXPECT_EQ(s.files_seen, 8u);
-  ASSERT_EQ(s.problems.size(), 4u);
+  EXPECT_EQ(s.skipped, 4u);  // binary, latin1, huge, and the symbolic link (not followed)
+  EXPECT_EQ(s.failed, 1u);   // the path given that does not exist
+  EXPECT_EQ(s.files_seen, 9u);
+  ASSERT_EQ(s.problems.size(), 5u);
+  ASSERT_TRUE(problem_for(s, "dangling.txt")) << "a skipped symbolic link is reported";
+  EXPECT_NE(problem_for(s, "dangling.txt")->message.find("symbolic link"), std::string::npos);
   ASSERT_TRUE(problem_for(s, "binary.txt"));
   EXPECT_NE(problem_for(s, "binary.txt")->message.find("binary"), std::string::npos);
   ASSERT_TRUE(problem_for(s, "latin1.txt"));
@@ -201,7 +203,7 @@ TEST(IngestCrash, SigkillMidIngestLeavesConsistentDatabase) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     close(fds[0]);
-    std::string err;
+    owlet::Error err;
     auto kb = KnowledgeBase::open(kb_dir.string(), opts, &err);
     if (!kb) _exit(2);
     IngestOptions io;
@@ -255,7 +257,8 @@ TEST(IngestCrash, SigkillMidIngestLeavesConsistentDatabase) {
   for (const auto& d : docs) {
     const int i = std::stoi(fs::path(d.source).stem().string().substr(1)) - 1000;
     EXPECT_EQ(d.chunks, static_cast<int64_t>(chunk_text(text_of(i), opts.chunker).size())) << d.source;
-    std::string text, err;
+    std::string text;
+    Error err;
     EXPECT_TRUE(kb->get_document(d.id, nullptr, &text, &err)) << err;
     EXPECT_EQ(text, text_of(i));
   }

@@ -2,7 +2,7 @@
 
 #include "kb/fts_text.h"
 #include "kb/html_text.h"
-#include "kb/simhash.h"
+#include "common/simhash.h"
 #include "kb/text.h"
 
 namespace owlet::kb {
@@ -69,12 +69,12 @@ TEST(Fts, QueryCombinesLatinWordsAndCjkBigrams) {
 }
 
 TEST(Fts, IndexTermFoldsLikeUnicode61) {
-  EXPECT_EQ(fts_index_term("Café"), "cafe");
-  EXPECT_EQ(fts_index_term("ÉCOLE"), "ecole");
-  EXPECT_EQ(fts_index_term("天气"), "天气");
-  EXPECT_EQ(fts_index_term("が"), "が");
-  EXPECT_EQ(fts_index_term("날씨"), "날씨");
-  const auto t = fts_query_terms("Über 天气 x 雨");
+  EXPECT_EQ(index_term("Café"), "cafe");
+  EXPECT_EQ(index_term("ÉCOLE"), "ecole");
+  EXPECT_EQ(index_term("天气"), "天气");
+  EXPECT_EQ(index_term("が"), "が");
+  EXPECT_EQ(index_term("날씨"), "날씨");
+  const auto t = search_terms("Über 天气 x 雨");
   EXPECT_EQ(t.latin, (std::vector<std::string>{"Über", "x"}));
   EXPECT_EQ(t.cjk, (std::vector<std::string>{"天气"}));
   EXPECT_EQ(t.cjk_prefix, (std::vector<std::string>{"雨"}));

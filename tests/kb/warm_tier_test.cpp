@@ -41,7 +41,7 @@ void add_topics(KnowledgeBase& kb) {
 
 TEST(VectorIndex, FindsNearestAndHonoursDeletes) {
   VectorIndex idx(64);
-  std::string err;
+  owlet::Error err;
   for (int i = 0; i < 6; ++i) {
     auto v = testing::hash_embed(kTopics[i], 64);
     l2_normalize(&v);
@@ -62,7 +62,7 @@ TEST(VectorIndex, FindsNearestAndHonoursDeletes) {
 
 TEST(WarmTier, OffWithoutEmbedderAndSearchStillWorks) {
   TempDir dir;
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), {}, &err);
   ASSERT_TRUE(kb) << err;
   add_topics(*kb);
@@ -77,7 +77,7 @@ TEST(WarmTier, VectorsFindWhatKeywordsMissAndFusionRanksBothFirst) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(kb) << err;
   add_topics(*kb);
@@ -108,7 +108,7 @@ TEST(WarmTier, IncrementalAddRemoveAndReplace) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(kb) << err;
   add_topics(*kb);
@@ -129,7 +129,7 @@ TEST(WarmTier, PersistsAndReloadsWithoutReembedding) {
   int calls = 0;
   KbOptions opts;
   opts.embedder = hashing_embedder(64, "hash-64", &calls);
-  std::string err;
+  owlet::Error err;
   {
     auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
     ASSERT_TRUE(kb) << err;
@@ -154,7 +154,7 @@ TEST(WarmTier, CorruptedIndexFileIsRebuilt) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   {
     auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
     ASSERT_TRUE(kb) << err;
@@ -194,7 +194,7 @@ TEST(WarmTier, IndexBehindTheDatabaseIsRebuilt) {
   TempDir dir;
   KbOptions with;
   with.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   {
     auto kb = KnowledgeBase::open(dir.path().string(), with, &err);
     ASSERT_TRUE(kb) << err;
@@ -216,7 +216,7 @@ TEST(WarmTier, IndexBehindTheDatabaseIsRebuilt) {
 
 TEST(WarmTier, ChangingTheEmbedderReembedsEverything) {
   TempDir dir;
-  std::string err;
+  owlet::Error err;
   {
     KbOptions a;
     a.embedder = hashing_embedder(64, "hash-64");
@@ -238,7 +238,7 @@ TEST(WarmTier, SeesWritesFromAnotherInstance) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   auto reader = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(reader) << err;
   auto writer = KnowledgeBase::open(dir.path().string(), opts, &err);
@@ -254,7 +254,7 @@ TEST(WarmTier, FiltersApplyToVectorHits) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(kb) << err;
   Document a = doc("https://web.example/owls", "Owls hunt at night using silent flight.");
@@ -274,7 +274,7 @@ TEST(WarmTier, ConcurrentSearchesDuringWritesAndVacuum) {
   TempDir dir;
   KbOptions opts;
   opts.embedder = hashing_embedder();
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(kb) << err;
   add_topics(*kb);
@@ -313,12 +313,12 @@ TEST(WarmTier, BadEmbedderOutputFailsTheAddCleanly) {
   opts.embedder.embed = [](const std::vector<std::string>& t) {
     return std::vector<std::vector<float>>(t.size(), std::vector<float>(3, 1.0f));
   };
-  std::string err;
+  owlet::Error err;
   auto kb = KnowledgeBase::open(dir.path().string(), opts, &err);
   ASSERT_TRUE(kb) << err;
   const auto r = kb->add(doc("x", "Some text."));
   EXPECT_EQ(r.status, AddStatus::kError);
-  EXPECT_NE(r.error.find("dim 3"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.message.find("dim 3"), std::string::npos) << r.error;
   EXPECT_EQ(kb->stats().documents, 0);
 }
 

@@ -10,7 +10,7 @@ using namespace owlet::llm;
 namespace {
 
 std::string render(const std::string& fixture, const std::vector<ChatMessage>& msgs) {
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({owlet::test::fixture_model(fixture), 0, true}, &err);
   EXPECT_NE(m, nullptr) << err;
   if (!m) return "";
@@ -57,10 +57,10 @@ TEST(ChatTemplate, MultiTurnKeepsHistory) {
 }
 
 TEST(ChatTemplate, BrokenOverrideIsAnError) {
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({owlet::test::fixture_model("qwen2-tiny"), 0, true}, &err);
   ASSERT_NE(m, nullptr) << err;
   auto t = ChatTemplate::create(*m, "{% for m in messages %}{{ m.content ", &err);
   EXPECT_EQ(t, nullptr);
-  EXPECT_FALSE(err.empty());
+  EXPECT_FALSE(err.ok());
 }

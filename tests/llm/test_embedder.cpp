@@ -27,7 +27,7 @@ struct Loaded {
 
 Loaded load(const char* fixture, EmbedParams p = {}) {
   Loaded l;
-  std::string err;
+  owlet::Error err;
   l.model = Model::load({owlet::test::fixture_model(fixture), 0, true}, &err);
   EXPECT_NE(l.model, nullptr) << err;
   if (!l.model) return l;
@@ -44,7 +44,7 @@ TEST(Embedder, ShapeNormAndDeterminism) {
   ASSERT_TRUE(l.emb);
   std::vector<std::string> texts = {"hello world", "owls hunt at night", "今天上海天气晴", "hello world"};
   std::vector<std::vector<float>> a, b;
-  std::string err;
+  owlet::Error err;
   int n_tokens = 0;
   ASSERT_TRUE(l.emb->embed(texts, true, &a, &err, &n_tokens)) << err;
   ASSERT_EQ(a.size(), 4u);
@@ -65,7 +65,7 @@ TEST(Embedder, BatchCompositionDoesNotChangeVectors) {
   ASSERT_TRUE(l.emb);
   std::vector<std::string> texts = {"one", "two words", "three little words", "four is a number", "five"};
   std::vector<std::vector<float>> together, alone;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(l.emb->embed(texts, true, &together, &err)) << err;
   for (size_t i = 0; i < texts.size(); ++i) {
     ASSERT_TRUE(l.emb->embed({texts[i]}, true, &alone, &err)) << err;
@@ -79,9 +79,9 @@ TEST(Embedder, LongInputTruncatedOrRefused) {
   std::string long_text;
   for (int i = 0; i < 2000; ++i) long_text += "owl ";
   std::vector<std::vector<float>> out;
-  std::string err;
+  owlet::Error err;
   EXPECT_FALSE(l.emb->embed({long_text}, false, &out, &err));
-  EXPECT_NE(err.find("over the limit"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("over the limit"), std::string::npos) << err;
   EXPECT_TRUE(l.emb->embed({long_text}, true, &out, &err)) << err;
   EXPECT_EQ(out[0].size(), 64u);
   EXPECT_TRUE(l.emb->embed({"x"}, true, &out, &err)) << err;
@@ -91,7 +91,7 @@ TEST(Embedder, ChatModelMeanPooling) {
   auto l = load("qwen2-tiny");
   ASSERT_TRUE(l.emb);
   std::vector<std::vector<float>> out;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(l.emb->embed({"first text", "second, longer text"}, true, &out, &err)) << err;
   EXPECT_EQ(out.size(), 2u);
   EXPECT_EQ(static_cast<int>(out[0].size()), l.emb->dim());
@@ -114,7 +114,7 @@ TEST(Embedder, CallersOnManyThreadsLeaveNoOpenMpTeams) {
   auto l = load("bert-tiny");  // 2 threads: graphs run in OpenMP regions
   ASSERT_TRUE(l.emb);
   std::vector<std::vector<float>> v;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(l.emb->embed({"warm up"}, true, &v, &err)) << err;
   const int base = thread_count();
   constexpr int kCallers = 4;
@@ -123,7 +123,7 @@ TEST(Embedder, CallersOnManyThreadsLeaveNoOpenMpTeams) {
   for (int i = 0; i < kCallers; ++i)
     callers.emplace_back([&, i] {
       std::vector<std::vector<float>> out;
-      std::string e;
+      owlet::Error e;
       EXPECT_TRUE(l.emb->embed({"caller " + std::to_string(i)}, true, &out, &e)) << e;
       embedded.count_down();
       counted.wait();  // stay alive: a caller's OpenMP team lives as long as the caller

@@ -13,7 +13,7 @@ using namespace owlet::llm;
 class Engine1 : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string err;
+    owlet::Error err;
     model_ = Model::load({owlet::test::fixture_model("qwen2-tiny"), 0, true}, &err);
     ASSERT_NE(model_, nullptr) << err;
     EngineParams ep;
@@ -119,7 +119,7 @@ TEST_F(Engine1, PromptLongerThanContextIsAClearError) {
   for (int i = 0; i < 600; ++i) r.prompt += "owl ";
   Completion g = run(r);
   EXPECT_FALSE(g.ok);
-  EXPECT_NE(g.error.find("context"), std::string::npos) << g.error;
+  EXPECT_EQ(g.error.kind, owlet::ErrorKind::prompt_too_long) << g.error;
 }
 
 TEST_F(Engine1, StopStringIsNeverEmitted) {

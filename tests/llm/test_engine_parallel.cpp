@@ -15,7 +15,7 @@ using namespace owlet::llm;
 namespace {
 
 std::unique_ptr<Model> load_fixture(const char* name) {
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({owlet::test::fixture_model(name), 0, true}, &err);
   EXPECT_NE(m, nullptr) << err;
   return m;
@@ -27,7 +27,7 @@ std::unique_ptr<Engine> make_engine(const Model& m, int slots, int ctx = 1024, i
   p.n_ctx_slot = ctx;
   p.n_threads = 2;
   p.max_queue = max_queue;
-  std::string err;
+  owlet::Error err;
   auto e = Engine::create(m, p, &err);
   EXPECT_NE(e, nullptr) << err;
   return e;
@@ -90,7 +90,7 @@ TEST_F(Parallel, SameTextAsOneAtATime) {
 TEST_F(Parallel, NewRequestJoinsWhileAnotherGenerates) {
   auto e = make_engine(*model_, 2);
   auto a = e->submit(greedy(chat("Talk for a long time."), 300));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(owlet::test::wait_until([&] { return e->stats().tokens_generated >= 1; })) << "a never started";
   auto b = e->submit(greedy(chat("Short."), 4));
   Completion cb = b->wait();
   ASSERT_TRUE(cb.ok);
@@ -123,7 +123,7 @@ TEST_F(Parallel, PrefixBorrowedFromBusySlotGivesSameText) {
 
   auto e = make_engine(*model_, 2);
   auto busy = e->submit(greedy(prefix + "Talk for a long time.<|im_end|>\n<|im_start|>assistant\n", 400));
-  while (e->stats().tokens_generated < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(owlet::test::wait_until([&] { return e->stats().tokens_generated >= 2; }));
   Completion c = e->generate(greedy(q, 16));
   ASSERT_TRUE(c.ok);
   EXPECT_GT(c.n_prompt_cached, 150);
@@ -135,7 +135,7 @@ TEST_F(Parallel, PrefixBorrowedFromBusySlotGivesSameText) {
 TEST_F(Parallel, CancelFreesTheSlotForTheNext) {
   auto e = make_engine(*model_, 1);
   auto a = e->submit(greedy(chat("Go on forever."), 100000));
-  while (e->stats().tokens_generated < 3) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(owlet::test::wait_until([&] { return e->stats().tokens_generated >= 3; }));
   auto b = e->submit(greedy(chat("Next."), 3));
   a->cancel();
   Completion ca = a->wait();
@@ -149,12 +149,12 @@ TEST_F(Parallel, CancelFreesTheSlotForTheNext) {
 TEST_F(Parallel, QueueFullIsRefused) {
   auto e = make_engine(*model_, 1, 1024, /*max_queue=*/1);
   auto running = e->submit(greedy(chat("Go on forever."), 100000));
-  while (e->stats().slots_busy == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(owlet::test::wait_until([&] { return e->stats().slots_busy > 0; }));
   auto queued = e->submit(greedy(chat("wait"), 2));
   auto refused = e->submit(greedy(chat("no room"), 2));
   Completion r = refused->wait();
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, "queue full");
+  EXPECT_EQ(r.error.kind, owlet::ErrorKind::queue_full) << r.error;
   running->cancel();
   EXPECT_TRUE(queued->wait().ok);
 }
@@ -164,7 +164,8 @@ TEST_F(Parallel, ContextOverflowIsAnErrorUnlessTruncating) {
   Request r = greedy(chat(long_text(400)), 8);
   Completion c = e->generate(r);
   EXPECT_FALSE(c.ok);
-  EXPECT_NE(c.error.find("context holds 256"), std::string::npos) << c.error;
+  EXPECT_EQ(c.error.kind, owlet::ErrorKind::prompt_too_long) << c.error;
+  EXPECT_NE(c.error.message.find("context holds 256"), std::string::npos) << c.error;
   r.truncate = true;
   c = e->generate(r);
   ASSERT_TRUE(c.ok) << c.error;
@@ -177,7 +178,8 @@ TEST_F(Parallel, ContextOverflowIsAnErrorUnlessTruncating) {
 }
 
 TEST_F(Parallel, JsonSchemaOutputParses) {
-  std::string gbnf, err;
+  std::string gbnf;
+  owlet::Error err;
   ASSERT_TRUE(grammar_from_json_schema(R"({"type":"object","properties":{
       "name":{"type":"string","maxLength":12},
       "age":{"type":"integer","minimum":0,"maximum":150},
@@ -224,13 +226,14 @@ TEST_F(Parallel, JsonModeGivesAnObject) {
 }
 
 TEST_F(Parallel, BadSchemaAndGrammarAreErrors) {
-  std::string gbnf, err;
+  std::string gbnf;
+  owlet::Error err;
   EXPECT_FALSE(grammar_from_json_schema("{not json", &gbnf, &err));
-  EXPECT_NE(err.find("invalid JSON schema"), std::string::npos);
+  EXPECT_NE(err.message.find("invalid JSON schema"), std::string::npos);
   auto e = make_engine(*model_, 1);
   Request r = greedy(chat("x"), 4);
   r.sampling.grammar = "root ::= (";
   Completion c = e->generate(r);
   EXPECT_FALSE(c.ok);
-  EXPECT_NE(c.error.find("grammar"), std::string::npos) << c.error;
+  EXPECT_NE(c.error.message.find("grammar"), std::string::npos) << c.error;
 }

@@ -13,15 +13,15 @@ using owlet::test::TempDir;
 
 namespace {
 
-std::unique_ptr<Model> load(const std::string& path, std::string* err) { return Model::load({path, 0, true}, err); }
+std::unique_ptr<Model> load(const std::string& path, owlet::Error* err) { return Model::load({path, 0, true}, err); }
 
 void expect_one_line_error(const std::string& path, const std::string& must_contain) {
-  std::string err;
+  owlet::Error err;
   auto m = load(path, &err);
   EXPECT_EQ(m, nullptr);
-  EXPECT_FALSE(err.empty());
-  EXPECT_EQ(err.find('\n'), std::string::npos) << err;
-  EXPECT_NE(err.find(must_contain), std::string::npos) << err;
+  EXPECT_FALSE(err.ok());
+  EXPECT_EQ(err.message.find('\n'), std::string::npos) << err;
+  EXPECT_NE(err.message.find(must_contain), std::string::npos) << err;
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ TEST_P(FixtureLoad, LoadsWithMetadata) {
   const auto& c = GetParam();
   std::string path = fixture_model(c.name);
   ASSERT_FALSE(path.empty()) << "fixture " << c.name << " missing (fixtures_models test must run first)";
-  std::string err;
+  owlet::Error err;
   auto m = load(path, &err);
   ASSERT_NE(m, nullptr) << err;
   EXPECT_EQ(m->info().architecture, c.arch);

@@ -16,6 +16,7 @@ ModelManagerParams small_params() {
   p.engine.n_slots = 1;
   p.engine.n_ctx_slot = 256;
   p.engine.n_threads = 2;
+  p.sweep_interval = 0ms;  // the tests sweep themselves, at the time they choose
   return p;
 }
 
@@ -23,7 +24,7 @@ ModelManagerParams small_params() {
 
 TEST(KeepAlive, Parses) {
   std::chrono::milliseconds d;
-  std::string err;
+  owlet::Error err;
   ASSERT_TRUE(parse_keep_alive("5m", &d, &err));
   EXPECT_EQ(d, 300000ms);
   ASSERT_TRUE(parse_keep_alive("1h30m", &d, &err));
@@ -43,7 +44,8 @@ TEST(KeepAlive, Parses) {
 
 TEST(ModelManager, SharesOneLoadAndUnloadsAfterKeepAlive) {
   ModelManager mm(small_params());
-  std::string err, path = owlet::test::fixture_model("qwen2-tiny");
+  owlet::Error err;
+  std::string path = owlet::test::fixture_model("qwen2-tiny");
   auto a = mm.acquire(path, 300ms, &err);
   ASSERT_NE(a, nullptr) << err;
   auto b = mm.acquire(path, 300ms, &err);
@@ -57,18 +59,18 @@ TEST(ModelManager, SharesOneLoadAndUnloadsAfterKeepAlive) {
   EXPECT_TRUE(a->engine().generate(r).ok);
   a.reset();
   b.reset();
+  mm.sweep();
   EXPECT_EQ(mm.loaded().size(), 1u);  // idle, still within keep_alive
-  std::this_thread::sleep_for(1500ms);  // the sweeper runs every second
+  mm.sweep(std::chrono::steady_clock::now() + 301ms);
   EXPECT_EQ(mm.loaded().size(), 0u);
 }
 
 TEST(ModelManager, InUseIsNeverUnloaded) {
   ModelManager mm(small_params());
-  std::string err;
+  owlet::Error err;
   auto h = mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 0ms, &err);
   ASSERT_NE(h, nullptr) << err;
-  std::this_thread::sleep_for(1200ms);
-  mm.sweep();
+  mm.sweep(std::chrono::steady_clock::now() + 1h);
   EXPECT_EQ(mm.loaded().size(), 1u);
   EXPECT_FALSE(mm.unload(owlet::test::fixture_model("qwen2-tiny")));  // busy
   h.reset();                                                          // keep_alive 0: gone when idle
@@ -77,10 +79,11 @@ TEST(ModelManager, InUseIsNeverUnloaded) {
 
 TEST(ModelManager, NegativeKeepAliveStaysAndUnloadWorks) {
   ModelManager mm(small_params());
-  std::string err, path = owlet::test::fixture_model("llama-tiny");
+  owlet::Error err;
+  std::string path = owlet::test::fixture_model("llama-tiny");
   auto ka = std::chrono::milliseconds::max();
   mm.acquire(path, ka, &err).reset();
-  std::this_thread::sleep_for(1200ms);
+  mm.sweep(std::chrono::steady_clock::now() + 24h * 365);
   ASSERT_EQ(mm.loaded().size(), 1u);
   EXPECT_EQ(mm.loaded()[0].expires_at, std::chrono::system_clock::time_point::max());
   EXPECT_TRUE(mm.unload(path));
@@ -91,7 +94,7 @@ TEST(ModelManager, EvictsLeastRecentlyUsedIdleModel) {
   ModelManagerParams p = small_params();
   p.max_loaded = 2;
   ModelManager mm(p);
-  std::string err;
+  owlet::Error err;
   mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 60s, &err).reset();
   mm.acquire(owlet::test::fixture_model("llama-tiny"), 120s, &err).reset();
   mm.acquire(owlet::test::fixture_model("deepseek-tiny"), 60s, &err).reset();
@@ -102,14 +105,14 @@ TEST(ModelManager, EvictsLeastRecentlyUsedIdleModel) {
 
 TEST(ModelManager, BadModelIsAnError) {
   ModelManager mm(small_params());
-  std::string err;
+  owlet::Error err;
   EXPECT_EQ(mm.acquire("/nonexistent/x.gguf", std::nullopt, &err), nullptr);
-  EXPECT_FALSE(err.empty());
+  EXPECT_FALSE(err.ok());
 }
 
 TEST(ModelManager, EmbeddingModelHasEmbedderNotEngine) {
   ModelManager mm(small_params());
-  std::string err;
+  owlet::Error err;
   auto h = mm.acquire(owlet::test::fixture_model("bert-tiny"), std::nullopt, &err);
   ASSERT_NE(h, nullptr) << err;
   EXPECT_EQ(h->get().engine, nullptr);

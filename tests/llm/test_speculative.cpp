@@ -10,7 +10,7 @@ using namespace owlet::llm;
 namespace {
 
 std::unique_ptr<Model> load(const char* name) {
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({owlet::test::fixture_model(name), 0, true}, &err);
   EXPECT_NE(m, nullptr) << err;
   return m;
@@ -23,7 +23,7 @@ Completion run(const Model& m, const Model* draft, const std::string& prompt, in
   p.n_threads = 2;
   p.draft = draft;
   p.n_draft = 5;
-  std::string err;
+  owlet::Error err;
   auto e = Engine::create(m, p, &err);
   EXPECT_NE(e, nullptr) << err;
   if (!e) return {};
@@ -74,7 +74,7 @@ TEST(Speculative, DifferentVocabularyIsRefused) {
   auto draft = load("llama-tiny");
   EngineParams p;
   p.draft = draft.get();
-  std::string err;
+  owlet::Error err;
   EXPECT_EQ(Engine::create(*main, p, &err), nullptr);
-  EXPECT_NE(err.find("different vocabulary"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("different vocabulary"), std::string::npos) << err;
 }

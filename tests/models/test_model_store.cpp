@@ -157,8 +157,9 @@ TEST_F(StoreTest, ResolvesLegacyOllamaLayout) {
     ASSERT_TRUE(store.resolve(name, &path, &err)) << name << ": " << err;
     EXPECT_EQ(fs::path(path), s.dir / "blobs" / ("sha256-" + s.model_hex)) << name;
   }
-  auto model = owlet::llm::Model::load({path, 0, true}, &err);
-  ASSERT_TRUE(model) << err;
+  owlet::Error load_err;
+  auto model = owlet::llm::Model::load({path, 0, true}, &load_err);
+  ASSERT_TRUE(model) << load_err;
   EXPECT_EQ(model->info().architecture, "qwen2");
 }
 

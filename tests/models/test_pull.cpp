@@ -98,13 +98,13 @@ TEST_F(PullTest, PullsFromTheOllamaRegistryAndLoads) {
   EXPECT_TRUE(saw_manifest);
   EXPECT_EQ(server_.blob_requests(pub.model_hex).size(), 1u);
 
-  std::string err;
+  owlet::Error err;
   auto model = owlet::llm::Model::load({r.path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
   EXPECT_EQ(model->info().architecture, "qwen2");
   ModelStore store(paths_);
-  std::string path;
-  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err;
+  std::string path, why;
+  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &why)) << why;
   EXPECT_EQ(path, r.path);
   auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
@@ -145,7 +145,7 @@ TEST_F(PullTest, InterruptedDownloadResumesWithRange) {
   EXPECT_EQ(reqs[1].bytes_sent, gguf_.size() - cut);
   EXPECT_EQ(server_.bytes_sent(pub.model_hex), gguf_.size());  // nothing downloaded twice
   EXPECT_FALSE(fs::exists(partial));
-  std::string err;
+  owlet::Error err;
   auto model = owlet::llm::Model::load({second.path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
 }
@@ -240,9 +240,10 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.digest, "sha256:" + hex);
   ModelStore store(paths_);
-  std::string path, err;
-  ASSERT_TRUE(store.resolve(ref, &path, &err)) << err;
+  std::string path, why;
+  ASSERT_TRUE(store.resolve(ref, &path, &why)) << why;
   EXPECT_EQ(path, r.path);
+  owlet::Error err;
   auto model = owlet::llm::Model::load({path, 0, true}, &err);
   ASSERT_TRUE(model) << err;
   auto entries = store.list();
@@ -254,7 +255,7 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
   server_.add_hf_file("o", "r", "v1", "sub/m.gguf", other, false);
   PullResult r2 = pull_model("hf://o/r/sub/m.gguf@v1", options());
   ASSERT_TRUE(r2.ok) << r2.error;
-  ASSERT_TRUE(store.resolve("hf://o/r/sub/m.gguf@v1", &path, &err)) << err;
+  ASSERT_TRUE(store.resolve("hf://o/r/sub/m.gguf@v1", &path, &why)) << why;
   EXPECT_EQ(read_file(path), other);
   EXPECT_EQ(store.list().size(), 2u);
 
@@ -264,7 +265,7 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
   EXPECT_NE(missing.error.find("404"), std::string::npos) << missing.error;
 
   std::vector<std::string> removed;
-  ASSERT_TRUE(store.remove(ref, &removed, &err)) << err;
+  ASSERT_TRUE(store.remove(ref, &removed, &why)) << why;
   EXPECT_FALSE(fs::exists(r.path));
 }
 

@@ -18,10 +18,10 @@ int main(int argc, char** argv) {
   }
   const long first = std::atol(argv[2]);
   const size_t bytes = argc > 3 ? static_cast<size_t>(std::atol(argv[3])) : 4096;
-  std::string err;
+  owlet::Error err;
   auto kb = owlet::kb::KnowledgeBase::open(argv[1], {}, &err);
   if (!kb) {
-    fprintf(stderr, "open: %s\n", err.c_str());
+    fprintf(stderr, "open: %s\n", err.message.c_str());
     return 1;
   }
   for (long i = first;; ++i) {
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     e.sources_json = owlet::test::crash_sources(i);
     e.route = "web-deep";
     if (!kb->cache_put(e, &err)) {
-      fprintf(stderr, "cache_put %ld: %s\n", i, err.c_str());
+      fprintf(stderr, "cache_put %ld: %s\n", i, err.message.c_str());
       return 1;
     }
     printf("%ld\n", i);

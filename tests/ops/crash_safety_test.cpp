@@ -59,7 +59,7 @@ TEST(CrashSafety, SigkillDuringAnswerCacheWritesLosesNothingCommitted) {
     committed.insert(committed.end(), got.begin(), got.end());
     const long in_flight = got.back() + 1;  // may or may not have committed; never half
 
-    std::string err;
+    owlet::Error err;
     auto kb = kb::KnowledgeBase::open(kb_dir, {}, &err);
     ASSERT_TRUE(kb) << "round " << round << ": reopen failed: " << err;
     std::string report;

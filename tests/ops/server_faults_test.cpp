@@ -51,7 +51,7 @@ struct Running {
     llm::ModelManagerParams mp;
     mp.engine.n_threads = 1;
     models = std::make_unique<llm::ModelManager>(mp);
-    std::string err;
+    owlet::Error err;
     kb = kb::KnowledgeBase::open((tmp.path() / "kb").string(), {}, &err);
     EXPECT_TRUE(kb) << err;
     http = std::make_unique<web::HttpClient>();

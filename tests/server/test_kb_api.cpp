@@ -41,7 +41,7 @@ struct Running {
 // shared HTTP client may fetch 127.0.0.1 (tests' fixture web lives there).
 std::unique_ptr<Running> start(bool with_kb = true, bool allow_loopback = true) {
   auto r = std::make_unique<Running>();
-  std::string err;
+  owlet::Error err;
   if (with_kb) {
     r->kb = kb::KnowledgeBase::open((r->dir / "kb").string(), kb::KbOptions{}, &err);
     EXPECT_TRUE(r->kb) << err;

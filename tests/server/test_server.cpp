@@ -37,7 +37,7 @@ std::unique_ptr<Running> start(server::ServerOptions so = {}, int slots = 2, int
   r->models = std::make_unique<llm::ModelManager>(mp);
   so.port = 0;
   r->srv = std::make_unique<server::Server>(so, *r->models);
-  std::string err;
+  owlet::Error err;
   EXPECT_TRUE(r->srv->start(&err)) << err;
   r->cli = std::make_unique<httplib::Client>("127.0.0.1", r->srv->port());
   r->cli->set_read_timeout(120, 0);

@@ -55,4 +55,8 @@ int free_port();
 // Number of non-empty lines in s.
 int count_lines(const std::string& s);
 
+// Polls `done` every few milliseconds until it holds or `limit` passes; true
+// when it held. Tests wait on a condition like this, never on a bare sleep.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(30));
+
 }  // namespace owlet::test

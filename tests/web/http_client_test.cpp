@@ -149,7 +149,9 @@ TEST(HttpClient, BatchDeadlineCutsSlowRequestOnly) {
   EXPECT_TRUE(rs[2].ok());
   EXPECT_EQ(rs[1].error.kind, ErrorKind::timeout) << rs[1].error.message;
   EXPECT_GE(took, 390);
-  EXPECT_LT(took, 700);  // generous: the machine is shared
+  // The hang lasts 10 s: finishing far sooner proves the deadline cut it, without
+  // betting on how busy the machine is.
+  EXPECT_LT(took, 5000);
 }
 
 TEST(HttpClient, PerRequestTimeout) {

@@ -46,7 +46,7 @@ TEST(PageFetcher, FetchesExtractsAndCaches) {
   ASSERT_TRUE(pages[1].error.ok()) << pages[1].error.message;
   EXPECT_EQ(pages[1].final_url, s.url("/plain"));
   EXPECT_EQ(pages[1].page.text, "first para\n\nsecond para");
-  EXPECT_EQ(pages[2].error.kind, ErrorKind::parse);
+  EXPECT_EQ(pages[2].error.kind, ErrorKind::unprocessable);
   EXPECT_EQ(pages[3].error.kind, ErrorKind::http_status);
   EXPECT_EQ(pages[3].status, 404);
 

@@ -1,4 +1,4 @@
-#include "kb/simhash.h"
+#include "common/simhash.h"
 
 #include <xxhash.h>
 
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "kb/text.h"
+#include "common/text.h"
 
-namespace owlet::kb {
+namespace owlet {
 
 SimhashResult simhash(std::string_view text) {
   // Words are lower-cased ASCII / raw other scripts; punctuation and case do not
@@ -54,4 +54,4 @@ SimhashResult simhash(std::string_view text) {
   return r;
 }
 
-}  // namespace owlet::kb
+}  // namespace owlet

@@ -1,4 +1,4 @@
-#include "answer/stack.h"
+#include "app/stack.h"
 
 #include <arpa/inet.h>
 
@@ -12,18 +12,24 @@
 #include "web/knowledge_cache.h"
 #include "web/search_providers.h"
 
-namespace owlet::answer {
+namespace owlet::app {
+
+using answer::Experiment;
+using answer::Pipeline;
+using answer::PipelineOptions;
+using answer::PipelineServices;
 
 KnowledgeParts::KnowledgeParts() = default;
 KnowledgeParts::~KnowledgeParts() { kb.reset(); }  // the knowledge base embeds with the embedder: it goes first
 KnowledgeParts::KnowledgeParts(KnowledgeParts&&) noexcept = default;
-AnswerStack::AnswerStack() = default;
-AnswerStack::~AnswerStack() {
+Stack::Stack() = default;
+Stack::~Stack() {
   arm_pipelines.clear();
   pipeline.reset();
+  models.reset();  // engines use the draft model
 }
 
-Pipeline* AnswerStack::choose(const std::string& client_id, std::string* arm) const {
+Pipeline* Stack::choose(const std::string& client_id, std::string* arm) const {
   int i = experiment.assign(client_id);
   if (i < 0 || static_cast<size_t>(i) >= arm_pipelines.size()) {
     if (arm) arm->clear();
@@ -33,20 +39,36 @@ Pipeline* AnswerStack::choose(const std::string& client_id, std::string* arm) co
   return arm_pipelines[static_cast<size_t>(i)].get();
 }
 
-bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
+namespace {
+
+// Ollama names, hf:// references and paths, through the model store.
+bool resolve_model(const std::string& name, std::string* path, Error* err) {
+  std::string why;
+  if (models::resolve_model(name, path, &why)) return true;
+  return fail(err, ErrorKind::not_found, why);
+}
+
+// A model file named by a config key (the embedding and the draft model).
+std::unique_ptr<llm::Model> load_model(const Config& cfg, const std::string& key, const std::string& name,
+                                       std::string* path, Error* err) {
+  std::unique_ptr<llm::Model> m;
+  if (resolve_model(name, path, err)) m = llm::Model::load({*path, cfg.num_gpu, cfg.mmap}, err);
+  if (!m) *err = err->with_prefix(key + ": ");
+  return m;
+}
+
+}  // namespace
+
+bool open_knowledge(const Config& cfg, KnowledgeParts* o, Error* err) {
   kb::KbOptions opts;
   if (!cfg.embedding_model.empty()) {
     std::string path;
-    if (!models::resolve_model(cfg.embedding_model, &path, err) ||
-        !(o->emb_model = llm::Model::load({path, cfg.num_gpu, cfg.mmap}, err))) {
-      *err = "embedding_model: " + *err;
-      return false;
-    }
+    if (!(o->emb_model = load_model(cfg, "embedding_model", cfg.embedding_model, &path, err))) return false;
     llm::EmbedParams ep;
     ep.n_threads = cfg.threads;
     o->embedder = llm::Embedder::create(*o->emb_model, ep, err);
     if (!o->embedder) {
-      *err = "embedding_model: " + *err;
+      *err = err->with_prefix("embedding_model: ");
       return false;
     }
     llm::Embedder* e = o->embedder.get();
@@ -54,7 +76,7 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
     opts.embedder.dim = e->dim();
     opts.embedder.embed = [e](const std::vector<std::string>& texts) {
       std::vector<std::vector<float>> out;
-      std::string why;
+      Error why;
       if (!e->embed(texts, true, &out, &why)) out.clear();
       return out;
     };
@@ -62,15 +84,16 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, std::string* err) {
   std::string dir = config_knowledge_path(cfg);
   o->kb = kb::KnowledgeBase::open(dir, opts, err);
   if (!o->kb) {
-    *err = "knowledge base " + dir + ": " + *err;
+    *err = err->with_prefix("knowledge base " + dir + ": ");
     return false;
   }
   return true;
 }
 
-llm::ModelManagerParams model_manager_params(const Config& cfg) {
+bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error* err) {
   llm::ModelManagerParams mp;
-  mp.resolve = models::resolve_model;
+  mp.resolve = resolve_model;
+  if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, err)) return false;
   mp.engine.n_slots = cfg.parallel;
   mp.engine.n_ctx_slot = cfg.ctx_size;
   mp.engine.n_batch = cfg.batch_size;
@@ -81,7 +104,8 @@ llm::ModelManagerParams model_manager_params(const Config& cfg) {
   mp.embed.n_threads = cfg.threads;
   mp.model.n_gpu_layers = cfg.num_gpu;
   mp.model.use_mmap = cfg.mmap;
-  return mp;
+  *out = std::move(mp);
+  return true;
 }
 
 PipelineOptions pipeline_options(const Config& cfg) {
@@ -89,7 +113,7 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.router.coverage_threshold = cfg.coverage_threshold;
   o.context.token_budget = cfg.context_tokens;
   o.context.max_sources = cfg.max_sources;
-  parse_web_mode(cfg.web, &o.web);
+  answer::parse_web_mode(cfg.web, &o.web);
   o.extractive = cfg.engine == "extractive";
   o.search_deadline = std::chrono::milliseconds(cfg.search_deadline_ms);
   o.fetch_deadline = std::chrono::milliseconds(cfg.fetch_deadline_ms);
@@ -121,7 +145,7 @@ bool looks_like_address(const std::string& s) {
 
 // Appends cfg's search providers to *owned and their pointers to *used.
 bool make_providers(const Config& cfg, std::vector<std::unique_ptr<web::SearchProvider>>* owned,
-                    std::vector<const web::SearchProvider*>* used, std::string* err) {
+                    std::vector<const web::SearchProvider*>* used, Error* err) {
   const size_t first = owned->size();
   for (const std::string& name : config_split_list(cfg.search_providers)) {
     if (name == "searxng") {
@@ -140,31 +164,69 @@ bool make_providers(const Config& cfg, std::vector<std::unique_ptr<web::SearchPr
     } else if (name == "duckduckgo") {
       owned->push_back(web::make_duckduckgo_provider({cfg.duckduckgo_url, ""}));
     } else {
-      *err = "search_providers: unknown provider '" + name + "' (searxng, brave, ollama, wikipedia, duckduckgo)";
-      return false;
+      return fail(err, ErrorKind::bad_request,
+                  "search_providers: unknown provider '" + name + "' (searxng, brave, ollama, wikipedia, duckduckgo)");
     }
   }
   for (size_t i = first; i < owned->size(); ++i) used->push_back((*owned)[i].get());
   return true;
 }
 
-}  // namespace
+// The config's checks that report plain text (every such error is the config's).
+bool config_ok(bool ok, const std::string& why, Error* err) {
+  return ok || fail(err, ErrorKind::bad_request, why);
+}
 
-bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metrics* metrics, AnswerStack* out,
-                        std::string* err) {
-  // Arms are checked before anything is opened, so a bad override fails fast.
-  if (!config_check_arms(cfg, err) || !Experiment::parse(cfg.experiment_arms, &out->experiment, err)) return false;
-  std::vector<Config> arm_cfgs(out->experiment.arms().size());
-  for (size_t i = 0; i < arm_cfgs.size(); ++i)
-    if (!config_for_arm(cfg, out->experiment.arms()[i].name, &arm_cfgs[i], err)) return false;
-  if (!open_knowledge(cfg, &out->knowledge, err)) return false;
+bool load_models(const Config& cfg, const StackOptions& options, Stack* out, Error* err) {
+  if (!options.models) return true;
+  llm::ModelManagerParams mp;
+  if (!model_manager_params(cfg, &mp, err)) return false;
+  if (options.n_slots > 0) mp.engine.n_slots = options.n_slots;
+  if (!cfg.draft_model.empty()) {
+    std::string path;
+    if (!(out->draft = load_model(cfg, "draft_model", cfg.draft_model, &path, err))) return false;
+    mp.engine.draft = out->draft.get();
+  }
+  out->models = std::make_unique<llm::ModelManager>(std::move(mp));
+  return true;
+}
+
+std::unique_ptr<web::HttpClient> make_http_client(const Config& cfg, const StackOptions& options) {
   web::ClientOptions co;
   if (!cfg.user_agent.empty()) co.user_agent = cfg.user_agent;
   co.domains.allow = config_split_list(cfg.allow_domains);
   co.domains.deny = config_split_list(cfg.deny_domains);
   for (const std::string& a : config_split_list(cfg.allow_private))
     (looks_like_address(a) ? co.ssrf.allow_cidrs : co.ssrf.allow_hosts).push_back(a);
-  out->http = std::make_unique<web::HttpClient>(co);
+  if (options.tune_http) options.tune_http(co);
+  return std::make_unique<web::HttpClient>(co);
+}
+
+std::unique_ptr<web::KnowledgeCache> make_page_cache(const Config& cfg, obs::Metrics* metrics) {
+  web::KnowledgeCacheOptions kco;
+  kco.max_bytes = static_cast<size_t>(config_parse_size(cfg.knowledge_cache_size));
+  auto cache = std::make_unique<web::KnowledgeCache>(kco);
+  web::KnowledgeCache* pc = cache.get();
+  metrics->gauge_fn("owlet_knowledge_cache_hit_ratio", "fetched-page cache: share of lookups served from it",
+                    [pc] { return pc->stats().hit_rate(); });
+  metrics->gauge_fn("owlet_knowledge_cache_bytes", "fetched-page cache: bytes held",
+                    [pc] { return static_cast<double>(pc->stats().bytes); });
+  return cache;
+}
+
+}  // namespace
+
+bool build_stack(const Config& cfg, const StackOptions& options, Stack* out, Error* err) {
+  // Arms are checked before anything is opened, so a bad override fails fast.
+  std::string why;
+  if (!config_ok(config_check_arms(cfg, &why) && Experiment::parse(cfg.experiment_arms, &out->experiment, &why), why,
+                 err))
+    return false;
+  std::vector<Config> arm_cfgs(out->experiment.arms().size());
+  for (size_t i = 0; i < arm_cfgs.size(); ++i)
+    if (!config_ok(config_for_arm(cfg, out->experiment.arms()[i].name, &arm_cfgs[i], &why), why, err)) return false;
+  if (!load_models(cfg, options, out, err) || !open_knowledge(cfg, &out->knowledge, err)) return false;
+  out->http = make_http_client(cfg, options);
   std::vector<const web::SearchProvider*> base_providers;
   if (!make_providers(cfg, &out->providers, &base_providers, err)) return false;
   // An arm that names other providers gets its own; the rest share the base ones.
@@ -173,28 +235,19 @@ bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metri
     if (arm_cfgs[i].search_providers == cfg.search_providers) continue;
     arm_providers[i].clear();
     if (!make_providers(arm_cfgs[i], &out->providers, &arm_providers[i], err)) {
-      *err = "arm." + out->experiment.arms()[i].name + "." + *err;
+      *err = err->with_prefix("arm." + out->experiment.arms()[i].name + ".");
       return false;
     }
   }
-  web::KnowledgeCacheOptions kco;
-  kco.max_bytes = static_cast<size_t>(config_parse_size(cfg.knowledge_cache_size));
-  out->page_cache = std::make_unique<web::KnowledgeCache>(kco);
-  if (metrics) {
-    web::KnowledgeCache* pc = out->page_cache.get();
-    metrics->gauge_fn("owlet_knowledge_cache_hit_ratio", "fetched-page cache: share of lookups served from it",
-                      [pc] { return pc->stats().hit_rate(); });
-    metrics->gauge_fn("owlet_knowledge_cache_bytes", "fetched-page cache: bytes held",
-                      [pc] { return static_cast<double>(pc->stats().bytes); });
-  }
+  out->page_cache = make_page_cache(cfg, &out->metrics);
 
   PipelineServices sv;
-  sv.models = models;
+  sv.models = out->models.get();
   sv.kb = out->knowledge.kb.get();
   sv.http = out->http.get();
   sv.providers = base_providers;
   sv.page_cache = out->page_cache.get();
-  sv.metrics = metrics;
+  sv.metrics = &out->metrics;
   out->pipeline = std::make_unique<Pipeline>(sv, pipeline_options(cfg));
   for (size_t i = 0; i < arm_cfgs.size(); ++i) {
     PipelineServices asv = sv;
@@ -206,4 +259,4 @@ bool build_answer_stack(const Config& cfg, llm::ModelManager* models, obs::Metri
   return true;
 }
 
-}  // namespace owlet::answer
+}  // namespace owlet::app

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace owlet::kb {
+namespace owlet {
 
 struct SimhashResult {
   uint64_t hash = 0;
@@ -17,4 +17,4 @@ SimhashResult simhash(std::string_view text);
 
 inline int hamming_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
 
-}  // namespace owlet::kb
+}  // namespace owlet

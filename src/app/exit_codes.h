@@ -1,0 +1,20 @@
+// Exit codes of the CLI (also in README.md), and the one mapping from an
+// error's kind to the code a command exits with.
+#pragma once
+
+#include "common/error.h"
+
+namespace owlet::app {
+
+enum ExitCode {
+  kExitOk = 0,
+  kExitError = 1,        // runtime failure: model would not load, generation failed, disk, network
+  kExitUsage = 2,        // bad flags, config or input
+  kExitNoModel = 3,      // nothing to answer with: no model configured
+  kExitInterrupted = 130 // Ctrl-C
+};
+
+// bad input of any kind → kExitUsage; cancelled → kExitInterrupted; the rest → kExitError.
+int exit_code(ErrorKind kind);
+
+}  // namespace owlet::app

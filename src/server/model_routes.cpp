@@ -1,0 +1,161 @@
+// Ollama's model routes: /api/tags, /api/show, /api/ps, /api/delete and
+// /api/pull, over the model store (src/models) and the loaded models.
+#include "models/model_store.h"
+#include "models/pull.h"
+#include "server/server_context.h"
+
+namespace owlet::server {
+namespace {
+
+// The model name of /api/show, /api/delete and /api/pull ("model", or the older
+// "name"); false after answering the error.
+bool model_name_field(const Req& req, JsonBody* b, std::string* name, Res& res) {
+  Error err;
+  if (!b->parse(req.body, &err)) {
+    send_error(res, err);
+    return false;
+  }
+  if (!b->str("model", name) || (name->empty() && !b->str("name", name))) {
+    send_error(res, b->error());
+    return false;
+  }
+  if (name->empty()) {
+    send_error(res, ErrorKind::bad_request, "missing field 'model'");
+    return false;
+  }
+  return true;
+}
+
+std::string parameter_size(uint64_t n) {
+  char buf[32];
+  if (n >= 1000000000ULL) snprintf(buf, sizeof buf, "%.1fB", static_cast<double>(n) / 1e9);
+  else snprintf(buf, sizeof buf, "%.2fM", static_cast<double>(n) / 1e6);
+  return buf;
+}
+
+json details_of(const models::GgufSummary& g) {
+  return json{{"parent_model", ""},
+              {"format", "gguf"},
+              {"family", g.architecture},
+              {"families", json::array({g.architecture})},
+              {"parameter_size", parameter_size(g.n_params)},
+              {"quantization_level", g.quantization}};
+}
+
+void handle_tags(Res& res) {
+  models::ModelStore store;
+  json models = json::array();
+  for (const auto& e : store.list()) {
+    models::GgufSummary g;
+    std::string err;
+    models::read_gguf_summary(e.blob_path, &g, &err);
+    std::string digest = e.digest.rfind("sha256:", 0) == 0 ? e.digest.substr(7) : e.digest;
+    models.push_back({{"name", e.name},
+                      {"model", e.name},
+                      {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(e.modified))},
+                      {"size", e.size},
+                      {"digest", digest},
+                      {"details", details_of(g)}});
+  }
+  send_json(res, 200, json{{"models", models}});
+}
+
+void handle_show(const Req& req, Res& res) {
+  JsonBody b;
+  std::string name, err;
+  if (!model_name_field(req, &b, &name, res)) return;
+  models::ModelStore store;
+  models::ModelDetails d;
+  if (!store.show(name, &d, &err)) return send_error(res, ErrorKind::not_found, err);
+  const auto& g = d.gguf;
+  json info{{"general.architecture", g.architecture},
+            {"general.name", g.name},
+            {"general.parameter_count", g.n_params},
+            {g.architecture + ".context_length", g.context_length}};
+  bool embedding = g.architecture == "bert" || g.architecture == "nomic-bert";
+  send_json(res, 200,
+            json{{"modelfile", "# owlet: " + d.path + "\nFROM " + d.path + "\n"},
+                 {"parameters", ""},
+                 {"template", ""},
+                 {"details", details_of(g)},
+                 {"model_info", info},
+                 {"capabilities", embedding ? json::array({"embedding"}) : json::array({"completion"})},
+                 {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(d.entry.modified))}});
+}
+
+void handle_ps(Server::Impl& s, Res& res) {
+  json models = json::array();
+  for (const auto& l : s.models.loaded()) {
+    models::GgufSummary g;
+    std::string err;
+    models::read_gguf_summary(l.path, &g, &err);
+    auto exp = l.expires_at == std::chrono::system_clock::time_point::max()
+                   ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100)
+                   : l.expires_at;
+    models.push_back({{"name", l.name},
+                      {"model", l.name},
+                      {"size", l.size_bytes},
+                      {"digest", ""},
+                      {"details", details_of(g)},
+                      {"expires_at", rfc3339(exp)},
+                      {"size_vram", 0}});
+  }
+  send_json(res, 200, json{{"models", models}});
+}
+
+void handle_delete_model(Server::Impl& s, const Req& req, Res& res) {
+  JsonBody b;
+  std::string name, err;
+  if (!model_name_field(req, &b, &name, res)) return;
+  s.models.unload(name);
+  models::ModelStore store;
+  std::vector<std::string> removed;
+  if (!store.remove(name, &removed, &err))
+    return send_error(res, err.find("not found") != std::string::npos ? ErrorKind::not_found : ErrorKind::bad_request,
+                      err);
+  res.status = 200;
+}
+
+void handle_pull(Server::Impl& s, const Req& req, Res& res) {
+  JsonBody b;
+  std::string name;
+  bool stream = true, insecure = false;
+  if (!model_name_field(req, &b, &name, res)) return;
+  if (!b.boolean("stream", &stream) || !b.boolean("insecure", &insecure)) return send_error(res, b.error());
+  models::PullOptions po;
+  po.insecure = insecure;
+  auto work = s.begin_work();
+  po.cancel = work->cancel_flag();
+  if (!stream) {
+    models::PullResult r = models::pull_model(name, po);
+    s.end_work(work);
+    if (!r.ok) return send_error(res, ErrorKind::http_status, r.error);
+    return send_json(res, 200, json{{"status", "success"}});
+  }
+  // Progress lines as the pull goes: it runs on its own thread, which holds
+  // the stream (and so the cancel flag the download polls) until it ends.
+  po.status = [work](const std::string& st) { work->push(json{{"status", st}}.dump() + "\n"); };
+  po.progress = [work, name](uint64_t done, uint64_t total, double) {
+    work->push(json{{"status", "pulling " + name}, {"total", total}, {"completed", done}}.dump() + "\n");
+  };
+  std::thread([&s, name, po, work] {
+    models::PullResult r = models::pull_model(name, po);
+    work->push(r.ok ? json{{"status", "success"}}.dump() + "\n" : json{{"error", r.error}}.dump() + "\n");
+    work->finish();
+    s.end_work(work);
+  }).detach();
+  stream_chunks(res, work, "application/x-ndjson");
+}
+
+}  // namespace
+
+void register_model_routes(Server::Impl& s) {
+  auto& h = s.http;
+  h.Get("/api/tags", [](const Req&, Res& res) { handle_tags(res); });
+  h.Post("/api/show", [](const Req& req, Res& res) { handle_show(req, res); });
+  h.Get("/api/ps", [&s](const Req&, Res& res) { handle_ps(s, res); });
+  h.Delete("/api/delete", [&s](const Req& req, Res& res) { handle_delete_model(s, req, res); });
+  h.Post("/api/pull", [&s](const Req& req, Res& res) { handle_pull(s, req, res); });
+}
+
+}  // namespace owlet::server
