@@ -21,24 +21,6 @@ bool is_space_or_control(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029;
 }
 
-void append_utf8(std::string* out, char32_t cp) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Length (in code points) of a numeric marker at cps[i]: "[12]", "[1, 2]", "【3】"; 0 if none.
 size_t marker_length(const std::vector<char32_t>& cps, size_t i) {
   const char32_t open = cps[i];
@@ -101,13 +83,13 @@ std::string neutralize_source_text(std::string_view raw) {
   out.reserve(text.size());
   for (size_t i = 0; i < cps.size();) {
     if (angle(cps[i]) == 0) {
-      append_utf8(&out, cps[i++]);
+      utf8_append(&out, cps[i++]);
       continue;
     }
     size_t j = i;
     while (j < cps.size() && angle(cps[j]) != 0) ++j;
     if (j - i == 1) {
-      append_utf8(&out, cps[i]);
+      utf8_append(&out, cps[i]);
     } else {
       bool opens = false, closes = false;
       for (size_t k = i; k < j; ++k) (angle(cps[k]) < 0 ? opens : closes) = true;

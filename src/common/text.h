@@ -20,6 +20,10 @@ std::string utf8_sanitize(std::string_view s);
 // Returns U+FFFD and advances one byte on a bad sequence.
 char32_t utf8_next(std::string_view s, size_t& i);
 
+// Appends code point cp as UTF-8; NUL, surrogates and values past U+10FFFF
+// (what a hostile numeric entity like &#0; or &#xD800; decodes to) become U+FFFD.
+void utf8_append(std::string* out, char32_t cp);
+
 // Length in bytes of the UTF-8 sequence starting with lead byte `c` (1 for bad bytes).
 size_t utf8_seq_len(unsigned char c);
 

@@ -1,4 +1,5 @@
 #include "kb/html_text.h"
+#include "common/text.h"
 #include "common/strings.h"
 
 #include <algorithm>
@@ -21,25 +22,6 @@ bool is_block(const std::string& tag) {
   for (const char* b : kBlocks)
     if (tag == b) return true;
   return false;
-}
-
-void append_utf8(std::string* out, uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Decodes entities and collapses whitespace runs (keeping paragraph breaks "\n\n").
@@ -65,7 +47,7 @@ std::string decode_text(std::string_view s) {
         if (!ent.empty() && ent[0] == '#') {
           const bool hex = ent.size() > 1 && ent[1] == 'x';
           const uint32_t cp = static_cast<uint32_t>(std::strtoul(ent.c_str() + (hex ? 2 : 1), nullptr, hex ? 16 : 10));
-          append_utf8(&out, cp);
+          utf8_append(&out, cp);
           i = semi;
           continue;
         }

@@ -1,4 +1,5 @@
 #include "web/search_provider.h"
+#include "common/text.h"
 
 #include <cstdint>
 
@@ -23,25 +24,6 @@ ProviderResponse SearchProvider::parse(const SearchQuery& q, const HttpResponse&
 }
 
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 }  // namespace
 
@@ -79,7 +61,7 @@ std::string strip_html(std::string_view html) {
             if (v < 0 || cp > 0x10FFFF) ok = false;
             else cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(v);
           }
-          if (ok) append_utf8(piece, cp);
+          if (ok) utf8_append(&piece, cp);
         }
         if (!piece.empty()) i = semi;
       }
