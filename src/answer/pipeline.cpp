@@ -389,7 +389,8 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   Error err;
   auto tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
   llm::Request lr;
-  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err)) return fail(run, err.with_prefix("chat template: "));
+  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err, &lr.text_spans))
+    return fail(run, err.with_prefix("chat template: "));
   lr.sampling = run.req.sampling.value_or(run.opt.sampling);
   lr.num_predict = run.req.num_predict.value_or(run.opt.num_predict);
   lr.num_ctx = run.req.num_ctx;

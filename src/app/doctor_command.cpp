@@ -197,9 +197,10 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
       r.add(name, Status::skip, key + " not set");
     return;
   }
-  std::string path, err;
+  std::string path;
+  Error err;
   if (!models::resolve_model(ref, &path, &err)) {
-    r.add(name, Status::fail, err,
+    r.add(name, Status::fail, err.message,
           "run `owlet pull " + ref + "`, or set " + key + " to an existing GGUF file (`owlet models` lists what is here)");
     return;
   }
@@ -223,7 +224,7 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
   }
   models::GgufSummary g;
   if (!models::read_gguf_summary(path, &g, &err)) {
-    r.add(name, Status::fail, err, "the file is truncated or damaged: pull or download it again");
+    r.add(name, Status::fail, err.message, "the file is truncated or damaged: pull or download it again");
     return;
   }
   double size = static_cast<double>(fs::file_size(path, ec));

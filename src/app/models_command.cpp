@@ -15,6 +15,7 @@
 #include <string>
 
 #include "app/ask_command.h"  // exit codes
+#include "app/exit_codes.h"
 #include "models/model_ref.h"
 #include "models/model_store.h"
 #include "models/pull.h"
@@ -54,13 +55,6 @@ std::string time_text(int64_t t) {
   return t <= 0 ? "-" : format_time(t, "%Y-%m-%d %H:%M", /*utc=*/false);
 }
 
-// A malformed name is a usage error (2); anything else that fails is a runtime error (1).
-int name_error_code(const std::string& name) {
-  models::ModelRef ref;
-  std::string e;
-  return models::parse_model_ref(name, &ref, &e) ? kExitError : kExitUsage;
-}
-
 // ---- pull -------------------------------------------------------------------------------
 
 struct PullArgs {
@@ -73,9 +67,9 @@ struct PullArgs {
 
 int run_pull(const PullArgs& a) {
   models::ModelRef ref;
-  std::string err;
+  Error err;
   if (!models::parse_model_ref(a.name, &ref, &err)) {
-    fail(err);
+    fail(err.message);
     return kExitUsage;
   }
   if (ref.kind == models::ModelRef::Kind::path) {
@@ -88,6 +82,10 @@ int run_pull(const PullArgs& a) {
   o.hf_endpoint = a.hf_endpoint;
   o.insecure = a.insecure;
   o.cancel = &g_cancel;
+  // The user named this registry host: the pull may reach it even when it is a
+  // private address (a local mirror). Redirects and token realms stay guarded.
+  if (ref.kind == models::ModelRef::Kind::ollama && !ref.ollama.default_host())
+    o.ssrf.allow_hosts.push_back(ascii_lower(ref.ollama.host.substr(0, ref.ollama.host.rfind(':'))));
   std::string label = ref.display();
   auto last_line = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   bool drew = false;
@@ -127,9 +125,9 @@ int run_pull(const PullArgs& a) {
   models::PullResult r = models::pull_model(a.name, o);
   signal(SIGINT, SIG_DFL);
   if (tty && drew) fputc('\n', stderr);
-  if (!r.ok) {
-    fail(r.error);
-    return r.cancelled ? kExitInterrupted : kExitError;
+  if (!r.ok()) {
+    fail(r.error.message);
+    return exit_code(r.error.kind);
   }
   printf("pulled %s (%s, %s) → %s\n", r.name.c_str(), human_bytes(static_cast<double>(r.total_bytes)).c_str(),
          r.digest.substr(0, 19).c_str(), r.path.c_str());
@@ -162,10 +160,10 @@ int run_list() {
 int run_show(const std::string& name) {
   models::ModelStore store;
   models::ModelDetails d;
-  std::string err;
+  Error err;
   if (!store.show(name, &d, &err)) {
-    fail(err);
-    return name_error_code(name);
+    fail(err.message);
+    return exit_code(err.kind);
   }
   auto row = [](const char* k, const std::string& v) { printf("%-14s %s\n", k, v.c_str()); };
   row("name", d.entry.name.empty() ? name : d.entry.name);
@@ -185,10 +183,10 @@ int run_show(const std::string& name) {
 int run_rm(const std::string& name) {
   models::ModelStore store;
   std::vector<std::string> removed;
-  std::string err;
+  Error err;
   if (!store.remove(name, &removed, &err)) {
-    fail(err);
-    return name_error_code(name);
+    fail(err.message);
+    return exit_code(err.kind);
   }
   size_t blobs = 0;
   for (const auto& f : removed)

@@ -57,9 +57,14 @@ int run_serve(const ServeArgs& args) {
   so.api_key = args.api_key;
   if (so.api_key.empty())
     if (const char* k = getenv("OWLET_API_KEY")) so.api_key = k;
-  std::stringstream cs(args.cors);
-  for (std::string o; std::getline(cs, o, ',');)
-    if (!o.empty()) so.cors_origins.push_back(o);
+  // The front door (server/intake.h): browser origins and Host names answered,
+  // registries model names may come from. --cors adds origins.
+  so.allowed_origins = config_split_list(cfg.allowed_origins);
+  for (const auto& o : config_split_list(args.cors)) so.allowed_origins.push_back(o);
+  so.allowed_hosts = config_split_list(cfg.allowed_hosts);
+  so.allowed_registries = config_split_list(cfg.allowed_registries);
+  so.allow_insecure_registries = cfg.allow_insecure_registries;
+  so.local_models = {cfg.embedding_model, cfg.draft_model};
   so.ground_chat = cfg.ground_chat;
   so.sources_block = cfg.sources_block;
   server::ServerServices services{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}, &stack.metrics};
@@ -113,10 +118,13 @@ void register_serve(CLI::App& app, int* exit_code) {
   add_config_flags(cmd,
                    {"host", "port", "model", "parallel", "ctx_size", "batch_size", "threads", "precision",
                     "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level", "web", "engine", "knowledge_path",
-                    "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model"},
+                    "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model",
+                    "allowed_origins", "allowed_hosts", "allowed_registries", "allow_insecure_registries"},
                    &args->flags);
   cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
-  cmd->add_option("--cors", args->cors, "comma-separated browser origins allowed to call the API ('*' = any)");
+  cmd->add_option("--cors", args->cors,
+                  "comma-separated browser origins allowed to call the API besides loopback pages and the UI "
+                  "('*' = any; same as allowed_origins)");
   cmd->add_option("--grace", args->grace_s, "seconds in-flight requests get to finish on SIGTERM [default 10]");
   cmd->callback([args, exit_code] { *exit_code = run_serve(*args); });
 }

@@ -41,18 +41,11 @@ Pipeline* Stack::choose(const std::string& client_id, std::string* arm) const {
 
 namespace {
 
-// Ollama names, hf:// references and paths, through the model store.
-bool resolve_model(const std::string& name, std::string* path, Error* err) {
-  std::string why;
-  if (models::resolve_model(name, path, &why)) return true;
-  return fail(err, ErrorKind::not_found, why);
-}
-
 // A model file named by a config key (the embedding and the draft model).
 std::unique_ptr<llm::Model> load_model(const Config& cfg, const std::string& key, const std::string& name,
                                        std::string* path, Error* err) {
   std::unique_ptr<llm::Model> m;
-  if (resolve_model(name, path, err)) m = llm::Model::load({*path, cfg.num_gpu, cfg.mmap}, err);
+  if (models::resolve_model(name, path, err)) m = llm::Model::load({*path, cfg.num_gpu, cfg.mmap}, err);
   if (!m) *err = err->with_prefix(key + ": ");
   return m;
 }
@@ -92,7 +85,13 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, Error* err) {
 
 bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error* err) {
   llm::ModelManagerParams mp;
-  mp.resolve = resolve_model;
+  // The names the operator configured resolve like the CLI's; names from requests
+  // by spelling only, and never as file paths (models/model_store.h).
+  std::vector<std::string> configured = {cfg.model, cfg.draft_model, cfg.embedding_model};
+  for (const auto& [arm, overrides] : cfg.arms)
+    for (const auto& [key, value] : overrides)
+      if (key == "model") configured.push_back(value);
+  mp.resolve = models::make_resolver(std::move(configured));
   if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, err)) return false;
   mp.engine.n_slots = cfg.parallel;
   mp.engine.n_ctx_slot = cfg.ctx_size;

@@ -13,6 +13,8 @@
 #include <functional>
 #include <map>
 
+#include "common/strings.h"
+
 namespace owlet {
 
 long long config_parse_duration(std::string_view v) {
@@ -33,7 +35,8 @@ long long config_parse_duration(std::string_view v) {
 
 long long config_parse_size(std::string_view v) {
   std::string s(v);
-  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+  for (char& c : s)  // ASCII only: ::toupper on a negative char is undefined
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   long long mult = 1;
   for (auto [suf, m] : {std::pair<const char*, long long>{"GB", 1LL << 30}, {"MB", 1LL << 20}, {"KB", 1LL << 10},
                         {"G", 1LL << 30}, {"M", 1LL << 20}, {"K", 1LL << 10}, {"B", 1}}) {
@@ -273,6 +276,16 @@ const std::vector<KeySpec>& specs() {
       string_key("allow_private", &Config::allow_private,
                  "comma-separated CIDRs or hosts the fetcher may reach though private (e.g. 127.0.0.1)"),
       string_key("user_agent", &Config::user_agent, "User-Agent of web requests (empty = owlet's own)"),
+      string_key("allowed_origins", &Config::allowed_origins,
+                 "browser origins the server answers besides its own UI and loopback pages (like OLLAMA_ORIGINS; "
+                 "comma-separated, globs such as https://*.example.com, * = any)"),
+      string_key("allowed_hosts", &Config::allowed_hosts,
+                 "Host names the server answers besides IP addresses, localhost and this machine's name "
+                 "(comma-separated; * = any)"),
+      string_key("allowed_registries", &Config::allowed_registries,
+                 "registries model names over the API may come from (comma-separated hosts, host:port)"),
+      bool_key("allow_insecure_registries", &Config::allow_insecure_registries,
+               "let /api/pull use plain http and skip certificate checks (\"insecure\": true)"),
       {{"experiment_arms", "string", "", "A/B arms as name:weight,... (control:50,deep:50); overrides in arm.<name>.<key>"},
        [](Config& c, std::string_view v, std::string* err) {
          std::vector<ArmWeight> arms;

@@ -80,6 +80,12 @@ struct Config {
   std::string allow_private;       // comma-separated CIDRs/hosts the fetcher may reach though private (e.g. 127.0.0.1)
   std::string user_agent;          // "" = owlet's own
 
+  // the server's front door
+  std::string allowed_origins;     // comma-separated browser origins (like OLLAMA_ORIGINS); loopback and the UI always
+  std::string allowed_hosts;       // comma-separated Host names besides IP literals, localhost, this machine's name
+  std::string allowed_registries = "registry.ollama.ai,ollama.com,huggingface.co,hf.co";  // for names over the API
+  bool allow_insecure_registries = false;  // /api/pull with "insecure": true
+
   // experiments (A/B)
   std::string experiment_arms;     // "control:50,deep:50" (name:weight); "" = no experiment
   // Per-arm overrides, set as `arm.<name>.<key>`: arm name -> (key, value) in

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "llm/prompt_text.h"
 
 namespace owlet::llm {
 
@@ -38,9 +39,11 @@ class ChatTemplate {
   ~ChatTemplate();
 
   // Prompt text ready to tokenize (with parse_special). A BOS token the
-  // tokenizer adds by itself is not repeated in the text.
+  // tokenizer adds by itself is not repeated in the text. With `text_spans`,
+  // message contents that hold control-token text are reported there, to be
+  // tokenized as plain text (prompt_text.h; Request::text_spans).
   bool apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt, std::string* prompt,
-             Error* err) const;
+             Error* err, std::vector<TextSpan>* text_spans = nullptr) const;
 
   // The Jinja source in use.
   std::string source() const;

@@ -213,7 +213,7 @@ std::shared_ptr<Job> Engine::submit(Request req, TextCallback on_text, DoneCallb
   job->t_submit_ = now_ms();
   job->on_text_ = std::move(on_text);
   job->on_done_ = std::move(on_done);
-  job->tokens_ = tokenize(req.prompt, true);
+  job->tokens_ = tokenize_prompt(model_->vocab(), req.prompt, req.text_spans, true);
   auto fail = [&](ErrorKind kind, const std::string& why) {
     Completion c;
     c.error = Error(kind, why);

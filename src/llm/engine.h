@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "llm/prompt_text.h"
 #include "llm/sampling.h"
 
 struct llama_context;
@@ -66,6 +67,7 @@ struct EngineParams {
 
 struct Request {
   std::string prompt;               // templated text; tokenized with the model's special tokens
+  std::vector<TextSpan> text_spans; // message text in `prompt`, tokenized as plain text (ChatTemplate::apply)
   SamplingParams sampling;
   int num_predict = -1;             // -1 = until end of generation or context full
   int num_ctx = 0;                  // per-request context limit; 0 = the slot's

@@ -34,6 +34,8 @@ bool precheck_file(const std::string& path, Error* err) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (path.empty()) return fail(err, ErrorKind::bad_request, "no model given");
+  // c_str() would cut a path at a NUL: another file than the one named.
+  if (path.find('\0') != std::string::npos) return fail(err, ErrorKind::bad_request, "model path contains a NUL byte");
   if (!fs::exists(path, ec)) return fail(err, ErrorKind::not_found, "model file not found: " + path);
   if (fs::is_directory(path, ec))
     return fail(err, ErrorKind::io, "model path is a directory, not a GGUF file: " + path);

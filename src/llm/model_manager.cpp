@@ -1,7 +1,8 @@
 #include "llm/model_manager.h"
 
 #include <cctype>
-
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 namespace owlet::llm {
@@ -19,22 +20,37 @@ bool parse_keep_alive(const std::string& text, milliseconds* out, Error* err) {
     *out = milliseconds::max();
     return true;
   }
+  // Above a century is a mistake, and past ~292 million years the milliseconds
+  // would not fit: refuse rather than cast an out-of-range double.
+  constexpr double kMaxMs = 100.0 * 365 * 24 * 3600 * 1000;
+  auto number = [&](const std::string& t, double* v) {
+    char* end = nullptr;
+    *v = std::strtod(t.c_str(), &end);
+    return !t.empty() && end == t.c_str() + t.size() && std::isfinite(*v);
+  };
+  auto too_long = [&] {
+    return fail(err, ErrorKind::bad_request,
+                "keep_alive: '" + text + "' is longer than 100 years (use -1 to keep a model loaded forever)");
+  };
   // Plain number: seconds.
   if (s.find_first_not_of("0123456789.") == std::string::npos) {
-    *out = milliseconds(static_cast<long long>(std::stod(s) * 1000));
+    double v = 0;
+    if (!number(s, &v)) return fail(err, ErrorKind::bad_request, "keep_alive: '" + text + "' is not a number of seconds");
+    if (v * 1000 > kMaxMs) return too_long();
+    *out = milliseconds(static_cast<long long>(v * 1000));
     return true;
   }
   // Go-style duration: sequence of <number><unit>.
-  long long total = 0;
+  double total = 0;
   size_t i = 0;
   while (i < s.size()) {
     size_t j = i;
     while (j < s.size() && (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
-    if (j == i) {
+    double v = 0;
+    if (j == i || !number(s.substr(i, j - i), &v)) {
       *err = Error(ErrorKind::bad_request, "keep_alive: '" + text + "' is not a duration (like 5m, 1h, 30s, 0 or -1)");
       return false;
     }
-    double v = std::stod(s.substr(i, j - i));
     size_t k = j;
     while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
     std::string unit = s.substr(j, k - j);
@@ -43,10 +59,11 @@ bool parse_keep_alive(const std::string& text, milliseconds* out, Error* err) {
       *err = Error(ErrorKind::bad_request, "keep_alive: unknown unit '" + unit + "' in '" + text + "' (ms, s, m, h)");
       return false;
     }
-    total += static_cast<long long>(v * ms);
+    total += v * ms;
+    if (total > kMaxMs) return too_long();
     i = k;
   }
-  *out = milliseconds(total);
+  *out = milliseconds(static_cast<long long>(total));
   return true;
 }
 

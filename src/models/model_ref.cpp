@@ -1,24 +1,17 @@
 #include "models/model_ref.h"
 
-#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace owlet::models {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return tolower(x) == tolower(y); });
-}
-
-bool ends_with_ci(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
+// Views into `s` (common's split copies; these parsers keep offsets into the text).
+std::vector<std::string_view> split_view(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   size_t start = 0;
   for (;;) {
@@ -47,9 +40,27 @@ bool looks_like_host(std::string_view s) {
   return s.find('.') != std::string_view::npos || s.find(':') != std::string_view::npos || iequals(s, "localhost");
 }
 
-bool fail(std::string* err, std::string_view text, const std::string& why) {
-  if (err) *err = "invalid model name '" + std::string(text) + "': " + why;
+bool fail(Error* err, std::string_view text, const std::string& why) {
+  return owlet::fail(err, ErrorKind::bad_request, "invalid model name '" + std::string(text) + "': " + why);
+}
+
+bool has_control_char(std::string_view s) {
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return true;
+  }
   return false;
+}
+
+// A path by its spelling: absolute, relative, home-relative, a .gguf file, or
+// "a/b/c" whose first part is not a registry host.
+bool spelled_like_path(std::string_view text) {
+  char c0 = text[0];
+  if (iends_with(text, ".gguf") || c0 == '/' || c0 == '.' || c0 == '~' || text.find('\\') != std::string_view::npos)
+    return true;
+  if (text.find('/') == std::string_view::npos) return false;
+  auto parts = split_view(text, '/');
+  return parts.size() > 3 || (parts.size() == 3 && !looks_like_host(parts[0]));
 }
 
 }  // namespace
@@ -78,7 +89,7 @@ std::string ModelRef::display() const {
   return path;
 }
 
-bool parse_ollama_name(std::string_view text, OllamaName* out, std::string* err) {
+bool parse_ollama_name(std::string_view text, OllamaName* out, Error* err) {
   if (text.empty()) return fail(err, text, "empty name");
   if (text.find('@') != std::string_view::npos)
     return fail(err, text, "digest references (name@sha256:...) are not supported; use name:tag");
@@ -97,7 +108,7 @@ bool parse_ollama_name(std::string_view text, OllamaName* out, std::string* err)
   }
   if (size_t last = rest.rfind('/'); rest.find(':', last == std::string_view::npos ? 0 : last) != std::string_view::npos)
     return fail(err, text, "more than one ':' (expected model:tag)");
-  auto parts = split(rest, '/');
+  auto parts = split_view(rest, '/');
   if (parts.size() > 3)
     return fail(err, text, "too many '/' parts (expected [host/][namespace/]model[:tag])");
   for (auto p : parts)
@@ -120,10 +131,9 @@ bool parse_ollama_name(std::string_view text, OllamaName* out, std::string* err)
   return true;
 }
 
-bool parse_hf_ref(std::string_view text, HfRef* out, std::string* err) {
+bool parse_hf_ref(std::string_view text, HfRef* out, Error* err) {
   auto bad = [&](const std::string& why) {
-    if (err) *err = "invalid Hugging Face reference '" + std::string(text) + "': " + why;
-    return false;
+    return owlet::fail(err, ErrorKind::bad_request, "invalid Hugging Face reference '" + std::string(text) + "': " + why);
   };
   std::string_view s = text;
   HfRef r;
@@ -141,7 +151,7 @@ bool parse_hf_ref(std::string_view text, HfRef* out, std::string* err) {
   }
   size_t q = s.find_first_of("?#");
   if (q != std::string_view::npos) s = s.substr(0, q);
-  auto parts = split(s, '/');
+  auto parts = split_view(s, '/');
   if (parts.size() < 3) return bad("expected hf://owner/repo/file.gguf[@revision]");
   r.owner = std::string(parts[0]);
   r.repo = std::string(parts[1]);
@@ -164,24 +174,22 @@ bool parse_hf_ref(std::string_view text, HfRef* out, std::string* err) {
   }
   if (!valid_part(r.owner, ".", 96, false)) return bad("owner '" + r.owner + "' is not a valid Hugging Face name");
   if (!valid_part(r.repo, ".", 96, false)) return bad("repository '" + r.repo + "' is not a valid Hugging Face name");
-  for (auto seg : split(r.file, '/'))
+  for (auto seg : split_view(r.file, '/'))
     if (seg.empty() || seg == "." || seg == "..") return bad("file path '" + r.file + "' has an empty or dot segment");
-  if (!ends_with_ci(r.file, ".gguf")) return bad("'" + r.file + "' is not a .gguf file");
+  if (!iends_with(r.file, ".gguf")) return bad("'" + r.file + "' is not a .gguf file");
   for (char c : r.file)
     if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return bad("file path has a control character or '\\'");
-  for (auto seg : split(r.revision, '/'))
+  for (auto seg : split_view(r.revision, '/'))
     if (!valid_part(seg, ".", 128, true)) return bad("revision '" + r.revision + "' is not a branch, tag or commit");
   *out = std::move(r);
   return true;
 }
 
-bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err) {
+bool parse_model_ref(std::string_view text, ModelRef* out, Error* err, PathRule rule) {
   ModelRef r;
   r.text = std::string(text);
-  if (text.empty()) {
-    if (err) *err = "empty model name";
-    return false;
-  }
+  if (text.empty()) return owlet::fail(err, ErrorKind::bad_request, "empty model name");
+  if (has_control_char(text)) return fail(err, text, "contains a control character");
   if (text.substr(0, 5) == "hf://" || text.find("huggingface.co/") != std::string_view::npos ||
       text.substr(0, 14) == "https://hf.co/") {
     r.kind = ModelRef::Kind::hf;
@@ -189,23 +197,19 @@ bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err) {
     *out = std::move(r);
     return true;
   }
-  if (text.find("://") != std::string_view::npos) {
-    if (err) *err = "unsupported model reference '" + std::string(text) + "': use a path, an Ollama name or hf://owner/repo/file.gguf";
-    return false;
-  }
-  std::error_code ec;
-  bool exists = std::filesystem::is_regular_file(std::filesystem::path(std::string(text)), ec);
-  char c0 = text[0];
-  bool path_like = exists || ends_with_ci(text, ".gguf") || c0 == '/' || c0 == '.' || c0 == '~';
-  if (!path_like && text.find('/') != std::string_view::npos) {
-    // "a/b/c" is host/namespace/model only when the first part looks like a host; otherwise a path.
-    auto parts = split(text, '/');
-    if (parts.size() > 3 || (parts.size() == 3 && !looks_like_host(parts[0]))) path_like = true;
+  if (text.find("://") != std::string_view::npos)
+    return owlet::fail(err, ErrorKind::bad_request,
+                       "unsupported model reference '" + std::string(text) +
+                           "': use a path, an Ollama name or hf://owner/repo/file.gguf");
+  bool path_like = spelled_like_path(text);
+  if (!path_like && rule == PathRule::probe) {
+    std::error_code ec;
+    path_like = std::filesystem::is_regular_file(std::filesystem::path(std::string(text)), ec);
   }
   if (path_like) {
     r.kind = ModelRef::Kind::path;
     r.path = r.text;
-    if (c0 == '~' && (text.size() == 1 || text[1] == '/')) {
+    if (text[0] == '~' && (text.size() == 1 || text[1] == '/')) {
       const char* home = std::getenv("HOME");
       if (home) r.path = std::string(home) + r.path.substr(1);
     }

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
+
 namespace owlet::models {
 
 inline constexpr const char* kOllamaDefaultHost = "registry.ollama.ai";
@@ -51,12 +53,20 @@ struct ModelRef {
   std::string display() const;
 };
 
-// Classifies and parses `text`. Returns false with a one-line reason in *err for
-// malformed names ("invalid model name 'a::b': empty tag ...").
-bool parse_model_ref(std::string_view text, ModelRef* out, std::string* err);
+// How a string that could name a file is told apart from a model name.
+enum class PathRule {
+  probe,   // CLI and config: an existing file is a path (looks at the file system)
+  syntax,  // names from the network: decided by spelling alone, so the answer never
+           // depends on (and never reveals) what files exist
+};
+
+// Classifies and parses `text`. Returns false with ErrorKind::bad_request and a
+// one-line reason for malformed names ("invalid model name 'a::b': empty tag ...")
+// and for any control character (a NUL would cut a path short).
+bool parse_model_ref(std::string_view text, ModelRef* out, Error* err, PathRule rule = PathRule::probe);
 
 // The pieces, for callers that know what they hold.
-bool parse_ollama_name(std::string_view text, OllamaName* out, std::string* err);
-bool parse_hf_ref(std::string_view text, HfRef* out, std::string* err);
+bool parse_ollama_name(std::string_view text, OllamaName* out, Error* err);
+bool parse_hf_ref(std::string_view text, HfRef* out, Error* err);
 
 }  // namespace owlet::models

@@ -19,6 +19,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/strings.h"
+#include "models/manifest.h"
+#include "models/regular_file.h"
 #include "models/sha256.h"
 
 namespace owlet::models {
@@ -27,10 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return tolower(x) == tolower(y); });
-}
+constexpr size_t kMaxManifestBytes = 4 << 20;
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -79,134 +79,58 @@ std::string find_ci(const fs::path& base, const std::vector<std::string>& parts)
   return fs::is_regular_file(cur, ec2) ? cur.string() : "";
 }
 
-bool read_small_file(const std::string& path, std::string* out, size_t limit = 4 << 20) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return out->size() <= limit;
-}
-
-std::string hex_of(const std::string& digest) {
-  std::string d = digest;
-  if (d.rfind("sha256:", 0) == 0 || d.rfind("sha256-", 0) == 0) d = d.substr(7);
-  std::transform(d.begin(), d.end(), d.begin(), ::tolower);
-  return is_sha256_hex(d) ? d : "";
-}
-
-struct Layer {
-  std::string media_type;
-  std::string hex;
-  uint64_t size = 0;
+// A manifest as the store sees it: the image manifest that names the GGUF, and
+// every blob it keeps alive (layers, plus the child manifest blob of a list).
+struct StoredManifest {
+  Manifest image;
+  std::vector<Layer> blobs;
+  std::string child_hex;  // the child manifest blob of a manifest list, "" otherwise
 };
 
-struct ParsedManifest {
-  std::vector<Layer> layers;  // config first when present
-  Layer model;                // the GGUF layer
-  bool has_model = false;
-  std::string manifest_blob_hex;  // for manifest-list children / v2 links
-};
-
-bool parse_layer(const json& j, Layer* l) {
-  if (!j.is_object()) return false;
-  l->media_type = j.value("mediaType", "");
-  l->hex = hex_of(j.value("digest", ""));
-  l->size = j.contains("size") && j["size"].is_number_unsigned() ? j["size"].get<uint64_t>() : 0;
-  return !l->hex.empty();
-}
-
-bool parse_manifest_json(const std::string& text, const std::string& blobs_dir, ParsedManifest* out, std::string* err,
-                         int depth = 0) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    *err = "not a JSON manifest";
-    return false;
+// A list's child: inline, or a manifest blob in <store>/blobs verified against its digest.
+bool load_child(const Manifest& list, const std::string& blobs_dir, StoredManifest* out, Error* err) {
+  const ManifestChild* c = pick_child(list);
+  if (!c) return fail(err, ErrorKind::parse, "manifest list has no child manifest");
+  std::string text = c->inline_json;
+  if (text.empty()) {
+    std::string path = blobs_dir + "/sha256-" + c->hex;
+    Error e;
+    if (!read_regular_file(path, kMaxManifestBytes, &text, &e))
+      return fail(err, e.kind == ErrorKind::not_found ? ErrorKind::not_found : e.kind,
+                  "manifest list child " + path + " is missing or unreadable");
+    if (sha256_hex(text) != c->hex)
+      return fail(err, ErrorKind::parse, "manifest blob " + path + " does not match its digest");
+    out->child_hex = c->hex;
   }
-  if (j.value("mediaType", "") == kMediaTypeManifestList) {
-    // Newer Ollama: one tag, several runner-specific child manifests. llama.cpp runs the
-    // "llamacpp" or "ollama" (GGUF) children; children may be inline or referenced by digest.
-    if (depth > 0 || !j.contains("manifests") || !j["manifests"].is_array()) {
-      *err = "malformed manifest list";
-      return false;
-    }
-    const json* pick = nullptr;
-    for (const char* runner : {"llamacpp", "ollama", ""}) {
-      for (const auto& c : j["manifests"]) {
-        std::string r = c.value("runner", "");
-        if (*runner == 0 || iequals(r, runner)) {
-          pick = &c;
-          break;
-        }
-      }
-      if (pick) break;
-    }
-    if (!pick) {
-      *err = "manifest list has no child manifest";
-      return false;
-    }
-    if (pick->contains("layers")) return parse_manifest_json(pick->dump(), blobs_dir, out, err, depth + 1);
-    std::string hex = hex_of(pick->value("digest", ""));
-    std::string child;
-    std::string child_path = blobs_dir + "/sha256-" + hex;
-    if (hex.empty() || !read_small_file(child_path, &child)) {
-      *err = "manifest list child " + child_path + " is missing";
-      return false;
-    }
-    if (sha256_hex(child) != hex) {
-      *err = "manifest blob " + child_path + " does not match its digest";
-      return false;
-    }
-    if (!parse_manifest_json(child, blobs_dir, out, err, depth + 1)) return false;
-    out->manifest_blob_hex = hex;
-    return true;
-  }
-  if (j.contains("config") && j["config"].is_object()) {
-    Layer c;
-    if (parse_layer(j["config"], &c)) out->layers.push_back(c);
-  }
-  if (!j.contains("layers") || !j["layers"].is_array()) {
-    *err = "manifest has no layers";
-    return false;
-  }
-  for (const auto& lj : j["layers"]) {
-    Layer l;
-    if (!parse_layer(lj, &l)) {
-      *err = "manifest layer without a sha256 digest";
-      return false;
-    }
-    out->layers.push_back(l);
-    if (!out->has_model && l.media_type.rfind(kMediaTypeModel, 0) == 0) {
-      out->model = l;
-      out->has_model = true;
-    }
-  }
+  if (!parse_manifest(text, &out->image, err)) return false;
+  if (out->image.is_list) return fail(err, ErrorKind::parse, "manifest list inside a manifest list");
   return true;
 }
 
-bool load_manifest(const std::string& manifest_path, const std::string& store_dir, ParsedManifest* out,
-                   std::string* err) {
+bool load_manifest(const std::string& manifest_path, const std::string& store_dir, StoredManifest* out, Error* err) {
   std::string text;
-  if (!read_small_file(manifest_path, &text)) {
-    *err = "cannot read manifest " + manifest_path;
-    return false;
-  }
-  std::string e;
-  if (!parse_manifest_json(text, store_dir + "/blobs", out, &e)) {
-    *err = "manifest " + manifest_path + ": " + e;
-    return false;
-  }
+  Error e;
+  if (!read_regular_file(manifest_path, kMaxManifestBytes, &text, &e))
+    return fail(err, e.kind, "cannot read manifest " + manifest_path + ": " + e.message);
+  StoredManifest m;
+  Manifest top;
+  if (!parse_manifest(text, &top, &e) || (top.is_list && !load_child(top, store_dir + "/blobs", &m, &e)))
+    return fail(err, e.kind, "manifest " + manifest_path + ": " + e.message);
+  if (!top.is_list) m.image = std::move(top);
+  m.blobs = m.image.layers;
+  if (!m.child_hex.empty()) m.blobs.push_back({"", m.child_hex, 0});
   // manifests-v2 tags are links to a manifest blob; that blob is referenced too.
   std::error_code ec;
   if (fs::is_symlink(manifest_path, ec)) {
     std::string target = fs::canonical(manifest_path, ec).filename().string();
     if (!ec && target.rfind("sha256-", 0) == 0) {
-      Layer m;
-      m.hex = hex_of(target);
-      m.size = text.size();
-      if (!m.hex.empty()) out->layers.push_back(m);
+      Layer l;
+      l.hex = digest_hex(target);
+      l.size = text.size();
+      if (!l.hex.empty()) m.blobs.push_back(l);
     }
   }
+  *out = std::move(m);
   return true;
 }
 
@@ -322,27 +246,20 @@ std::string hf_tag_unescape(const std::string& s) {
   return out;
 }
 
-bool verify_blob(const std::string& path, const std::string& hex, const std::string& cache_dir, std::string* err) {
+bool verify_blob(const std::string& path, const std::string& hex, const std::string& cache_dir, Error* err) {
   FileId id;
-  if (!file_id(path, &id)) {
-    *err = "blob " + path + " is missing";
-    return false;
-  }
+  if (!file_id(path, &id)) return fail(err, ErrorKind::not_found, "blob " + path + " is missing");
   std::string line = hex + " " + id.key();
   if (!cache_dir.empty()) {
     std::lock_guard<std::mutex> lock(g_verify_mu);
     if (load_verified(cache_dir).count(line)) return true;
   }
-  std::string got, e;
-  if (!sha256_file(path, &got, &e)) {
-    *err = e;
-    return false;
-  }
-  if (got != hex) {
-    *err = "blob " + path + " is corrupt: its sha256 is " + got.substr(0, 12) + "…, the manifest says " +
-           hex.substr(0, 12) + "… (re-pull the model)";
-    return false;
-  }
+  std::string got;
+  if (!sha256_file(path, &got, err)) return false;
+  if (got != hex)
+    return fail(err, ErrorKind::parse,
+                "blob " + path + " is corrupt: its sha256 is " + got.substr(0, 12) + "…, the manifest says " +
+                    hex.substr(0, 12) + "… (re-pull the model)");
   remember_verified(path, hex, cache_dir);
   return true;
 }
@@ -363,15 +280,16 @@ void remember_verified(const std::string& path, const std::string& hex, const st
   save_verified(cache_dir, lines);
 }
 
-bool read_gguf_summary(const std::string& path, GgufSummary* out, std::string* err) {
+bool read_gguf_summary(const std::string& path, GgufSummary* out, Error* err) {
+  // ggml opens the file itself, blocking on a FIFO: check what it is first.
+  FILE* f = open_regular_file(path, err);
+  if (!f) return false;
+  fclose(f);
   gguf_init_params params{};
   params.no_alloc = true;
   params.ctx = nullptr;
   gguf_context* ctx = gguf_init_from_file(path.c_str(), params);
-  if (!ctx) {
-    *err = path + " is not a readable GGUF file";
-    return false;
-  }
+  if (!ctx) return fail(err, ErrorKind::parse, path + " is not a readable GGUF file");
   auto get_str = [&](const std::string& key) -> std::string {
     int64_t id = gguf_find_key(ctx, key.c_str());
     return id >= 0 && gguf_get_kv_type(ctx, id) == GGUF_TYPE_STRING ? gguf_get_val_str(ctx, id) : "";
@@ -421,7 +339,8 @@ bool read_gguf_summary(const std::string& path, GgufSummary* out, std::string* e
     auto best = std::max_element(by_type.begin(), by_type.end(),
                                  [](const auto& a, const auto& b) { return a.second < b.second; });
     s.quantization = ggml_type_name(static_cast<ggml_type>(best->first));
-    std::transform(s.quantization.begin(), s.quantization.end(), s.quantization.begin(), ::toupper);
+    for (char& c : s.quantization)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   gguf_free(ctx);
   *out = std::move(s);
@@ -454,17 +373,17 @@ namespace {
 std::string cache_dir_of(const StorePaths& p) { return p.owlet.empty() ? "" : p.owlet; }
 
 StoreEntry make_entry(const std::string& name, const std::string& store, const std::string& store_dir,
-                      const std::string& manifest_path, const ParsedManifest& m) {
+                      const std::string& manifest_path, const StoredManifest& m) {
   StoreEntry e;
   e.name = name;
   e.store = store;
   e.store_dir = store_dir;
   e.manifest_path = manifest_path;
-  e.blob_path = store_dir + "/blobs/sha256-" + m.model.hex;
-  e.digest = "sha256:" + m.model.hex;
+  e.blob_path = store_dir + "/blobs/sha256-" + m.image.model.hex;
+  e.digest = "sha256:" + m.image.model.hex;
   std::set<std::string> seen;
-  for (const auto& l : m.layers)
-    if (seen.insert(l.hex).second && l.hex != m.manifest_blob_hex) e.size += l.size;
+  for (const auto& l : m.blobs)
+    if (seen.insert(l.hex).second && l.hex != m.child_hex) e.size += l.size;
   std::error_code ec;
   struct stat st {};
   if (lstat(manifest_path.c_str(), &st) == 0) e.modified = st.st_mtim.tv_sec;
@@ -499,58 +418,51 @@ struct Found {
 
 }  // namespace
 
-bool ModelStore::resolve(const std::string& text, std::string* path, std::string* err) const {
+bool ModelStore::resolve(const std::string& text, std::string* path, Error* err, PathRule rule) const {
   ModelRef ref;
-  if (!parse_model_ref(text, &ref, err)) return false;
+  if (!parse_model_ref(text, &ref, err, rule)) return false;
   return resolve(ref, path, err);
 }
 
-bool ModelStore::resolve(const ModelRef& ref, std::string* path, std::string* err, StoreEntry* entry) const {
+bool ModelStore::resolve(const ModelRef& ref, std::string* path, Error* err, StoreEntry* entry) const {
   if (ref.kind == ModelRef::Kind::path) {
     *path = ref.path;
     return true;
   }
   std::vector<Found> found;
-  std::string what;
   if (ref.kind == ModelRef::Kind::hf) {
     OllamaName n = hf_store_name(ref.hf);
     std::string m = find_ci(fs::path(paths_.owlet) / "manifests", {n.host, n.ns, n.model, n.tag});
-    if (m.empty()) {
-      *err = ref.hf.display() + " is not in owlet's store (" + paths_.owlet + "/manifests/" + n.rel_path() +
-             "); run owlet pull " + ref.hf.display();
-      return false;
-    }
+    if (m.empty())
+      return fail(err, ErrorKind::not_found,
+                  ref.hf.display() + " not found in owlet's store (" + paths_.owlet + "/manifests/" + n.rel_path() +
+                      "); run owlet pull " + ref.hf.display());
     found.push_back({m, "owlet", paths_.owlet});
   } else {
     const OllamaName& n = ref.ollama;
     if (std::string m = find_manifest(paths_.owlet, n); !m.empty()) found.push_back({m, "owlet", paths_.owlet});
     if (!same_dir(paths_.owlet, paths_.ollama))
       if (std::string m = find_manifest(paths_.ollama, n); !m.empty()) found.push_back({m, "ollama", paths_.ollama});
-    if (found.empty()) {
-      *err = "model '" + n.display() + "' not found: no manifest " + n.rel_path() + " in owlet's store (" +
-             paths_.owlet + ") or Ollama's (" + paths_.ollama + "); run owlet pull " + n.display();
-      return false;
-    }
+    if (found.empty())
+      return fail(err, ErrorKind::not_found,
+                  "model '" + n.display() + "' not found: no manifest " + n.rel_path() + " in owlet's store (" +
+                      paths_.owlet + ") or Ollama's (" + paths_.ollama + "); run owlet pull " + n.display());
   }
   // The first store that holds the name decides; a broken entry there is an error, not a fallthrough.
   const Found& f = found.front();
-  ParsedManifest m;
+  StoredManifest m;
   if (!load_manifest(f.manifest, f.dir, &m, err)) return false;
-  if (!m.has_model) {
-    *err = "manifest " + f.manifest + " has no GGUF layer (" + kMediaTypeModel + "); owlet runs GGUF models only";
-    return false;
-  }
-  std::string blob = f.dir + "/blobs/sha256-" + m.model.hex;
+  if (!m.image.has_model)
+    return fail(err, ErrorKind::unsupported,
+                "manifest " + f.manifest + " has no GGUF layer (" + kMediaTypeModel + "); owlet runs GGUF models only");
+  std::string blob = f.dir + "/blobs/sha256-" + m.image.model.hex;
   std::error_code ec;
-  if (!fs::exists(blob, ec)) {
-    *err = "model '" + ref.display() + "': manifest " + f.manifest + " names blob " + blob + ", which is missing";
-    return false;
-  }
-  std::string e;
-  if (!verify_blob(blob, m.model.hex, cache_dir_of(paths_), &e)) {
-    *err = "model '" + ref.display() + "': " + e;
-    return false;
-  }
+  if (!fs::exists(blob, ec))
+    return fail(err, ErrorKind::not_found,
+                "model '" + ref.display() + "': manifest " + f.manifest + " names blob " + blob + ", which is missing");
+  Error e;
+  if (!verify_blob(blob, m.image.model.hex, cache_dir_of(paths_), &e))
+    return fail(err, e.kind, "model '" + ref.display() + "': " + e.message);
   if (entry) *entry = make_entry(ref.display(), f.store, f.dir, f.manifest, m);
   *path = blob;
   return true;
@@ -583,16 +495,14 @@ std::vector<StoreEntry> ModelStore::list(std::vector<std::string>* warnings) con
                 std::string host = h.path().filename().string();
                 std::string name = display_name(store, host, nsd.path().filename().string(),
                                                  md.path().filename().string(), tag);
-                std::string key = name;
-                std::transform(key.begin(), key.end(), key.begin(), ::tolower);
-                if (!seen.insert(key).second) continue;
-                ParsedManifest m;
-                std::string e;
+                if (!seen.insert(ascii_lower(name)).second) continue;
+                StoredManifest m;
+                Error e;
                 if (!load_manifest(t.path().string(), dir, &m, &e)) {
-                  if (warnings) warnings->push_back(e);
+                  if (warnings) warnings->push_back(e.message);
                   continue;
                 }
-                if (!m.has_model) {
+                if (!m.image.has_model) {
                   if (warnings) warnings->push_back(name + " (" + store + " store) has no GGUF layer; skipped");
                   continue;
                 }
@@ -611,29 +521,26 @@ std::vector<StoreEntry> ModelStore::list(std::vector<std::string>* warnings) con
   return out;
 }
 
-bool ModelStore::show(const std::string& text, ModelDetails* out, std::string* err) const {
+bool ModelStore::show(const std::string& text, ModelDetails* out, Error* err, PathRule rule) const {
   ModelRef ref;
-  if (!parse_model_ref(text, &ref, err)) return false;
+  if (!parse_model_ref(text, &ref, err, rule)) return false;
   ModelDetails d;
   if (!resolve(ref, &d.path, err, &d.entry)) return false;
   std::error_code ec;
-  if (!fs::is_regular_file(d.path, ec)) {
-    *err = "no such file: " + d.path;
-    return false;
-  }
-  d.file_size = fs::file_size(d.path, ec);
+  if (!fs::exists(d.path, ec)) return fail(err, ErrorKind::not_found, "no such file: " + d.path);
   if (!read_gguf_summary(d.path, &d.gguf, err)) return false;
+  d.file_size = fs::file_size(d.path, ec);
   *out = std::move(d);
   return true;
 }
 
-bool ModelStore::remove(const std::string& text, std::vector<std::string>* removed_files, std::string* err) const {
+bool ModelStore::remove(const std::string& text, std::vector<std::string>* removed_files, Error* err,
+                        PathRule rule) const {
   ModelRef ref;
-  if (!parse_model_ref(text, &ref, err)) return false;
-  if (ref.kind == ModelRef::Kind::path) {
-    *err = "'" + text + "' is a file path; owlet models rm removes models from owlet's store only";
-    return false;
-  }
+  if (!parse_model_ref(text, &ref, err, rule)) return false;
+  if (ref.kind == ModelRef::Kind::path)
+    return fail(err, ErrorKind::bad_request,
+                "'" + text + "' is a file path; owlet models rm removes models from owlet's store only");
   OllamaName n = ref.kind == ModelRef::Kind::hf ? hf_store_name(ref.hf) : ref.ollama;
   // Every spelling of this name in owlet's store (v2 and legacy roots, both default hosts).
   std::vector<std::string> manifests;
@@ -649,28 +556,22 @@ bool ModelStore::remove(const std::string& text, std::vector<std::string>* remov
   }
   if (manifests.empty()) {
     if (ref.kind == ModelRef::Kind::ollama && !same_dir(paths_.owlet, paths_.ollama)) {
-      if (std::string m = find_manifest(paths_.ollama, n); !m.empty()) {
-        *err = "'" + n.display() + "' is in Ollama's store (" + paths_.ollama +
-               "), which owlet never modifies; remove it with: ollama rm " + n.display();
-        return false;
-      }
+      if (std::string m = find_manifest(paths_.ollama, n); !m.empty())
+        return fail(err, ErrorKind::forbidden,
+                    "'" + n.display() + "' is in Ollama's store (" + paths_.ollama +
+                        "), which owlet never modifies; remove it with: ollama rm " + n.display());
     }
-    *err = "model '" + ref.display() + "' is not in owlet's store (" + paths_.owlet + ")";
-    return false;
+    return fail(err, ErrorKind::not_found, "model '" + ref.display() + "' not found in owlet's store (" + paths_.owlet + ")");
   }
   std::set<std::string> candidates;
   for (const auto& m : manifests) {
-    ParsedManifest pm;
-    std::string e;
-    if (load_manifest(m, paths_.owlet, &pm, &e))
-      for (const auto& l : pm.layers) candidates.insert(l.hex);
+    StoredManifest pm;
+    if (load_manifest(m, paths_.owlet, &pm, nullptr))
+      for (const auto& l : pm.blobs) candidates.insert(l.hex);
   }
   std::error_code ec;
   for (const auto& m : manifests) {
-    if (!fs::remove(m, ec) || ec) {
-      *err = "cannot remove " + m + ": " + ec.message();
-      return false;
-    }
+    if (!fs::remove(m, ec) || ec) return fail(err, ErrorKind::io, "cannot remove " + m + ": " + ec.message());
     if (removed_files) removed_files->push_back(m);
     // Prune now-empty <model>/<ns>/<host> directories up to the manifests root.
     fs::path dir = fs::path(m).parent_path();
@@ -688,10 +589,9 @@ bool ModelStore::remove(const std::string& text, std::vector<std::string>* remov
          it.increment(ec)) {
       if (ec) break;
       if (it->is_directory() || it.depth() != 3) continue;
-      ParsedManifest pm;
-      std::string e;
-      if (load_manifest(it->path().string(), paths_.owlet, &pm, &e))
-        for (const auto& l : pm.layers) keep.insert(l.hex);
+      StoredManifest pm;
+      if (load_manifest(it->path().string(), paths_.owlet, &pm, nullptr))
+        for (const auto& l : pm.blobs) keep.insert(l.hex);
     }
   }
   for (const auto& hex : candidates) {
@@ -702,9 +602,20 @@ bool ModelStore::remove(const std::string& text, std::vector<std::string>* remov
   return true;
 }
 
-bool resolve_model(const std::string& ref, std::string* path, std::string* err) {
+bool resolve_model(const std::string& ref, std::string* path, Error* err, PathRule rule) {
   ModelStore store;
-  return store.resolve(ref, path, err);
+  return store.resolve(ref, path, err, rule);
+}
+
+ModelResolver make_resolver(std::vector<std::string> trusted) {
+  return [trusted = std::move(trusted)](const std::string& name, std::string* path, Error* err) {
+    bool configured = !name.empty() && std::find(trusted.begin(), trusted.end(), name) != trusted.end();
+    ModelRef ref;
+    if (!parse_model_ref(name, &ref, err, configured ? PathRule::probe : PathRule::syntax)) return false;
+    if (ref.kind == ModelRef::Kind::path && !configured)
+      return fail(err, ErrorKind::forbidden, "model '" + name + "': file paths are not model names here");
+    return ModelStore().resolve(ref, path, err);
+  };
 }
 
 }  // namespace owlet::models

@@ -11,15 +11,22 @@
 // is the GGUF. Models pulled from Hugging Face live in owlet's store under
 // manifests/huggingface.co/<owner>/<repo>/<file, %-escaped>[@revision].
 //
-//   models::ModelStore store;                       // $OWLET_MODELS / $OLLAMA_MODELS or the defaults
-//   std::string path, err;
+//   models::ModelStore store;                    // $OWLET_MODELS / $OLLAMA_MODELS or the defaults
+//   std::string path;
+//   Error err;
 //   if (!store.resolve("qwen2.5:0.5b", &path, &err)) { ... }   // verified GGUF path
+//
+// Errors carry kinds: bad_request (malformed name), not_found (no such model),
+// unsupported (no GGUF layer, not a regular file), parse (broken manifest),
+// io (unreadable), forbidden (removing from Ollama's store).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "models/model_ref.h"
 
 namespace owlet::models {
@@ -72,18 +79,20 @@ class ModelStore {
   // Any reference → a local GGUF path. Stores are searched owlet's first, then Ollama's;
   // the blob's sha256 is verified (result cached by file identity, see verify_blob).
   // Paths are returned as given (Model::load reports missing files).
-  bool resolve(const ModelRef& ref, std::string* path, std::string* err, StoreEntry* entry = nullptr) const;
-  bool resolve(const std::string& text, std::string* path, std::string* err) const;
+  bool resolve(const ModelRef& ref, std::string* path, Error* err, StoreEntry* entry = nullptr) const;
+  bool resolve(const std::string& text, std::string* path, Error* err, PathRule rule = PathRule::probe) const;
 
   // Models in both stores (owlet's first), sorted by name within each store.
   // Manifests that cannot be read, or hold no GGUF layer, are skipped with a line in *warnings.
   std::vector<StoreEntry> list(std::vector<std::string>* warnings = nullptr) const;
 
-  bool show(const std::string& text, ModelDetails* out, std::string* err) const;
+  bool show(const std::string& text, ModelDetails* out, Error* err, PathRule rule = PathRule::probe) const;
 
   // Removes a model from owlet's store, then every blob no remaining manifest references.
-  // Refuses (with a clear message) models that are only in Ollama's store.
-  bool remove(const std::string& text, std::vector<std::string>* removed_files, std::string* err) const;
+  // Refuses (forbidden, with a clear message) models that are only in Ollama's store;
+  // not_found when neither store holds it.
+  bool remove(const std::string& text, std::vector<std::string>* removed_files, Error* err,
+              PathRule rule = PathRule::probe) const;
 
   // Where owlet's store keeps things (used by pull).
   std::string blob_path(const std::string& hex) const;
@@ -99,15 +108,24 @@ class ModelStore {
 // size, mtime and ctime (nanoseconds): any write, truncate, rename-over or touch changes
 // at least one of those (ctime cannot be set back by users), so a model of several GB is
 // hashed once, not on every load. Silent bit rot that leaves metadata alone is not caught.
-bool verify_blob(const std::string& path, const std::string& hex, const std::string& cache_dir, std::string* err);
+bool verify_blob(const std::string& path, const std::string& hex, const std::string& cache_dir, Error* err);
 // Records a file just hashed by the caller (pull hashes while downloading).
 void remember_verified(const std::string& path, const std::string& hex, const std::string& cache_dir);
 
-bool read_gguf_summary(const std::string& path, GgufSummary* out, std::string* err);
+// Reads a regular file's GGUF header (a FIFO or device fails at once).
+bool read_gguf_summary(const std::string& path, GgufSummary* out, Error* err);
 
 // For `owlet ask --model` and the server: a path, an Ollama name or an hf:// ref → a local GGUF
 // path, using the default stores. False with a one-line reason in *err.
-bool resolve_model(const std::string& ref, std::string* path, std::string* err);
+bool resolve_model(const std::string& ref, std::string* path, Error* err, PathRule rule = PathRule::probe);
+
+// The name → path function for llm::ModelManagerParams::resolve. Names the
+// operator configured (`trusted`: the config's model, draft and embedding model)
+// resolve like the CLI, where an existing file is a path; every other name (those
+// from API requests) by spelling alone, and a path among them is refused, so a
+// request can neither load an arbitrary file nor learn whether one exists.
+using ModelResolver = std::function<bool(const std::string& name, std::string* path, Error* err)>;
+ModelResolver make_resolver(std::vector<std::string> trusted);
 
 // "%"-escaping used for Hugging Face file names in manifest tags.
 std::string hf_tag_escape(const std::string& s);

@@ -9,7 +9,14 @@
 // request after an interruption (within this call, up to max_retries times, and in a later
 // call), is sha256-verified, then renamed into place. The manifest is written last and
 // atomically, so a half-pulled model is never listed. A blob that fails verification is
-// deleted and the pull fails; nothing half-written is left.
+// deleted and the pull fails; nothing half-written is left. A manifest list (several
+// runner-specific models under one tag) is pulled as its llama.cpp child.
+//
+// Every request — manifest, token realm, blob, and each redirect — goes through the
+// SSRF guard of the web module (registry_http.h): private addresses are reachable only
+// when `ssrf` allows them, or when they are the registry / Hugging Face endpoint the
+// caller set explicitly (the user's own mirror), never because a name, a registry's
+// answer or a DNS lookup pointed there.
 #pragma once
 
 #include <atomic>
@@ -17,7 +24,9 @@
 #include <functional>
 #include <string>
 
+#include "common/error.h"
 #include "models/model_store.h"
+#include "web/ssrf_guard.h"
 
 namespace owlet::models {
 
@@ -30,6 +39,7 @@ struct PullOptions {
   std::string hf_endpoint;    // default $HF_ENDPOINT, else https://huggingface.co
   std::string hf_token;       // default $HF_TOKEN (sent as a Bearer token to the endpoint only)
   bool insecure = false;      // allow plain http:// and skip TLS certificate checks
+  web::SsrfPolicy ssrf;       // private addresses/hosts that may be reached (config allow_private)
   int max_retries = 3;        // resumed attempts per blob after a dropped connection
   int retry_delay_ms = 500;
   PullProgressFn progress;    // called at most ~10 times a second, and once at the end
@@ -38,9 +48,8 @@ struct PullOptions {
 };
 
 struct PullResult {
-  bool ok = false;
-  bool cancelled = false;
-  std::string error;          // one line
+  Error error;                // kind + one line; kind cancelled when `cancel` stopped it
+  bool ok() const { return error.ok(); }
   std::string name;           // display name of what was pulled
   std::string path;           // the GGUF blob in owlet's store
   std::string digest;         // "sha256:<hex>" of the GGUF

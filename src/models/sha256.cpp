@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "models/regular_file.h"
+
 namespace owlet::models {
 
 struct Sha256::Impl {
@@ -49,13 +51,10 @@ std::string sha256_hex(const void* data, size_t n) {
 
 namespace {
 
-bool hash_file(Sha256& h, const std::string& path, uint64_t limit, bool whole, std::string* err,
+bool hash_file(Sha256& h, const std::string& path, uint64_t limit, bool whole, Error* err,
                const std::function<void(uint64_t, uint64_t)>& progress) {
-  FILE* f = fopen(path.c_str(), "rb");
-  if (!f) {
-    *err = "cannot read " + path + ": " + strerror(errno);
-    return false;
-  }
+  FILE* f = open_regular_file(path, err);
+  if (!f) return false;
   uint64_t total = limit;
   if (whole) {
     fseeko(f, 0, SEEK_END);
@@ -75,16 +74,14 @@ bool hash_file(Sha256& h, const std::string& path, uint64_t limit, bool whole, s
   }
   bool bad = ferror(f);
   fclose(f);
-  if (bad || (!whole && done != limit)) {
-    *err = "cannot read " + path + (bad ? ": read error" : ": shorter than expected");
-    return false;
-  }
+  if (bad || (!whole && done != limit))
+    return fail(err, ErrorKind::io, "cannot read " + path + (bad ? ": read error" : ": shorter than expected"));
   return true;
 }
 
 }  // namespace
 
-bool sha256_file(const std::string& path, std::string* hex, std::string* err,
+bool sha256_file(const std::string& path, std::string* hex, Error* err,
                  const std::function<void(uint64_t, uint64_t)>& progress) {
   Sha256 h;
   if (!hash_file(h, path, 0, true, err, progress)) return false;
@@ -92,7 +89,7 @@ bool sha256_file(const std::string& path, std::string* hex, std::string* err,
   return true;
 }
 
-bool sha256_update_from_file(Sha256& h, const std::string& path, uint64_t n, std::string* err) {
+bool sha256_update_from_file(Sha256& h, const std::string& path, uint64_t n, Error* err) {
   return hash_file(h, path, n, false, err, {});
 }
 

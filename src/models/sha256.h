@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "common/error.h"
+
 namespace owlet::models {
 
 class Sha256 {
@@ -27,13 +29,14 @@ class Sha256 {
 std::string sha256_hex(const void* data, size_t n);
 inline std::string sha256_hex(const std::string& s) { return sha256_hex(s.data(), s.size()); }
 
-// Hashes a whole file. `progress(done, total)` is called now and then when given.
-// Returns false with a one-line reason in *err when the file cannot be read.
-bool sha256_file(const std::string& path, std::string* hex, std::string* err,
+// Hashes a whole regular file (a FIFO or device fails at once, see regular_file.h).
+// `progress(done, total)` is called now and then when given. Returns false with a
+// one-line reason in *err when the file cannot be read.
+bool sha256_file(const std::string& path, std::string* hex, Error* err,
                  const std::function<void(uint64_t, uint64_t)>& progress = {});
 
 // Feeds the first `n` bytes of a file into `h` (used to resume a hash over a partial download).
-bool sha256_update_from_file(Sha256& h, const std::string& path, uint64_t n, std::string* err);
+bool sha256_update_from_file(Sha256& h, const std::string& path, uint64_t n, Error* err);
 
 // True for 64 lower- or upper-case hex digits.
 bool is_sha256_hex(const std::string& s);

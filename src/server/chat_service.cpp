@@ -115,7 +115,7 @@ void ChatService::start(const ChatRequest& req, const std::atomic<bool>* cancel,
     r.prompt = req.raw_prompt;
   } else {
     auto tmpl = llm::ChatTemplate::create(run->handle->model(), "", &run->error);
-    if (!tmpl || !tmpl->apply(req.messages, true, &r.prompt, &run->error)) {
+    if (!tmpl || !tmpl->apply(req.messages, true, &r.prompt, &run->error, &r.text_spans)) {
       run->handle.reset();
       return;
     }

@@ -28,6 +28,10 @@ namespace {
 // A document larger than this is rejected rather than chunked for minutes while
 // holding the knowledge base's single writer; `owlet ingest` handles big files.
 constexpr size_t kMaxTextBytes = 8u << 20;
+// A title or source is a line shown in citations and stored per document, not a
+// second copy of the text.
+constexpr size_t kMaxTitleBytes = 1024;
+constexpr size_t kMaxSourceBytes = 4096;
 constexpr auto kFetchDeadline = std::chrono::seconds(20);
 constexpr int kMaxK = 100;
 
@@ -49,6 +53,19 @@ std::string text_source(const std::string& text) {
   char buf[32];
   snprintf(buf, sizeof buf, "text:%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+// 413 when a title or source is over its cap.
+bool labels_fit(Res& res, const std::string& title, const std::string& source) {
+  if (title.size() > kMaxTitleBytes) {
+    send_error(res, ErrorKind::too_large, "\"title\" is longer than " + std::to_string(kMaxTitleBytes) + " bytes");
+    return false;
+  }
+  if (source.size() > kMaxSourceBytes) {
+    send_error(res, ErrorKind::too_large, "\"source\" is longer than " + std::to_string(kMaxSourceBytes) + " bytes");
+    return false;
+  }
+  return true;
 }
 
 bool has_visible_text(const std::string& s) {
@@ -136,6 +153,7 @@ void ingest_json(Server::Impl& s, const Req& req, Res& res) {
   if (!b.str("text", &text) || !b.str("url", &url) || !b.str("title", &title) || !b.str("source", &source))
     return send_error(res, b.error());
   if (b.has("text") && b.has("url")) return send_error(res, ErrorKind::bad_request, "send either \"text\" or \"url\", not both");
+  if (!labels_fit(res, title, source)) return;
   if (!b.has("text") && !b.has("url"))
     return send_error(res, ErrorKind::bad_request, "missing \"text\" or \"url\" (or upload a file as multipart/form-data field \"file\")");
   if (b.has("url")) return ingest_url(s, res, url, title, source);
@@ -155,6 +173,7 @@ void ingest_upload(Server::Impl& s, const Req& req, Res& res) {
   httplib::MultipartFormData f = req.get_file_value("file");
   std::string title = req.has_file("title") ? req.get_file_value("title").content : "";
   std::string source = req.has_file("source") ? req.get_file_value("source").content : "";
+  if (!labels_fit(res, title, source)) return;
   if (f.content.size() > kMaxTextBytes) return send_error(res, ErrorKind::too_large, "file is larger than 8 MiB");
   if (f.content.empty()) return send_error(res, ErrorKind::unprocessable, "the uploaded file is empty");
   // NUL bytes do not occur in text files; PDFs, images and archives all have them.

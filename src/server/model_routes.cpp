@@ -3,6 +3,7 @@
 #include "models/model_store.h"
 #include "models/pull.h"
 #include "server/server_context.h"
+#include "web/http_client.h"
 
 namespace owlet::server {
 namespace {
@@ -47,8 +48,7 @@ void handle_tags(Res& res) {
   json models = json::array();
   for (const auto& e : store.list()) {
     models::GgufSummary g;
-    std::string err;
-    models::read_gguf_summary(e.blob_path, &g, &err);
+    models::read_gguf_summary(e.blob_path, &g, nullptr);
     std::string digest = e.digest.rfind("sha256:", 0) == 0 ? e.digest.substr(7) : e.digest;
     models.push_back({{"name", e.name},
                       {"model", e.name},
@@ -62,11 +62,12 @@ void handle_tags(Res& res) {
 
 void handle_show(const Req& req, Res& res) {
   JsonBody b;
-  std::string name, err;
+  std::string name;
   if (!model_name_field(req, &b, &name, res)) return;
   models::ModelStore store;
   models::ModelDetails d;
-  if (!store.show(name, &d, &err)) return send_error(res, ErrorKind::not_found, err);
+  Error err;  // names over the API are told from paths by spelling, never by the file system
+  if (!store.show(name, &d, &err, models::PathRule::syntax)) return send_error(res, err);
   const auto& g = d.gguf;
   json info{{"general.architecture", g.architecture},
             {"general.name", g.name},
@@ -87,8 +88,7 @@ void handle_ps(Server::Impl& s, Res& res) {
   json models = json::array();
   for (const auto& l : s.models.loaded()) {
     models::GgufSummary g;
-    std::string err;
-    models::read_gguf_summary(l.path, &g, &err);
+    models::read_gguf_summary(l.path, &g, nullptr);
     auto exp = l.expires_at == std::chrono::system_clock::time_point::max()
                    ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100)
                    : l.expires_at;
@@ -105,14 +105,13 @@ void handle_ps(Server::Impl& s, Res& res) {
 
 void handle_delete_model(Server::Impl& s, const Req& req, Res& res) {
   JsonBody b;
-  std::string name, err;
+  std::string name;
   if (!model_name_field(req, &b, &name, res)) return;
   s.models.unload(name);
   models::ModelStore store;
   std::vector<std::string> removed;
-  if (!store.remove(name, &removed, &err))
-    return send_error(res, err.find("not found") != std::string::npos ? ErrorKind::not_found : ErrorKind::bad_request,
-                      err);
+  Error err;
+  if (!store.remove(name, &removed, &err, models::PathRule::syntax)) return send_error(res, err);
   res.status = 200;
 }
 
@@ -122,14 +121,17 @@ void handle_pull(Server::Impl& s, const Req& req, Res& res) {
   bool stream = true, insecure = false;
   if (!model_name_field(req, &b, &name, res)) return;
   if (!b.boolean("stream", &stream) || !b.boolean("insecure", &insecure)) return send_error(res, b.error());
-  models::PullOptions po;
-  po.insecure = insecure;
+  // The intake checked the name and "insecure" (model_name_policy.h); every
+  // connection goes through the page fetcher's SSRF policy.
+  models::PullOptions po = s.opts.pull;
+  if (insecure) po.insecure = true;
+  if (s.services.http) po.ssrf = s.services.http->options().ssrf;
   auto work = s.begin_work();
   po.cancel = work->cancel_flag();
   if (!stream) {
     models::PullResult r = models::pull_model(name, po);
     s.end_work(work);
-    if (!r.ok) return send_error(res, ErrorKind::http_status, r.error);
+    if (!r.ok()) return send_error(res, r.error);
     return send_json(res, 200, json{{"status", "success"}});
   }
   // Progress lines as the pull goes: it runs on its own thread, which holds
@@ -140,7 +142,7 @@ void handle_pull(Server::Impl& s, const Req& req, Res& res) {
   };
   std::thread([&s, name, po, work] {
     models::PullResult r = models::pull_model(name, po);
-    work->push(r.ok ? json{{"status", "success"}}.dump() + "\n" : json{{"error", r.error}}.dump() + "\n");
+    work->push(r.ok() ? json{{"status", "success"}}.dump() + "\n" : json{{"error", r.error.message}}.dump() + "\n");
     work->finish();
     s.end_work(work);
   }).detach();

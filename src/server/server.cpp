@@ -103,10 +103,24 @@ std::string endpoint_label(const std::string& path) {
   return "other";
 }
 
-bool origin_allowed(const ServerOptions& o, const std::string& origin) {
-  for (const auto& a : o.cors_origins)
-    if (a == "*" || a == origin) return true;
-  return false;
+// The intake's policy, from the options: the operator's default model is always
+// a name requests may use, even when it is a path.
+IntakePolicy intake_policy(const ServerOptions& o) {
+  IntakePolicy p;
+  p.api_key = o.api_key;
+  p.origins.allowed_origins = o.allowed_origins;
+  p.origins.allowed_hosts = o.allowed_hosts;
+  p.body.max_bytes = o.max_body_bytes;
+  p.models.configured = o.local_models;
+  if (!o.default_model.empty()) p.models.configured.push_back(o.default_model);
+  p.models.registries = o.allowed_registries;
+  p.models.allow_insecure = o.allow_insecure_registries;
+  return p;
+}
+
+void send_refusal(const Req& req, Res& res, int status, const std::string& message) {
+  if (req.path.rfind("/v1/", 0) == 0) send_openai_error_status(res, status, message);
+  else send_error_status(res, status, message);
 }
 
 void register_common_routes(Server::Impl& s) {
@@ -181,39 +195,19 @@ bool Server::start(Error* err) {
     *listen_fd = static_cast<int>(sock);
   });
 
+  s.intake = intake_policy(s.opts);
+  h.set_intake(&s.intake, send_refusal);
+  // Every request passes the intake's head checks (intake.h) before routing; routes
+  // with a body read it through the intake too (IntakeServer).
   h.set_pre_routing_handler([&s](const Req& req, Res& res) {
     t_request_start = Clock::now();
     ++s.in_flight;
-    std::string origin = req.get_header_value("Origin");
-    if (!origin.empty() && origin_allowed(s.opts, origin)) {
-      res.set_header("Access-Control-Allow-Origin", origin);
-      res.set_header("Vary", "Origin");
-      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
-      res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-    }
-    if (req.method == "OPTIONS") {
-      res.status = 204;
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // Shutting down: running work gets its grace period, new work is refused
-    // with a status clients retry elsewhere (/health says "stopping" itself).
-    if (s.stopping && req.path != "/health") {
-      send_error(res, ErrorKind::unavailable, "owlet is shutting down");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // The UI's static files carry no secrets, and a browser opening the page
-    // cannot send a Bearer header; the API calls it then makes do.
-    const bool ui_asset = req.method == "GET" && (req.path == "/" || req.path == "/ui" || req.path.rfind("/ui/", 0) == 0);
-    if (!s.opts.api_key.empty() && req.path != "/health" && !ui_asset) {
-      std::string auth = req.get_header_value("Authorization");
-      if (auth != "Bearer " + s.opts.api_key) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        if (req.path.rfind("/v1/", 0) == 0) send_openai_error_status(res, 401, "missing or invalid API key");
-        else send_error_status(res, 401, "missing or invalid API key");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    HeadVerdict v = check_head(req, s.intake, s.stopping && req.path != "/health");
+    for (const auto& [k, val] : v.headers) res.set_header(k, val);
+    if (v.admitted()) return httplib::Server::HandlerResponse::Unhandled;
+    if (v.status == 204) res.status = 204;
+    else send_refusal(req, res, v.status, v.error);
+    return httplib::Server::HandlerResponse::Handled;
   });
   h.set_error_handler([](const Req& req, Res& res) {
     // Errors httplib raises itself (unknown route, body too large…) still get a JSON body.

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "llm/model_manager.h"
+#include "models/pull.h"
 #include "obs/metrics.h"
+#include "server/model_name_policy.h"
 
 namespace owlet::kb {
 class KnowledgeBase;
@@ -46,8 +48,22 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 11435;                  // 0 = pick a free port (tests)
   std::string api_key;               // when set, every endpoint but /health needs "Authorization: Bearer <key>"
-  std::vector<std::string> cors_origins;  // allowed browser origins; "*" = any
-  size_t max_body_bytes = 16 << 20;  // larger bodies get 413
+  // Browser origins answered besides the served UI and loopback pages (like
+  // OLLAMA_ORIGINS: exact, globs such as "https://*.example.com", "*" = any); every
+  // other request with an Origin header gets 403 (intake.h).
+  std::vector<std::string> allowed_origins;
+  // Host header names answered besides IP literals, localhost and this machine's name.
+  std::vector<std::string> allowed_hosts;
+  size_t max_body_bytes = 16 << 20;  // larger bodies get 413, counted after decompression
+  // Model names over the API (model_name_policy.h): registries they may come
+  // from, names the operator configured that may be file paths (default_model is
+  // always one), and whether /api/pull may be "insecure".
+  std::vector<std::string> allowed_registries = default_registries();
+  std::vector<std::string> local_models;
+  bool allow_insecure_registries = false;
+  // Base options of /api/pull (a registry mirror, a store directory); its SSRF
+  // policy is the page fetcher's (ServerServices::http) when one is given.
+  models::PullOptions pull;
   int threads = 64;                  // HTTP worker threads (a generating request holds one)
   int read_timeout_s = 30;           // a client that sends too slowly is dropped
   std::string default_model;         // used when a request names none (OpenAI clients often do)

@@ -17,6 +17,7 @@
 #include "server/chat_service.h"
 #include "server/chunk_stream.h"
 #include "server/http_status.h"
+#include "server/intake_server.h"
 #include "server/server.h"
 
 namespace owlet::server {
@@ -31,7 +32,8 @@ struct Server::Impl {
   obs::Metrics own_metrics;  // used when the composition root gives none
   obs::Metrics& metrics;
   ChatService chat;
-  httplib::Server http;
+  IntakePolicy intake;  // from opts, in start()
+  IntakeServer http;
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};

@@ -92,18 +92,9 @@ curl_socket_t on_open_socket(void* clientp, curlsocktype purpose, curl_sockaddr*
   auto* t = static_cast<Transfer*>(clientp);
   // With a proxy the socket goes to the proxy (trusted config); the target was
   // checked by resolving it before the transfer started.
-  bool check = !t->via_proxy && !host_allow_listed(t->current_host, t->options->ssrf);
-  if (check && purpose == CURLSOCKTYPE_IPCXN) {
-    SsrfVerdict v = check_sockaddr(&addr->addr, t->options->ssrf);
-    if (!v.allowed) {
-      char buf[64] = "?";
-      if (addr->family == AF_INET)
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr->addr)->sin_addr, buf, sizeof buf);
-      else if (addr->family == AF_INET6)
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr->addr)->sin6_addr, buf, sizeof buf);
-      t->blocked_reason = "host " + t->current_host + " resolves to " + buf + ", blocked: " + v.reason;
-      return CURL_SOCKET_BAD;
-    }
+  if (!t->via_proxy && purpose == CURLSOCKTYPE_IPCXN) {
+    t->blocked_reason = connect_refusal(t->current_host, &addr->addr, t->options->ssrf);
+    if (!t->blocked_reason.empty()) return CURL_SOCKET_BAD;
   }
   return socket(addr->family, addr->socktype, addr->protocol);
 }

@@ -158,6 +158,18 @@ SsrfVerdict check_sockaddr(const sockaddr* addr, const SsrfPolicy& policy) {
   return {false, "address family not allowed"};
 }
 
+std::string connect_refusal(std::string_view host, const sockaddr* addr, const SsrfPolicy& policy) {
+  if (host_allow_listed(host, policy)) return "";
+  SsrfVerdict v = check_sockaddr(addr, policy);
+  if (v.allowed) return "";
+  char buf[INET6_ADDRSTRLEN] = "?";
+  if (addr && addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, buf, sizeof buf);
+  else if (addr && addr->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr, buf, sizeof buf);
+  return "host " + std::string(host) + " resolves to " + buf + ", blocked: " + v.reason;
+}
+
 Error check_url_static(std::string_view url, const SsrfPolicy& policy) {
   UrlParse p = parse_url(url);
   if (!p.error.ok()) return p.error;

@@ -42,4 +42,9 @@ Error check_host_resolved(const std::string& host, const SsrfPolicy& policy);
 
 bool host_allow_listed(std::string_view host, const SsrfPolicy& policy);
 
+// The check at connect time (a curl open-socket callback): "" when `addr`, the
+// address `host` resolved to, may be connected to; else why not, as a line
+// ("host x resolves to 10.0.0.1, blocked: private (RFC 1918)").
+std::string connect_refusal(std::string_view host, const sockaddr* addr, const SsrfPolicy& policy);
+
 }  // namespace owlet::web

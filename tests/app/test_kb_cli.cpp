@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <thread>
 #include <set>
 #include <sstream>
 
@@ -138,4 +140,50 @@ TEST(KbCli, SigkillMidIngestLeavesAConsistentDatabase) {
   EXPECT_EQ(rest.exit_code, 0) << rest.err;
   ProcessResult st = run_owlet({"kb", "stats", "--json", "--knowledge-path", kbdir}, home);
   EXPECT_NE(st.out.find("\"documents\": " + std::to_string(n_files)), std::string::npos) << st.out;
+}
+
+// Issue #13, finding 6: a path that is not there is an error, not a quiet success.
+TEST(KbCli, MissingPathIsAnErrorAndSkippedLinksAreReported) {
+  TempDir home, docs, outside;
+  write_file(docs / "owls.md", "# Owls\n\nTawny owls call at night in the woods.\n");
+  write_file(outside / "secret.md", "# Elsewhere\n\nA file outside the ingested tree.\n");
+  std::filesystem::create_symlink(outside / "secret.md", docs / "link.md");
+  std::filesystem::create_directory_symlink(outside.path(), docs / "linked-dir");
+  std::string kbdir = (home / "kb").string();
+
+  ProcessResult missing = run_owlet({"ingest", "/nonexistent/notes", "--knowledge-path", kbdir}, home);
+  EXPECT_NE(missing.exit_code, 0) << missing.err;
+  EXPECT_NE(missing.err.find("/nonexistent/notes"), std::string::npos) << missing.err;
+
+  ProcessResult in = run_owlet({"ingest", docs.path().string(), "--knowledge-path", kbdir}, home);
+  EXPECT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_NE(in.err.find("1 added"), std::string::npos) << in.err;
+  EXPECT_NE(in.err.find("skipped " + (docs / "link.md").string() + ": symbolic link"), std::string::npos) << in.err;
+  EXPECT_NE(in.err.find("skipped " + (docs / "linked-dir").string() + ": symbolic link"), std::string::npos) << in.err;
+  ProcessResult st = run_owlet({"kb", "stats", "--json", "--knowledge-path", kbdir}, home);
+  EXPECT_NE(st.out.find("\"documents\": 1"), std::string::npos) << st.out;
+}
+
+// Issue #13, finding 7: two writers on one knowledge base both succeed (the later
+// one finds the documents the other stored and updates or leaves them).
+TEST(KbCli, TwoConcurrentIngestsBothSucceed) {
+  TempDir home, docs;
+  const int kFiles = 1500;
+  for (int i = 0; i < kFiles; ++i)
+    write_file(docs / ("d" + std::to_string(i) + ".txt"),
+               "Note " + std::to_string(i) + ": owls, voles and the number " + std::to_string(i * 7919) + ".\n");
+  std::string kbdir = (home / "kb").string();
+  ProcessResult init = run_owlet({"kb", "stats", "--knowledge-path", kbdir}, home);  // creates the schema once
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  ProcessResult a, b;
+  std::thread ta([&] { a = run_owlet({"ingest", docs.path().string(), "--knowledge-path", kbdir}, home); });
+  std::thread tb([&] { b = run_owlet({"ingest", docs.path().string(), "--knowledge-path", kbdir}, home); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.exit_code, 0) << a.err.substr(a.err.size() > 2000 ? a.err.size() - 2000 : 0);
+  EXPECT_EQ(b.exit_code, 0) << b.err.substr(b.err.size() > 2000 ? b.err.size() - 2000 : 0);
+  EXPECT_EQ(a.err.find("UNIQUE"), std::string::npos);
+  EXPECT_EQ(b.err.find("UNIQUE"), std::string::npos);
+  ProcessResult st = run_owlet({"kb", "stats", "--json", "--knowledge-path", kbdir}, home);
+  EXPECT_NE(st.out.find("\"documents\": " + std::to_string(kFiles)), std::string::npos) << st.out;
 }

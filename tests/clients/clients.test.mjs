@@ -31,7 +31,9 @@ before(async () => {
   port = await freePort();
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'owlet-clients-'));
   server = spawn(process.env.OWLET_BINARY,
-    ['serve', '--port', String(port), '--threads', '2', '--parallel', '2', '--ctx-size', '1024'],
+    // The fixtures are file paths: configured here, they are names the API accepts.
+    ['serve', '--port', String(port), '--threads', '2', '--parallel', '2', '--ctx-size', '1024',
+     '--model', chatModel, '--embedding-model', embedModel],
     // OWLET_WEB=never: chat is grounded in the (empty) local knowledge base; no network here.
     { env: { ...process.env, HOME: home, OWLET_MODELS: path.join(home, 'models'), OLLAMA_MODELS: path.join(home, 'ollama'),
              OWLET_WEB: 'never' },

@@ -1,7 +1,8 @@
 // libFuzzer entry points for parsers of untrusted input outside the web module:
 // the server's request bodies (JsonBody + Ollama's "options"/"format"), the
-// knowledge base's chunker, and its text normalization (answer-cache keys, FTS
-// query terms). OWLET_FUZZ_TARGET picks one; one binary per target (CMakeLists.txt).
+// server's request intake (headers + body, gzip included), the knowledge base's
+// chunker, and its text normalization (answer-cache keys, FTS query terms).
+// OWLET_FUZZ_TARGET picks one; one binary per target (CMakeLists.txt).
 //
 // Each target checks properties that must hold for every input, not just "no
 // crash": a failed check traps, so libFuzzer saves the input like any crash.
@@ -21,6 +22,11 @@
 #elif OWLET_FUZZ_TARGET == 3
 #include "kb/fts_text.h"
 #include "kb/text.h"
+#elif OWLET_FUZZ_TARGET == 5
+#include <httplib.h>
+#include <zlib.h>
+
+#include "server/intake.h"
 #elif OWLET_FUZZ_TARGET == 4
 #include "answer/citations.h"
 #include "answer/context_builder.h"
@@ -78,6 +84,71 @@ void read_like_the_handlers(JsonBody& b) {
   // never throws, so a 400 body is always producible.
   std::string out = json{{"error", b.error().message}}.dump(-1, ' ', false, json::error_handler_t::replace);
   check(!out.empty());
+}
+#endif
+
+#if OWLET_FUZZ_TARGET == 5
+using namespace owlet::server;
+
+// deflate-compressed with a gzip header, as a client would send it.
+std::string gzip_of(const std::string& data) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// "METHOD PATH\nName: value\n...\n\nbody" → a request as httplib hands it over (no body yet).
+std::string parse_head(std::string_view in, httplib::Request* req) {
+  size_t end = in.find("\n\n");
+  std::string_view head = in.substr(0, end), body = end == std::string_view::npos ? "" : in.substr(end + 2);
+  size_t nl = head.find('\n');
+  std::string_view line = head.substr(0, nl);
+  size_t sp = line.find(' ');
+  req->method = std::string(line.substr(0, sp));
+  req->path = sp == std::string_view::npos ? "/" : std::string(line.substr(sp + 1));
+  while (nl != std::string_view::npos) {
+    head.remove_prefix(nl + 1);
+    nl = head.find('\n');
+    std::string_view h = head.substr(0, nl);
+    size_t colon = h.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view v = h.substr(colon + 1);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    req->headers.emplace(std::string(h.substr(0, colon)), std::string(v));
+  }
+  return std::string(body);
+}
+
+// The body as the server reads it: httplib's own gzip decoder (the one the server
+// runs) feeding the intake's counter, or plain chunks; multipart parts split on NUL.
+bool read_like_the_server(const httplib::Request& req, const std::string& wire, BodyCollector& c) {
+  auto sink = [&](const char* d, size_t n) {
+    if (!req.is_multipart_form_data()) return c.append(d, n);
+    std::string_view chunk(d, n);
+    for (size_t start = 0; start <= chunk.size();) {
+      size_t z = std::min(chunk.find('\0', start), chunk.size());
+      httplib::MultipartFormData head;
+      head.name = std::string(chunk.substr(start, std::min<size_t>(z - start, 16)));
+      if (!c.begin_part(head) || !c.append_part(chunk.data() + start, z - start)) return false;
+      start = z + 1;
+    }
+    return true;
+  };
+  if (req.get_header_value("Content-Encoding") == "gzip") {
+    httplib::detail::gzip_decompressor d;
+    return d.is_valid() && d.decompress(wire.data(), wire.size(), sink);
+  }
+  for (size_t i = 0; i < wire.size(); i += 4096)
+    if (!sink(wire.data() + i, std::min<size_t>(4096, wire.size() - i))) return false;
+  return true;
 }
 #endif
 
@@ -139,6 +210,52 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(utf8_valid(fts_cjk_column(clean)));
   (void)estimate_tokens(in);
   (void)detect_language(in);
+#elif OWLET_FUZZ_TARGET == 5
+  // Byte 0: bit 0 = an API key is set, bit 1 = shutting down, bits 2-3 = how the
+  // body is sent (as is; gzip-compressed by the client after repeating it
+  // 16^k times, so small inputs become large decoded bodies).
+  if (size == 0) return 0;
+  const uint8_t flags = data[0];
+  in.remove_prefix(1);
+  IntakePolicy p;
+  if (flags & 1) p.api_key = "k3y";
+  p.body.max_bytes = 1u << 20;
+  p.body.max_parts = 8;
+  p.models.configured = {"/models/default.gguf"};
+  httplib::Request req;
+  std::string body = parse_head(in, &req);
+  const int k = (flags >> 2) & 3;
+  if (k > 0) {
+    std::string big;
+    for (int i = 0, n = 1 << (4 * k); i < n && big.size() < (8u << 20); ++i) big += body;
+    body = gzip_of(big);
+    req.headers.erase("Content-Encoding");
+    req.headers.emplace("Content-Encoding", "gzip");
+  }
+  HeadVerdict v = check_head(req, p, flags & 2);
+  if (!v.admitted()) {
+    check(v.status == 204 || v.status == 400 || v.status == 401 || v.status == 403 || v.status == 415 ||
+          v.status == 503);
+    check(v.status == 204 || !v.error.empty());
+    if (flags & 2) check(v.status == 503);
+    return 0;
+  }
+  check(!(flags & 2));
+  if ((flags & 1) && req.path != "/health" && req.method != "GET") {
+    // Admitted with a key set: the request carried exactly one Bearer header with it.
+    check(req.get_header_value_count("Authorization") == 1);
+    check(req.get_header_value("Authorization").find("k3y") != std::string::npos);
+  }
+  BodyCollector c(p.body);
+  bool read = read_like_the_server(req, body, c);
+  check(c.bytes() <= p.body.max_bytes);  // decoded bytes never pass the limit, whatever the encoding
+  if (!c.error().ok()) check(!read && !c.error().message.empty());
+  if (!read) return 0;
+  req.body = std::move(c.body());
+  req.files = std::move(c.files());
+  owlet::Error e;
+  if (!check_body(req, p, &e))
+    check(!e.message.empty() && (e.kind == owlet::ErrorKind::bad_request || e.kind == owlet::ErrorKind::forbidden));
 #elif OWLET_FUZZ_TARGET == 4
   using namespace owlet::answer;
   // Untrusted text reaches the answer module as questions (router) and as model

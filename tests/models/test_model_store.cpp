@@ -77,8 +77,8 @@ bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::
 
 TEST(ModelRef, ParsesEveryKind) {
   ModelRef r;
-  std::string err;
-  ASSERT_TRUE(parse_model_ref("qwen2.5:0.5b", &r, &err)) << err;
+  owlet::Error err;
+  ASSERT_TRUE(parse_model_ref("qwen2.5:0.5b", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::ollama);
   EXPECT_EQ(r.ollama.host, "registry.ollama.ai");
   EXPECT_EQ(r.ollama.ns, "library");
@@ -86,41 +86,41 @@ TEST(ModelRef, ParsesEveryKind) {
   EXPECT_EQ(r.ollama.tag, "0.5b");
   EXPECT_EQ(r.display(), "qwen2.5:0.5b");
 
-  ASSERT_TRUE(parse_model_ref("deepseek-r1", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("deepseek-r1", &r, &err)) << err.message;
   EXPECT_EQ(r.ollama.tag, "latest");
-  ASSERT_TRUE(parse_model_ref("library/x:tag", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("library/x:tag", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::ollama);
   EXPECT_EQ(r.ollama.ns, "library");
   EXPECT_EQ(r.display(), "x:tag");
-  ASSERT_TRUE(parse_model_ref("myuser/mymodel", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("myuser/mymodel", &r, &err)) << err.message;
   EXPECT_EQ(r.ollama.ns, "myuser");
   EXPECT_EQ(r.display(), "myuser/mymodel:latest");
-  ASSERT_TRUE(parse_model_ref("localhost:5000/team/model:v1", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("localhost:5000/team/model:v1", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::ollama);
   EXPECT_EQ(r.ollama.host, "localhost:5000");
   EXPECT_EQ(r.ollama.ns, "team");
   EXPECT_EQ(r.ollama.tag, "v1");
-  ASSERT_TRUE(parse_model_ref("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::ollama);
   EXPECT_EQ(r.ollama.host, "hf.co");
 
-  ASSERT_TRUE(parse_model_ref("hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::hf);
   EXPECT_EQ(r.hf.owner, "Qwen");
   EXPECT_EQ(r.hf.repo, "Qwen2.5-0.5B-Instruct-GGUF");
   EXPECT_EQ(r.hf.file, "qwen2.5-0.5b-instruct-q4_0.gguf");
   EXPECT_EQ(r.hf.revision, "main");
-  ASSERT_TRUE(parse_model_ref("hf://o/r/sub/dir/m.gguf@v1.0", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("hf://o/r/sub/dir/m.gguf@v1.0", &r, &err)) << err.message;
   EXPECT_EQ(r.hf.file, "sub/dir/m.gguf");
   EXPECT_EQ(r.hf.revision, "v1.0");
   EXPECT_EQ(r.display(), "hf://o/r/sub/dir/m.gguf@v1.0");
-  ASSERT_TRUE(parse_model_ref("https://huggingface.co/o/r/resolve/abc123/m.gguf?download=true", &r, &err)) << err;
+  ASSERT_TRUE(parse_model_ref("https://huggingface.co/o/r/resolve/abc123/m.gguf?download=true", &r, &err)) << err.message;
   EXPECT_EQ(r.kind, ModelRef::Kind::hf);
   EXPECT_EQ(r.hf.revision, "abc123");
   EXPECT_EQ(r.hf.file, "m.gguf");
 
   for (const char* p : {"/models/x.gguf", "./x.gguf", "model.GGUF", "some/dir/model", "~/m.gguf"}) {
-    ASSERT_TRUE(parse_model_ref(p, &r, &err)) << p << ": " << err;
+    ASSERT_TRUE(parse_model_ref(p, &r, &err)) << p << ": " << err.message;
     EXPECT_EQ(r.kind, ModelRef::Kind::path) << p;
   }
 }
@@ -130,18 +130,18 @@ TEST(ModelRef, MalformedNamesGiveOneLineErrors) {
                           "hf://owner", "hf://o/r/file.bin", "hf://o/r/../x.gguf", "hf://o/r/m.gguf@", "ftp://x/y",
                           "qwen:bad$tag", ""}) {
     ModelRef r;
-    std::string err;
+    owlet::Error err;
     EXPECT_FALSE(parse_model_ref(bad, &r, &err)) << bad;
-    EXPECT_TRUE(one_line(err)) << bad << " → " << err;
+    EXPECT_TRUE(one_line(err.message)) << bad << " → " << err.message;
   }
   OllamaName n;
-  std::string err;
+  owlet::Error err;
   EXPECT_FALSE(parse_ollama_name("a/b/c/d:e", &n, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
   EXPECT_FALSE(parse_ollama_name("bad host/ns/m:t", &n, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
   EXPECT_FALSE(parse_ollama_name("a//b", &n, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
 }
 
 TEST_F(StoreTest, ResolvesLegacyOllamaLayout) {
@@ -151,10 +151,11 @@ TEST_F(StoreTest, ResolvesLegacyOllamaLayout) {
   s.legacy("registry.ollama.ai/myuser/tiny/q4");
   s.legacy("localhost:5000/team/model/v1");
   ModelStore store(paths_);
-  std::string path, err;
+  std::string path;
+  owlet::Error err;
   for (const char* name : {"qwen2.5:0.5b", "qwen2.5", "library/qwen2.5:0.5b", "registry.ollama.ai/library/qwen2.5:0.5b",
                            "Qwen2.5:0.5B", "myuser/tiny:q4", "localhost:5000/team/model:v1"}) {
-    ASSERT_TRUE(store.resolve(name, &path, &err)) << name << ": " << err;
+    ASSERT_TRUE(store.resolve(name, &path, &err)) << name << ": " << err.message;
     EXPECT_EQ(fs::path(path), s.dir / "blobs" / ("sha256-" + s.model_hex)) << name;
   }
   owlet::Error load_err;
@@ -167,8 +168,9 @@ TEST_F(StoreTest, ResolvesManifestsV2Layout) {
   FakeStore s(paths_.ollama, gguf_);
   s.v2("ollama.com/library/deepseek-r1/1.5b");
   ModelStore store(paths_);
-  std::string path, err;
-  ASSERT_TRUE(store.resolve("deepseek-r1:1.5b", &path, &err)) << err;
+  std::string path;
+  owlet::Error err;
+  ASSERT_TRUE(store.resolve("deepseek-r1:1.5b", &path, &err)) << err.message;
   EXPECT_EQ(fs::path(path), s.dir / "blobs" / ("sha256-" + s.model_hex));
   auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
@@ -182,8 +184,9 @@ TEST_F(StoreTest, ResolvesThroughTheDefaultStoreEnvironment) {
   s.legacy("registry.ollama.ai/library/tiny/latest");
   setenv("OLLAMA_MODELS", paths_.ollama.c_str(), 1);
   setenv("OWLET_MODELS", paths_.owlet.c_str(), 1);
-  std::string path, err;
-  EXPECT_TRUE(resolve_model("tiny", &path, &err)) << err;
+  std::string path;
+  owlet::Error err;
+  EXPECT_TRUE(resolve_model("tiny", &path, &err)) << err.message;
   EXPECT_EQ(fs::path(path), s.dir / "blobs" / ("sha256-" + s.model_hex));
   // Paths pass through untouched (Model::load reports missing files itself).
   EXPECT_TRUE(resolve_model("/no/such/model.gguf", &path, &err));
@@ -200,21 +203,23 @@ TEST_F(StoreTest, DigestMismatchIsDetected) {
   bad[bad.size() / 2] ^= 1;
   write_file(blob, bad);
   ModelStore store(paths_);
-  std::string path, err;
+  std::string path;
+  owlet::Error err;
   EXPECT_FALSE(store.resolve("qwen2.5:0.5b", &path, &err));
-  EXPECT_TRUE(one_line(err)) << err;
-  EXPECT_NE(err.find("corrupt"), std::string::npos) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
+  EXPECT_NE(err.message.find("corrupt"), std::string::npos) << err.message;
 }
 
 TEST_F(StoreTest, VerificationIsCachedAndInvalidatedByChanges) {
   FakeStore s(paths_.ollama, gguf_);
   s.legacy("registry.ollama.ai/library/qwen2.5/0.5b");
   ModelStore store(paths_);
-  std::string path, err;
-  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err;
+  std::string path;
+  owlet::Error err;
+  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err.message;
   std::string cache = read_file(fs::path(paths_.owlet) / "verified");
   EXPECT_EQ(cache.rfind(s.model_hex, 0), 0u) << cache;
-  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err;  // from the cache
+  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err.message;  // from the cache
   // Same size, new bytes, and even the old mtime put back: ctime still changes, so it is re-hashed.
   auto mtime = fs::last_write_time(path);
   std::string bad = gguf_;
@@ -222,7 +227,7 @@ TEST_F(StoreTest, VerificationIsCachedAndInvalidatedByChanges) {
   write_file(path, bad);
   fs::last_write_time(path, mtime);
   EXPECT_FALSE(store.resolve("qwen2.5:0.5b", &path, &err));
-  EXPECT_NE(err.find("corrupt"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("corrupt"), std::string::npos) << err.message;
 }
 
 TEST_F(StoreTest, MissingModelsAndLayersGiveOneLineErrors) {
@@ -233,21 +238,22 @@ TEST_F(StoreTest, MissingModelsAndLayersGiveOneLineErrors) {
              manifest_for(s.config_hex, 10, std::string(64, 'a'), 5));
   write_file(s.dir / "manifests/registry.ollama.ai/library/garbage/latest", "not json");
   ModelStore store(paths_);
-  std::string path, err;
+  std::string path;
+  owlet::Error err;
   EXPECT_FALSE(store.resolve("nosuch:1b", &path, &err));
-  EXPECT_TRUE(one_line(err)) << err;
-  EXPECT_NE(err.find(paths_.owlet), std::string::npos) << err;
-  EXPECT_NE(err.find(paths_.ollama), std::string::npos) << err;
-  EXPECT_NE(err.find("owlet pull nosuch:1b"), std::string::npos) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
+  EXPECT_NE(err.message.find(paths_.owlet), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find(paths_.ollama), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find("owlet pull nosuch:1b"), std::string::npos) << err.message;
   EXPECT_FALSE(store.resolve("safetensors", &path, &err));
-  EXPECT_NE(err.find("no GGUF layer"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("no GGUF layer"), std::string::npos) << err.message;
   EXPECT_FALSE(store.resolve("gone", &path, &err));
-  EXPECT_NE(err.find("missing"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("missing"), std::string::npos) << err.message;
   EXPECT_FALSE(store.resolve("garbage", &path, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
   EXPECT_FALSE(store.resolve("hf://o/r/m.gguf", &path, &err));
-  EXPECT_TRUE(one_line(err)) << err;
-  EXPECT_NE(err.find("owlet pull hf://o/r/m.gguf"), std::string::npos) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
+  EXPECT_NE(err.message.find("owlet pull hf://o/r/m.gguf"), std::string::npos) << err.message;
   std::vector<std::string> warnings;
   EXPECT_TRUE(store.list(&warnings).size() >= 1);  // "gone" lists (its manifest is fine), the others warn
   EXPECT_EQ(warnings.size(), 2u);
@@ -260,8 +266,9 @@ TEST_F(StoreTest, OwletStoreComesFirstAndListShowsBoth) {
   FakeStore owlet(paths_.owlet, gguf_);
   owlet.legacy("registry.ollama.ai/library/qwen2.5/0.5b");
   ModelStore store(paths_);
-  std::string path, err;
-  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err;
+  std::string path;
+  owlet::Error err;
+  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &err)) << err.message;
   EXPECT_EQ(fs::path(path).parent_path().parent_path(), fs::path(paths_.owlet));
   auto entries = store.list();
   ASSERT_EQ(entries.size(), 3u);
@@ -279,8 +286,8 @@ TEST_F(StoreTest, ShowReadsGgufMetadata) {
   s.legacy("registry.ollama.ai/library/qwen2.5/0.5b");
   ModelStore store(paths_);
   ModelDetails d;
-  std::string err;
-  ASSERT_TRUE(store.show("qwen2.5:0.5b", &d, &err)) << err;
+  owlet::Error err;
+  ASSERT_TRUE(store.show("qwen2.5:0.5b", &d, &err)) << err.message;
   EXPECT_EQ(d.entry.store, "ollama");
   EXPECT_EQ(d.file_size, gguf_.size());
   EXPECT_EQ(d.gguf.architecture, "qwen2");
@@ -289,7 +296,7 @@ TEST_F(StoreTest, ShowReadsGgufMetadata) {
   EXPECT_TRUE(d.gguf.has_chat_template);
   EXPECT_FALSE(d.gguf.quantization.empty());
   // A plain path works too.
-  ASSERT_TRUE(store.show(fixture_model("qwen2-tiny"), &d, &err)) << err;
+  ASSERT_TRUE(store.show(fixture_model("qwen2-tiny"), &d, &err)) << err.message;
   EXPECT_TRUE(d.entry.store.empty());
   EXPECT_EQ(d.gguf.architecture, "qwen2");
 }
@@ -306,28 +313,28 @@ TEST_F(StoreTest, RemoveDeletesOnlyUnsharedBlobsFromOwletsStore) {
   ollama.legacy("registry.ollama.ai/library/theirs/latest");
   ModelStore store(paths_);
   std::vector<std::string> removed;
-  std::string err;
+  owlet::Error err;
 
   EXPECT_FALSE(store.remove("theirs", &removed, &err));
-  EXPECT_TRUE(one_line(err)) << err;
-  EXPECT_NE(err.find("Ollama's store"), std::string::npos) << err;
-  EXPECT_NE(err.find("ollama rm theirs:latest"), std::string::npos) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
+  EXPECT_NE(err.message.find("Ollama's store"), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find("ollama rm theirs:latest"), std::string::npos) << err.message;
   EXPECT_TRUE(fs::exists(ollama.dir / "manifests/registry.ollama.ai/library/theirs/latest"));
 
-  ASSERT_TRUE(store.remove("c", &removed, &err)) << err;
+  ASSERT_TRUE(store.remove("c", &removed, &err)) << err.message;
   EXPECT_FALSE(fs::exists(fs::path(paths_.owlet) / "blobs" / ("sha256-" + solo_hex)));
   EXPECT_TRUE(fs::exists(fs::path(paths_.owlet) / "blobs" / ("sha256-" + owlet.config_hex)));  // still used by a, b
   EXPECT_FALSE(fs::exists(fs::path(paths_.owlet) / "manifests/registry.ollama.ai/library/c"));
 
-  ASSERT_TRUE(store.remove("a:latest", &removed, &err)) << err;
+  ASSERT_TRUE(store.remove("a:latest", &removed, &err)) << err.message;
   EXPECT_TRUE(fs::exists(fs::path(paths_.owlet) / "blobs" / ("sha256-" + owlet.model_hex)));  // b still needs it
-  ASSERT_TRUE(store.remove("b", &removed, &err)) << err;
+  ASSERT_TRUE(store.remove("b", &removed, &err)) << err.message;
   EXPECT_FALSE(fs::exists(fs::path(paths_.owlet) / "blobs" / ("sha256-" + owlet.model_hex)));
   EXPECT_FALSE(fs::exists(fs::path(paths_.owlet) / "blobs" / ("sha256-" + owlet.config_hex)));
 
   EXPECT_FALSE(store.remove("never:pulled", &removed, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
   EXPECT_FALSE(store.remove("/some/file.gguf", &removed, &err));
-  EXPECT_TRUE(one_line(err)) << err;
+  EXPECT_TRUE(one_line(err.message)) << err.message;
   ASSERT_EQ(store.list().size(), 1u);  // only Ollama's "theirs" is left
 }

@@ -76,7 +76,7 @@ TEST_F(PullTest, PullsFromTheOllamaRegistryAndLoads) {
     ++calls;
   };
   PullResult r = pull_model("qwen2.5:0.5b", o);
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.digest, "sha256:" + pub.model_hex);
   EXPECT_EQ(fs::path(r.path), fs::path(paths_.owlet) / "blobs" / ("sha256-" + pub.model_hex));
   EXPECT_GT(calls, 0);
@@ -103,8 +103,9 @@ TEST_F(PullTest, PullsFromTheOllamaRegistryAndLoads) {
   ASSERT_TRUE(model) << err;
   EXPECT_EQ(model->info().architecture, "qwen2");
   ModelStore store(paths_);
-  std::string path, why;
-  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &why)) << why;
+  owlet::Error serr;
+  std::string path;
+  ASSERT_TRUE(store.resolve("qwen2.5:0.5b", &path, &serr)) << serr.message;
   EXPECT_EQ(path, r.path);
   auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
@@ -113,7 +114,7 @@ TEST_F(PullTest, PullsFromTheOllamaRegistryAndLoads) {
 
   // Pulling again downloads nothing: every blob is present and verified.
   PullResult again = pull_model("qwen2.5:0.5b", options());
-  ASSERT_TRUE(again.ok) << again.error;
+  ASSERT_TRUE(again.ok()) << again.error.message;
   EXPECT_EQ(again.downloaded_bytes, 0u);
   EXPECT_EQ(again.skipped_blobs, 3);
 }
@@ -125,9 +126,9 @@ TEST_F(PullTest, InterruptedDownloadResumesWithRange) {
   PullOptions o = options();
   o.max_retries = 0;  // let the first pull fail, as if the process had been interrupted
   PullResult first = pull_model("qwen2.5:0.5b", o);
-  ASSERT_FALSE(first.ok);
-  EXPECT_TRUE(one_line(first.error)) << first.error;
-  EXPECT_NE(first.error.find("resume"), std::string::npos) << first.error;
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(one_line(first.error.message)) << first.error.message;
+  EXPECT_NE(first.error.message.find("resume"), std::string::npos) << first.error.message;
   fs::path partial = fs::path(paths_.owlet) / "blobs" / ("sha256-" + pub.model_hex + "-partial");
   ASSERT_TRUE(fs::exists(partial));
   EXPECT_EQ(fs::file_size(partial), cut);
@@ -135,7 +136,7 @@ TEST_F(PullTest, InterruptedDownloadResumesWithRange) {
   EXPECT_TRUE(ModelStore(paths_).list().empty());  // a half-pulled model is never listed
 
   PullResult second = pull_model("qwen2.5:0.5b", options());
-  ASSERT_TRUE(second.ok) << second.error;
+  ASSERT_TRUE(second.ok()) << second.error.message;
   EXPECT_EQ(second.resumed, 1);
   auto reqs = server_.blob_requests(pub.model_hex);
   ASSERT_EQ(reqs.size(), 2u);
@@ -157,7 +158,7 @@ TEST_F(PullTest, DroppedConnectionIsResumedWithinOnePull) {
   PullOptions o = options();
   o.status = [&](const std::string& s) { status.push_back(s); };
   PullResult r = pull_model("tiny", o);
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.resumed, 2);
   EXPECT_EQ(server_.bytes_sent(pub.model_hex), gguf_.size());
   EXPECT_EQ(r.downloaded_bytes, r.total_bytes);
@@ -170,9 +171,9 @@ TEST_F(PullTest, CorruptedBlobIsRejectedAndNothingIsLeft) {
   auto pub = server_.add_ollama_model("library", "qwen2.5", "0.5b", gguf_);
   server_.corrupt(pub.model_hex);
   PullResult r = pull_model("qwen2.5:0.5b", options());
-  ASSERT_FALSE(r.ok);
-  EXPECT_TRUE(one_line(r.error)) << r.error;
-  EXPECT_NE(r.error.find("failed verification"), std::string::npos) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(one_line(r.error.message)) << r.error.message;
+  EXPECT_NE(r.error.message.find("failed verification"), std::string::npos) << r.error.message;
   EXPECT_EQ(store_files(), std::vector<std::string>{});  // no partial, no blob, no manifest
   EXPECT_TRUE(ModelStore(paths_).list().empty());
 
@@ -187,21 +188,21 @@ TEST_F(PullTest, CorruptedBlobIsRejectedAndNothingIsLeft) {
   PullOptions o = options();
   o.registry = clean.url();
   PullResult r2 = pull_model("qwen2.5:0.5b", o);
-  ASSERT_FALSE(r2.ok);
-  EXPECT_NE(r2.error.find("failed verification"), std::string::npos) << r2.error;
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.error.message.find("failed verification"), std::string::npos) << r2.error.message;
   EXPECT_EQ(store_files(), std::vector<std::string>{});
   // …and the next pull starts clean and succeeds.
   PullResult r3 = pull_model("qwen2.5:0.5b", o);
-  ASSERT_TRUE(r3.ok) << r3.error;
+  ASSERT_TRUE(r3.ok()) << r3.error.message;
 }
 
 TEST_F(PullTest, MissingBlobAndConcurrentPullFailCleanly) {
   auto pub = server_.add_ollama_model("library", "qwen2.5", "0.5b", gguf_);
   server_.remove_blob(pub.model_hex);
   PullResult r = pull_model("qwen2.5:0.5b", options());
-  ASSERT_FALSE(r.ok);
-  EXPECT_TRUE(one_line(r.error)) << r.error;
-  EXPECT_NE(r.error.find("HTTP 404"), std::string::npos) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(one_line(r.error.message)) << r.error.message;
+  EXPECT_NE(r.error.message.find("HTTP 404"), std::string::npos) << r.error.message;
   EXPECT_EQ(store_files(), std::vector<std::string>{});  // not even an empty partial file
 
   // Another process downloading the same blob holds a lock on its partial file.
@@ -212,19 +213,19 @@ TEST_F(PullTest, MissingBlobAndConcurrentPullFailCleanly) {
   ASSERT_GE(fd, 0);
   ASSERT_EQ(flock(fd, LOCK_EX), 0);
   r = pull_model("other", options());
-  EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.error.find("already downloading"), std::string::npos) << r.error;
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error.message.find("already downloading"), std::string::npos) << r.error.message;
   EXPECT_TRUE(fs::exists(partial));  // the other download's file is left alone
   close(fd);
   r = pull_model("other", options());
-  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.ok()) << r.error.message;
 }
 
 TEST_F(PullTest, FollowsTheRegistryTokenChallenge) {
   auto pub = server_.add_ollama_model("team", "private", "v1", gguf_);
   server_.require_token("s3cret");
   PullResult r = pull_model("team/private:v1", options());
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error.message;
   bool asked_for_token = false;
   for (const auto& req : server_.requests())
     if (req.path == "/token?owlet-test&repository:pull") asked_for_token = true;
@@ -237,11 +238,12 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
                                         gguf_);
   const std::string ref = "hf://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf";
   PullResult r = pull_model(ref, options());
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.digest, "sha256:" + hex);
   ModelStore store(paths_);
-  std::string path, why;
-  ASSERT_TRUE(store.resolve(ref, &path, &why)) << why;
+  owlet::Error serr;
+  std::string path;
+  ASSERT_TRUE(store.resolve(ref, &path, &serr)) << serr.message;
   EXPECT_EQ(path, r.path);
   owlet::Error err;
   auto model = owlet::llm::Model::load({path, 0, true}, &err);
@@ -254,42 +256,42 @@ TEST_F(PullTest, PullsHuggingFaceFiles) {
   std::string other = gguf_ + std::string(8, '\0');
   server_.add_hf_file("o", "r", "v1", "sub/m.gguf", other, false);
   PullResult r2 = pull_model("hf://o/r/sub/m.gguf@v1", options());
-  ASSERT_TRUE(r2.ok) << r2.error;
-  ASSERT_TRUE(store.resolve("hf://o/r/sub/m.gguf@v1", &path, &why)) << why;
+  ASSERT_TRUE(r2.ok()) << r2.error.message;
+  ASSERT_TRUE(store.resolve("hf://o/r/sub/m.gguf@v1", &path, &serr)) << serr.message;
   EXPECT_EQ(read_file(path), other);
   EXPECT_EQ(store.list().size(), 2u);
 
   PullResult missing = pull_model("hf://o/r/nope.gguf", options());
-  ASSERT_FALSE(missing.ok);
-  EXPECT_TRUE(one_line(missing.error)) << missing.error;
-  EXPECT_NE(missing.error.find("404"), std::string::npos) << missing.error;
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(one_line(missing.error.message)) << missing.error.message;
+  EXPECT_NE(missing.error.message.find("404"), std::string::npos) << missing.error.message;
 
   std::vector<std::string> removed;
-  ASSERT_TRUE(store.remove(ref, &removed, &why)) << why;
+  ASSERT_TRUE(store.remove(ref, &removed, &serr)) << serr.message;
   EXPECT_FALSE(fs::exists(r.path));
 }
 
 TEST_F(PullTest, RegistryErrorsAreOneLine) {
   PullResult r = pull_model("nosuch:1b", options());
-  ASSERT_FALSE(r.ok);
-  EXPECT_TRUE(one_line(r.error)) << r.error;
-  EXPECT_NE(r.error.find("not found in registry"), std::string::npos) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(one_line(r.error.message)) << r.error.message;
+  EXPECT_NE(r.error.message.find("not found in registry"), std::string::npos) << r.error.message;
 
   PullOptions o = options();
   o.insecure = false;
   r = pull_model("nosuch:1b", o);
-  ASSERT_FALSE(r.ok);
-  EXPECT_NE(r.error.find("--insecure"), std::string::npos) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.message.find("--insecure"), std::string::npos) << r.error.message;
 
   r = pull_model("bad::name", options());
-  ASSERT_FALSE(r.ok);
-  EXPECT_TRUE(one_line(r.error)) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(one_line(r.error.message)) << r.error.message;
 
   o = options();
   o.registry = "http://127.0.0.1:1";  // nothing listens there
   r = pull_model("qwen2.5:0.5b", o);
-  ASSERT_FALSE(r.ok);
-  EXPECT_TRUE(one_line(r.error)) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(one_line(r.error.message)) << r.error.message;
 }
 
 TEST_F(PullTest, CancelKeepsThePartialForResume) {
@@ -302,11 +304,11 @@ TEST_F(PullTest, CancelKeepsThePartialForResume) {
   };
   server_.drop_after(pub.model_hex, gguf_.size() - 1, 0);  // no drop; just makes sure the transfer is chunked
   PullResult r = pull_model("qwen2.5:0.5b", o);
-  if (r.ok) GTEST_SKIP() << "transfer finished before the cancel was seen";
-  EXPECT_TRUE(r.cancelled) << r.error;
+  if (r.ok()) GTEST_SKIP() << "transfer finished before the cancel was seen";
+  EXPECT_EQ(r.error.kind, owlet::ErrorKind::cancelled) << r.error.message;
   EXPECT_FALSE(fs::exists(fs::path(paths_.owlet) / "manifests/registry.ollama.ai/library/qwen2.5/0.5b"));
   PullResult again = pull_model("qwen2.5:0.5b", options());
-  ASSERT_TRUE(again.ok) << again.error;
+  ASSERT_TRUE(again.ok()) << again.error.message;
 }
 
 // ---- the CLI, through the real binary ---------------------------------------------------
@@ -356,7 +358,7 @@ TEST_F(PullTest, CliPullListShowRm) {
   EXPECT_NE(r.out.find("chat template  yes"), std::string::npos) << r.out;
 
   r = run_owlet({"models", "rm", "theirs:7b"}, tmp_, paths_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // refused (forbidden): owlet never modifies Ollama's store
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("ollama rm"), std::string::npos) << r.err;
 
@@ -381,6 +383,45 @@ TEST_F(PullTest, CliPullListShowRm) {
   EXPECT_NE(r.err.find("owlet: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not found in registry"), std::string::npos) << r.err;
   r = run_owlet({"pull", "qwen2.5:0.5b", "--registry", server_.url()}, tmp_, paths_);  // plain http without --insecure
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // a usage matter: the flag says so
   EXPECT_NE(r.err.find("--insecure"), std::string::npos) << r.err;
+}
+
+// Newer registries serve manifest lists (one tag, runner-specific children): the
+// llama.cpp child is pulled, its manifest kept as a blob the store reads back.
+TEST_F(PullTest, PullsTheLlamaCppChildOfAManifestList) {
+  auto child = server_.add_ollama_model_list("library", "listed", "1b", gguf_);
+  PullResult r = pull_model("listed:1b", options());
+  ASSERT_TRUE(r.ok()) << r.error.message;
+  EXPECT_EQ(r.digest, "sha256:" + child.model_hex);
+  ModelStore store(paths_);
+  std::string path;
+  owlet::Error e;
+  ASSERT_TRUE(store.resolve("listed:1b", &path, &e)) << e.message;
+  EXPECT_EQ(path, r.path);
+  auto entries = store.list();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].name, "listed:1b");
+  // Removing it leaves no blob behind, the child manifest included.
+  std::vector<std::string> removed;
+  ASSERT_TRUE(store.remove("listed:1b", &removed, &e)) << e.message;
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(fs::path(paths_.owlet) / "blobs", ec)) << store_files().size();
+}
+
+// A host in the name is not trusted the way an explicit --registry is: every
+// connection passes the SSRF guard, so a loopback registry is refused before any
+// request, unless the policy allows that address.
+TEST_F(PullTest, NameHostsPassTheSsrfGuard) {
+  server_.add_ollama_model("library", "qwen2.5", "0.5b", gguf_);
+  const std::string name = server_.url().substr(7) + "/library/qwen2.5:0.5b";  // 127.0.0.1:<port>/…
+  PullOptions o = options();
+  o.registry.clear();
+  PullResult r = pull_model(name, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.kind, owlet::ErrorKind::blocked_address) << r.error.message;
+  EXPECT_TRUE(server_.requests().empty());
+  o.ssrf.allow_cidrs = {"127.0.0.1"};
+  PullResult allowed = pull_model(name, o);
+  EXPECT_TRUE(allowed.ok()) << allowed.error.message;
 }

@@ -36,6 +36,8 @@ std::unique_ptr<Running> start(server::ServerOptions so = {}, int slots = 2, int
   mp.embed.n_threads = 2;
   r->models = std::make_unique<llm::ModelManager>(mp);
   so.port = 0;
+  // The fixtures are file paths: the operator's models, which API requests may name (intake.h).
+  so.local_models = {r->model, r->embed_model};
   r->srv = std::make_unique<server::Server>(so, *r->models);
   owlet::Error err;
   EXPECT_TRUE(r->srv->start(&err)) << err;

@@ -29,17 +29,18 @@ RegistryServer::RegistryServer() : server_(std::make_unique<httplib::Server>()) 
   auto& s = *server_;
   // Registry auth: /v2/ requests need the bearer token once require_token() was called.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    std::string token;
+    std::string token, realm;
     {
       std::lock_guard<std::mutex> lock(mu_);
       token = token_;
+      realm = realm_.empty() ? url() + "/token" : realm_;
     }
     if (token.empty() || req.path.rfind("/v2/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + token) return httplib::Server::HandlerResponse::Unhandled;
     log({req.method, req.path, req.get_header_value("Range"), req.get_header_value("Accept"), 0});
     res.status = 401;
     res.set_header("WWW-Authenticate",
-                   "Bearer realm=\"" + url() + "/token\",service=\"owlet-test\",scope=\"repository:pull\"");
+                   "Bearer realm=\"" + realm + "\",service=\"owlet-test\",scope=\"repository:pull\"");
     res.set_content(R"({"errors":[{"code":"UNAUTHORIZED"}]})", "application/json");
     return httplib::Server::HandlerResponse::Handled;
   });
@@ -63,7 +64,12 @@ RegistryServer::RegistryServer() : server_(std::make_unique<httplib::Server>()) 
   // Like registry.ollama.ai: blob URLs redirect to a CDN.
   s.Get(R"(/v2/(.+)/blobs/sha256:([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
     log({req.method, req.path, req.get_header_value("Range"), req.get_header_value("Accept"), 0});
-    res.set_redirect("/cdn/sha256:" + req.matches[2].str(), 307);
+    std::string base;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      base = blob_base_;
+    }
+    res.set_redirect(base + "/cdn/sha256:" + req.matches[2].str(), 307);
   });
   s.Get(R"(/([^/]+)/([^/]+)/resolve/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
     log({req.method, req.path, req.get_header_value("Range"), req.get_header_value("Accept"), 0});
@@ -88,6 +94,8 @@ RegistryServer::RegistryServer() : server_(std::make_unique<httplib::Server>()) 
     std::string data;
     Drop drop;
     size_t index = 0;
+    size_t chunk = 64 * 1024;
+    int delay_ms = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = blobs_.find(hex);
@@ -104,14 +112,17 @@ RegistryServer::RegistryServer() : server_(std::make_unique<httplib::Server>()) 
       }
       requests_.push_back({req.method, req.path, req.get_header_value("Range"), req.get_header_value("Accept"), 0});
       index = requests_.size() - 1;
+      if (throttle_bytes_) chunk = throttle_bytes_;
+      delay_ms = throttle_delay_ms_;
     }
     auto shared = std::make_shared<std::string>(std::move(data));
     // httplib answers a Range request with 206 + Content-Range and calls the provider from the range start.
     res.set_content_provider(
         shared->size(), "application/octet-stream",
-        [this, shared, drop, index](size_t offset, size_t length, httplib::DataSink& sink) {
+        [this, shared, drop, index, chunk, delay_ms](size_t offset, size_t length, httplib::DataSink& sink) {
           if (drop.times > 0 && offset >= drop.after) return false;  // drop the connection
-          size_t n = std::min<size_t>({length, 64 * 1024});
+          if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+          size_t n = std::min<size_t>({length, chunk});
           if (drop.times > 0) n = std::min<size_t>(n, drop.after - offset);
           if (!sink.write(shared->data() + offset, n)) return false;
           std::lock_guard<std::mutex> lock(mu_);
@@ -182,6 +193,37 @@ void RegistryServer::corrupt(const std::string& hex) {
 void RegistryServer::require_token(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
   token_ = token;
+}
+
+void RegistryServer::set_token_realm(const std::string& realm_url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  realm_ = realm_url;
+}
+
+void RegistryServer::redirect_blobs_to(const std::string& base_url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  blob_base_ = base_url;
+}
+
+void RegistryServer::throttle(size_t bytes, int delay_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  throttle_bytes_ = bytes;
+  throttle_delay_ms_ = delay_ms;
+}
+
+RegistryServer::Published RegistryServer::add_ollama_model_list(const std::string& ns, const std::string& model,
+                                                                const std::string& tag, const std::string& gguf) {
+  Published child = add_ollama_model(ns, model, tag, gguf);
+  std::string child_hex = sha256(child.manifest);
+  std::string list = std::string(R"({"schemaVersion":2,"mediaType":"application/vnd.ollama.manifest.list.v2+json",)") +
+                     R"("manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)" +
+                     R"("runner":"mlx","digest":"sha256:)" + std::string(64, '0') + R"(","size":1},)" +
+                     R"({"mediaType":"application/vnd.docker.distribution.manifest.v2+json","runner":"llamacpp",)" +
+                     R"("digest":"sha256:)" + child_hex + R"(","size":)" + std::to_string(child.manifest.size()) + "}]}";
+  std::lock_guard<std::mutex> lock(mu_);
+  manifests_[ns + "/" + model + ":sha256:" + child_hex] = child.manifest;
+  manifests_[ns + "/" + model + ":" + tag] = list;
+  return child;
 }
 
 void RegistryServer::remove_blob(const std::string& hex) {

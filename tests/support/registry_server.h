@@ -55,6 +55,16 @@ class RegistryServer {
   // Require "Authorization: Bearer <token>" on /v2/ requests, handing the token out at /token
   // through the Docker registry challenge (WWW-Authenticate: Bearer realm=…,service=…,scope=…).
   void require_token(const std::string& token);
+  // A hostile registry: the challenge's realm points here instead of at its own /token.
+  void set_token_realm(const std::string& realm_url);
+  // A hostile registry: blob requests redirect to <base>/cdn/sha256:<hex> instead of its own /cdn.
+  void redirect_blobs_to(const std::string& base_url);
+  // A slow registry: blob bytes go out `bytes` at a time with `delay_ms` between writes.
+  void throttle(size_t bytes, int delay_ms);
+  // Publishes <ns>/<model>:<tag> as a manifest list whose "llamacpp" child (the manifest
+  // add_ollama_model would serve) is referenced by digest; returns the child's publication.
+  Published add_ollama_model_list(const std::string& ns, const std::string& model, const std::string& tag,
+                                  const std::string& gguf);
   // Forget a blob (its manifest stays): requests for it get 404.
   void remove_blob(const std::string& hex);
 
@@ -78,6 +88,10 @@ class RegistryServer {
   std::map<std::string, Drop> drops_;
   std::map<std::string, bool> corrupt_;
   std::string token_;
+  std::string realm_;
+  std::string blob_base_;
+  size_t throttle_bytes_ = 0;
+  int throttle_delay_ms_ = 0;
   std::vector<RegistryRequest> requests_;
 };
 
