@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
   mp.engine.n_ctx_slot = 2048;
   mp.engine.n_threads = threads;
   llm::ModelManager models(mp);
-  std::string err;
+  Error err;
   auto handle = models.acquire(model, std::nullopt, &err);
   if (!handle || !handle->get().engine) {
-    std::fprintf(stderr, "owlet-bench-router-model: %s\n", err.empty() ? "not a chat model" : err.c_str());
+    std::fprintf(stderr, "owlet-bench-router-model: %s\n", err ? err.message.c_str() : "not a chat model");
     return 1;
   }
   const int64_t now = 1795867200;

@@ -37,13 +37,15 @@ const char* route_refiner_instructions() {
 bool refine_with_model(llm::ModelHandle& handle, std::string_view prompt, PromptClass* pc, RefineOutcome* out,
                        Error* err) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::string terr;
+  Error terr;
   auto tmpl = llm::ChatTemplate::create(handle.model(), "", &terr);
   std::vector<llm::ChatMessage> msgs{{"system", route_refiner_instructions()},
                                      {"user", clipped(split_prompt(prompt).ask, kMaxAskBytes)}};
   llm::Request req;
-  if (!tmpl || !tmpl->apply(msgs, true, &req.prompt, &terr))
-    return fail(err, ErrorKind::internal, "router model: chat template: " + terr);
+  if (!tmpl || !tmpl->apply(msgs, true, &req.prompt, &terr)) {
+    if (err) *err = terr.with_prefix("router model: chat template: ");
+    return false;
+  }
   req.sampling.temperature = 0;
   req.sampling.repeat_penalty = 1.0f;
   req.num_predict = 2;  // a leading space or quote may take a token of its own
@@ -53,9 +55,9 @@ bool refine_with_model(llm::ModelHandle& handle, std::string_view prompt, Prompt
   out->cached_tokens = c.n_prompt_cached;
   out->prefill_ms = c.prompt_ms;
   out->generate_ms = c.generate_ms;
-  if (!c.ok || c.text.empty()) {
-    return fail(err, c.error == "queue full" ? ErrorKind::queue_full : ErrorKind::internal,
-                "router model: " + (c.error.empty() ? std::string("no label") : c.error));
+  if (!c.ok) {
+    if (err) *err = c.error.with_prefix("router model: ");
+    return false;
   }
   // The first letter of the reply. No grammar constrains it: llama.cpp's grammar
   // sampler checks every vocabulary entry per token, which costs more than the

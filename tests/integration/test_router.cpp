@@ -235,7 +235,7 @@ TEST(Router, RouterModelPromptReusesItsCachedPrefix) {
   mp.engine.n_ctx_slot = 1024;
   mp.engine.n_threads = 2;
   llm::ModelManager models(mp);
-  std::string err;
+  Error err;
   auto handle = models.acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
   ASSERT_TRUE(handle) << err;
   answer::RefineOutcome first, second;
