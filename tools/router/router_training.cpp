@@ -230,9 +230,9 @@ struct Cv {
   std::vector<std::vector<double>> weights[kHeads];  // per fold
 };
 
-answer::RouteModel model_of(const Data& d, int view, const std::vector<double>* w, const double* thresholds) {
-  answer::RouteModel m;
-  const FeatureView fv = static_cast<FeatureView>(view);
+// Puts one view's weights (per head, by feature id) into *m; features whose weights
+// all round to 0 are left out.
+void add_view(const Data& d, int view, const std::vector<double>* w, answer::RouteModel* m) {
   for (size_t k = 0; k < d.names[view].size(); ++k) {
     std::array<float, kHeads> fw{};
     bool any = false;
@@ -240,8 +240,14 @@ answer::RouteModel model_of(const Data& d, int view, const std::vector<double>* 
       fw[h] = static_cast<float>(w[h][k]);
       any = any || std::fabs(w[h][k]) >= 5e-5;
     }
-    if (any) m.set_weights(fv, d.names[view][k], fw);
+    if (any) m->set_weights(static_cast<FeatureView>(view), d.names[view][k], fw);
   }
+}
+
+answer::RouteModel model_of(const Data& d, int view, const std::vector<double>* w, const double* thresholds) {
+  answer::RouteModel m;
+  const FeatureView fv = static_cast<FeatureView>(view);
+  add_view(d, view, w, &m);
   for (int h = 0; h < kHeads; ++h) m.set_threshold(fv, static_cast<RouteHead>(h), thresholds[h]);
   // The other view must not be empty for a model to be usable; it is never consulted here.
   m.set_weights(static_cast<FeatureView>(1 - view), "bias", {0, 0, 0});
@@ -494,15 +500,7 @@ bool train_router(const TrainOptions& o, TrainResult* out, Error* err) {
     }
     std::vector<double> w[kHeads];
     for (int h = 0; h < kHeads; ++h) w[h] = fit_all(d, h, v, o);
-    for (size_t k = 0; k < d.names[v].size(); ++k) {
-      std::array<float, kHeads> fw{};
-      bool any = false;
-      for (int h = 0; h < kHeads; ++h) {
-        fw[h] = static_cast<float>(w[h][k]);
-        any = any || std::fabs(w[h][k]) >= 5e-5;
-      }
-      if (any) out->model.set_weights(view, d.names[v][k], fw);
-    }
+    add_view(d, v, w, &out->model);
   }
   return true;
 }
