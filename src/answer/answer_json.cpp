@@ -29,6 +29,12 @@ json route_to_json(const AnswerResult& r) {
           {{"cache", t.cache}, {"route", t.route}, {"search", t.search}, {"fetch", t.fetch}, {"extract", t.extract},
            {"rank", t.rank}, {"prompt", t.prompt}, {"prefill", t.prefill}, {"generate", t.generate},
            {"total", t.total}}}};
+  // What the router's classifier said (absent when a rule or the cache decided).
+  const PromptClass& pc = r.decision.prompt;
+  if (pc.p_changing >= 0) {
+    j["classifier"] = {{"changing", pc.p_changing}, {"fast", pc.p_fast}, {"retrieval", pc.p_retrieval},
+                       {"decided_by", pc.decided_by}, {"uncertain", pc.uncertain}};
+  }
   if (!r.arm.empty()) j["arm"] = r.arm;
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.web_errors.empty()) j["web_errors"] = r.web_errors;

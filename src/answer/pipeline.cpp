@@ -9,10 +9,13 @@
 #include "answer/answer_json.h"
 #include "answer/cache_index.h"
 #include "answer/citations.h"
+#include "answer/direct_tasks.h"
 #include "answer/extractive.h"
 #include "answer/fusion.h"
 #include "answer/learner.h"
 #include "answer/prompt.h"
+#include "answer/route_refiner.h"
+#include "answer/search_query.h"
 #include "kb/knowledge_base.h"
 #include "kb/text.h"
 #include "llm/model_manager.h"
@@ -131,6 +134,8 @@ struct Run {
   std::vector<kb::Document> to_learn;
   double best_local_coverage = 0;
   int64_t best_local_fetched = 0;
+  std::string query;                   // what a web search sends (search_query.h)
+  llm::ModelHandle* handle = nullptr;  // the answering model, for the model-assisted router
 
   milliseconds remaining() const {
     auto left = opt.total_deadline - std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
@@ -150,7 +155,9 @@ bool try_cache(Run& run) {
   auto t = Clock::now();
   kb::KnowledgeBase* kb = run.sv.kb;
   bool hit = false;
-  if (kb && run.req.use_cache && run.req.history.empty()) {
+  // Direct tasks (translate this, fix this code) are never answered from the cache:
+  // a near-duplicate of another prompt is a different task.
+  if (kb && run.req.use_cache && run.req.history.empty() && !detect_direct_task(run.req.question).matched()) {
     const std::string engine = run.extractive ? "extractive" : "llm";
     auto entry = kb->cache_get(run.req.question, run.now);
     bool same_engine = false;
@@ -204,18 +211,30 @@ void search_local(Run& run) {
   }
 }
 
+// The model-assisted router (router_model: true): an uncertain classifier decision
+// is refined by the answering model itself, with a one-letter prompt.
+void refine_route(Run& run, PromptClass* pc) {
+  if (!run.opt.router_model || !pc->uncertain || pc->decided_by != "classifier" || !run.handle ||
+      !run.handle->get().engine)
+    return;
+  RefineOutcome out;
+  Error err;
+  if (!refine_with_model(*run.handle, run.req.question, pc, &out, &err))
+    pc->reasons.push_back(err.message + " (the classifier's decision stands)");
+}
+
 void decide(Run& run) {
   auto t = Clock::now();
-  search_local(run);
-  RouteDecision d = route(run.req.question, run.best_local_coverage, run.web, run.now, run.opt.router);
-  // A time-sensitive question whose covering local copy is still fresh for its
-  // class is served locally: that page was read for the same question minutes ago.
-  if (d.needs_web() && run.web == WebMode::automatic && run.best_local_coverage >= run.opt.router.coverage_threshold &&
-      run.best_local_fetched > 0 && run.now - run.best_local_fetched < run.ttl(d.freshness)) {
-    d.tier = Tier::local;
-    d.reasons.push_back("local copy fetched " + std::to_string((run.now - run.best_local_fetched) / 60) +
-                        " min ago is still fresh for a " + to_string(d.freshness) + "-changing answer");
-  }
+  // A local source covers a changing question only while it is younger than the
+  // answer-cache TTL of its class (settled answers: any age).
+  RouterOptions ro = run.opt.router;
+  ro.max_source_age_s = {0, run.opt.ttl_slow_s, run.opt.ttl_fast_s};
+  PromptClass pc = classify_prompt(run.req.question, run.now, ro);
+  refine_route(run, &pc);
+  // A rule's "no retrieval" (greeting, code, translation...) does not touch the
+  // knowledge base either; the classifier's looks there first (route() explains).
+  if (pc.retrieval || run.web == WebMode::always || pc.decided_by != "rule") search_local(run);
+  RouteDecision d = route(pc, LocalEvidence{run.best_local_coverage, run.best_local_fetched}, run.web, run.now, ro);
   run.r.decision = d;
   run.r.served_by = to_string(d.tier);
   run.r.times.route = ms_since(t);
@@ -229,7 +248,7 @@ bool search_web(Run& run) {
     return false;
   }
   web::SearchQuery q;
-  q.text = run.req.question;
+  q.text = run.query;  // the privacy guard's query: the question, never what was pasted
   q.max_results = run.opt.search_results;
   q.language = run.lang == "und" ? "" : run.lang;
   if (run.r.decision.freshness == Freshness::fast) q.time_range = "week";
@@ -313,6 +332,12 @@ void read_pages(Run& run) {
 void retrieve(Run& run) {
   const RouteDecision& d = run.r.decision;
   if (!d.needs_web()) return;
+  run.query = search_query(run.req.question);
+  if (run.query.empty()) {
+    run.r.served_by = "local";
+    run.r.decision.reasons.push_back("no search: the prompt has no question of its own outside pasted material");
+    return;
+  }
   if (!search_web(run)) {
     run.r.offline = true;
     run.r.served_by = "offline";
@@ -338,6 +363,7 @@ void retrieve(Run& run) {
 
 // Fuses, builds the context; returns the numbered context.
 BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
+  if (!run.r.decision.needs_retrieval()) return {};  // tier none: the model answers on its own
   auto t = Clock::now();
   FusionOptions fo;
   fo.time_sensitive = run.r.decision.time_sensitive;
@@ -432,7 +458,10 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
 
 void store(Run& run, Pipeline::Impl& impl) {
   kb::KnowledgeBase* kb = run.sv.kb;
+  // A rule's tier none (a translation, a code fix, a greeting) is not cached: a
+  // near-duplicate prompt ("translate X" / "translate Y") must not get this answer.
   if (!kb || !run.r.ok || run.r.cache_hit || run.r.offline || !run.req.use_cache || !run.req.history.empty() ||
+      (!run.r.decision.needs_retrieval() && run.r.decision.prompt.decided_by == "rule") ||
       run.r.finish == llm::FinishReason::cancelled || run.r.answer.empty())
     return;
   kb::CachedAnswer e;
@@ -526,6 +555,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
       return finish();
     }
     run.r.model = model;
+    run.handle = handle.get();
   }
   run.r.engine = run.extractive ? "extractive" : "llm";
 

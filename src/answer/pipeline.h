@@ -2,7 +2,8 @@
 // from the cheapest tier that can serve it.
 //
 //   answer cache (exact, then near-duplicate)            hit -> done
-//   router: time cues, freshness class, local coverage   -> tier + reasons
+//   router: retrieval at all? (tier none: the model answers directly),
+//           freshness class, local coverage and its age  -> tier + reasons
 //   retrieval under deadlines: knowledge base [local], search snippets
 //     [web-light], fetched pages [web-deep]; what arrived in time is used
 //   fusion (RRF, canonical-URL and near-duplicate dedup, recency boost)
@@ -78,6 +79,7 @@ struct PipelineOptions {
   int answer_reserve = 512;       // tokens of num_ctx kept free for the answer
   std::function<int64_t()> clock; // unix seconds; empty = the system clock (tests move time)
   std::string arm;                // experiment arm this pipeline serves ("" = none); labels metrics and results
+  bool router_model = false;      // uncertain router decisions refined by the answering model (route_refiner.h)
 };
 
 // What the pipeline works with; each may be null. No models = extractive
@@ -116,7 +118,7 @@ struct AnswerResult {
   std::string answer;     // dangling [n] markers removed
   std::vector<Source> sources;  // numbered 1..n, as cited
   RouteDecision decision;
-  std::string served_by;  // "cache", "local", "web-light", "web-deep", "offline"
+  std::string served_by;  // "cache", "none", "local", "web-light", "web-deep", "offline"
   bool cache_hit = false;
   bool offline = false;   // the web was wanted but failed; answered locally
   std::string note;       // shown to the user, in the question's language ("" = none)

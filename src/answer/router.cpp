@@ -1,6 +1,7 @@
 #include "answer/router.h"
 #include "common/strings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -10,7 +11,10 @@
 #include <string>
 #include <unordered_set>
 
+#include "answer/direct_tasks.h"
 #include "answer/icu_regex.h"
+#include "answer/prompt_parts.h"
+#include "answer/route_model.h"
 #include "answer/terms.h"
 
 namespace owlet::answer {
@@ -18,6 +22,7 @@ namespace owlet::answer {
 const char* to_string(Tier t) {
   switch (t) {
     case Tier::cache: return "cache";
+    case Tier::none: return "none";
     case Tier::local: return "local";
     case Tier::web_light: return "web-light";
     case Tier::web_deep: return "web-deep";
@@ -305,6 +310,23 @@ TimeSignals detect_time_signals(std::string_view question, int64_t now, const Ro
   return out;
 }
 
+namespace {
+
+// Explicit time words ("today", "latest", 今天, 最新) and dates near today: the cues
+// that override the classifier. Kinds of facts (prices, weather, scores, news) are
+// only features: "classify these as hot or cold: sun, snow" is not about today.
+std::vector<std::string> explicit_time_cues(std::string_view question, int64_t now, const RouterOptions& options) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < std::size(kRules); ++i) {
+    if (!kRules[i].time_cue || std::string_view(kRules[i].what) != "time cue") continue;
+    for (const auto& g : regex_for(i).find_all(question)) out.push_back(g[0]);
+  }
+  for (const std::string& d : date_signals(question, now, options).near) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
 FreshnessExplanation explain_freshness(std::string_view question, int64_t now, const RouterOptions& options) {
   FreshnessExplanation out;
   Freshness level = Freshness::never;
@@ -351,6 +373,36 @@ FreshnessExplanation explain_freshness(std::string_view question, int64_t now, c
   return out;
 }
 
+std::vector<std::string> cue_features(std::string_view question, int64_t now, const RouterOptions& options) {
+  std::vector<std::string> out;
+  auto add = [&](std::string f) {
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+  };
+  for (size_t i = 0; i < std::size(kRules); ++i) {
+    if (regex_for(i).find(question)) add(std::string("r:") + to_string(kRules[i].freshness) + " " + kRules[i].what);
+  }
+  static const IcuRegex present(kPresentAnchor);
+  static const IcuRegex historic(kHistoric);
+  static const IcuRegex first(kFirst);
+  if (natural_regex().find(question)) add("r:natural-world");
+  if (present.find(question)) add("r:present anchor");
+  if (first.find(question)) add("r:a first");
+  if (historic.find(question)) add("r:historic");
+  const DateSignals dates = date_signals(question, now, options);
+  if (!dates.near.empty()) add("d:near");
+  if (!dates.past.empty()) add("d:past");
+  if (!dates.future.empty()) add("d:future");
+  return out;
+}
+
+bool anchored_in_past(std::string_view question, int64_t now, const RouterOptions& options) {
+  static const IcuRegex present(kPresentAnchor);
+  static const IcuRegex historic(kHistoric);
+  const DateSignals dates = date_signals(question, now, options);
+  if (!dates.near.empty() || present.find(question)) return false;
+  return !dates.past.empty() || historic.find(question);
+}
+
 Freshness classify_freshness(std::string_view question, int64_t now, const RouterOptions& options) {
   return explain_freshness(question, now, options).freshness;
 }
@@ -368,44 +420,171 @@ double coverage(std::string_view question, std::string_view passage) {
   return static_cast<double>(hit) / static_cast<double>(q.size());
 }
 
-RouteDecision route(std::string_view question, double local_coverage, WebMode web, int64_t now,
+namespace {
+
+double logit(double p) {
+  p = std::clamp(p, 1e-9, 1 - 1e-9);
+  return std::log(p / (1 - p));
+}
+
+// "changing 0.83 >= 0.13: 'current' +1.90, rule slow office holder +1.21, 'president' +0.80"
+std::string score_reason(const char* what, const HeadScore& s, double threshold) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %.2f %s %.2f", what, s.probability, s.probability >= threshold ? ">=" : "<",
+                threshold);
+  std::string out = buf;
+  for (size_t i = 0; i < s.top.size(); ++i) {
+    std::snprintf(buf, sizeof buf, " %+.2f", s.top[i].weight);
+    out += (i == 0 ? ": " : ", ") + describe_feature(s.top[i].feature) + buf;
+  }
+  return out;
+}
+
+bool near_threshold(double p, double threshold, double margin) { return std::fabs(logit(p) - logit(threshold)) < margin; }
+
+std::string human_age(int64_t s) {
+  char buf[32];
+  if (s < 3600) std::snprintf(buf, sizeof buf, "%lld min", static_cast<long long>(s / 60));
+  else if (s < 2 * 86400) std::snprintf(buf, sizeof buf, "%lld h", static_cast<long long>(s / 3600));
+  else std::snprintf(buf, sizeof buf, "%lld d", static_cast<long long>(s / 86400));
+  return buf;
+}
+
+}  // namespace
+
+PromptClass classify_prompt(std::string_view prompt, int64_t now, const RouterOptions& options) {
+  PromptClass c;
+  const PromptParts parts = split_prompt(prompt);
+  const DirectTask task = detect_direct_task(parts);
+  if (task.matched()) {
+    c.retrieval = false;
+    c.reasons.push_back("no retrieval: " + task.kind + " " + quoted(task.match));
+    return c;
+  }
+  if (parts.ask.find_first_not_of(" ") == std::string::npos) {
+    c.retrieval = false;
+    c.reasons.push_back("no retrieval: the prompt is pasted material with no question of its own");
+    return c;
+  }
+  // Cues are read in the user's own words, never in what they pasted.
+  const std::string& ask = parts.ask;
+  if (!options.use_classifier) {
+    const TimeSignals time = detect_time_signals(ask, now, options);
+    const FreshnessExplanation rules = explain_freshness(ask, now, options);
+    c.freshness = rules.freshness;
+    c.time_sensitive = time.time_sensitive;
+    c.reasons = rules.reasons;
+    for (const std::string& cue : time.cues) c.reasons.push_back("time cue " + quoted(cue));
+    return c;
+  }
+  const RouteModel& model = options.model ? *options.model : RouteModel::builtin();
+  const FeatureView view = options.view >= 0 ? static_cast<FeatureView>(options.view) : view_for(prompt);
+  const std::vector<std::string> features = route_features(prompt, parts, now, view, options);
+  const HeadScore changing = model.score(view, RouteHead::changing, features);
+  const HeadScore fast = model.score(view, RouteHead::fast, features);
+  const HeadScore retrieval = model.score(view, RouteHead::retrieval, features);
+  const double tc = model.threshold(view, RouteHead::changing), tf = model.threshold(view, RouteHead::fast),
+               tr = model.threshold(view, RouteHead::retrieval);
+  c.p_changing = changing.probability;
+  c.p_fast = fast.probability;
+  c.p_retrieval = retrieval.probability;
+  c.decided_by = "classifier";
+  const Freshness learned_class = fast.probability >= tf ? Freshness::fast : Freshness::slow;
+  const std::vector<std::string> cues = explicit_time_cues(ask, now, options);
+  const bool explicit_cue = !cues.empty() && !anchored_in_past(ask, now, options);
+  // Text the user supplied and a question about it ("Based on this article, who is
+  // the current CEO?"): the cue is about their text, not about today.
+  const bool about_supplied_text = parts.pasted() && retrieval.probability < tr;
+  if (explicit_cue && !about_supplied_text) {
+    // An explicit cue overrides the classifier's "settled"; the class is the faster
+    // of what the cue rules (already among the features) and the fast head say.
+    const bool fast_rule = std::any_of(features.begin(), features.end(), [](const std::string& f) {
+      return f.rfind("r:fast ", 0) == 0 || f == "d:near";
+    });
+    c.decided_by = "rule";
+    c.freshness = fast_rule ? Freshness::fast : learned_class;
+    for (const std::string& cue : cues) c.reasons.push_back("time cue " + quoted(cue));
+    c.reasons.push_back(score_reason("fast", fast, tf));
+  } else if (changing.probability >= tc) {
+    c.freshness = learned_class;
+    c.reasons.push_back(score_reason("changing", changing, tc));
+    c.reasons.push_back(score_reason("fast", fast, tf));
+    c.uncertain = near_threshold(changing.probability, tc, options.uncertain_margin);
+  } else if (retrieval.probability < tr) {
+    c.retrieval = false;
+    c.reasons.push_back("no retrieval: " + score_reason("retrieval", retrieval, tr));
+    c.uncertain = near_threshold(retrieval.probability, tr, options.uncertain_margin) ||
+                  near_threshold(changing.probability, tc, options.uncertain_margin);
+  } else {
+    c.reasons.push_back("settled: " + score_reason("changing", changing, tc));
+    c.uncertain = near_threshold(changing.probability, tc, options.uncertain_margin);
+  }
+  if (c.freshness != Freshness::never) c.reasons.push_back(std::string(to_string(c.freshness)) + "-changing answer");
+  c.time_sensitive = c.freshness == Freshness::fast || (explicit_cue && c.freshness != Freshness::never);
+  return c;
+}
+
+RouteDecision route(const PromptClass& prompt, const LocalEvidence& local, WebMode web, int64_t now,
                     const RouterOptions& options) {
   RouteDecision d;
-  d.coverage = local_coverage;
-  const TimeSignals time = detect_time_signals(question, now, options);
-  const FreshnessExplanation fresh = explain_freshness(question, now, options);
-  d.time_sensitive = time.time_sensitive;
-  d.freshness = fresh.freshness;
+  d.prompt = prompt;
+  d.coverage = local.coverage;
+  d.freshness = prompt.freshness;
+  d.time_sensitive = prompt.time_sensitive;
+  d.reasons = prompt.reasons;
   // Online questions: fast-changing facts live in search snippets (a price, a
   // score), everything else needs the pages themselves.
   const Tier online = d.freshness == Freshness::fast ? Tier::web_light : Tier::web_deep;
-  for (const std::string& c : time.cues) d.reasons.push_back("time cue " + quoted(c));
-  if (d.freshness != Freshness::never) {
-    d.reasons.push_back(std::string(to_string(d.freshness)) + "-changing answer");
-  }
-  char cov[96];
-  const bool covered = local_coverage >= options.coverage_threshold;
-  std::snprintf(cov, sizeof cov, "local coverage %.2f %s %.2f", local_coverage, covered ? ">=" : "<",
-                options.coverage_threshold);
-  d.reasons.push_back(cov);
-  if (web == WebMode::never) {
-    d.tier = Tier::local;
-    d.reasons.push_back("forced: web=never");
-    return d;
-  }
   if (web == WebMode::always) {
     d.tier = online;
     d.reasons.push_back("forced: web=always");
     return d;
   }
-  // A stored copy of a drifting fact may be stale, so any time-sensitive or
-  // changing answer goes online; settled facts stay local when covered.
-  if (d.time_sensitive || d.freshness != Freshness::never || !covered) {
-    d.tier = online;
-  } else {
-    d.tier = Tier::local;
+  char cov[96];
+  bool covered = local.coverage >= options.coverage_threshold;
+  std::snprintf(cov, sizeof cov, "local coverage %.2f %s %.2f", local.coverage, covered ? ">=" : "<",
+                options.coverage_threshold);
+  if (!prompt.retrieval) {
+    // A rule's "none" is final; the classifier's yields to the user's own knowledge
+    // base when it covers the prompt (a question about their notes is a question).
+    if (prompt.decided_by != "rule" && covered) {
+      d.tier = Tier::local;
+      d.reasons.push_back(std::string(cov) + ": the knowledge base covers it");
+      return d;
+    }
+    d.tier = Tier::none;
+    return d;
   }
+  d.reasons.push_back(cov);
+  // Coverage with age: a stored copy of a drifting fact covers it only while it is
+  // younger than its class's TTL (a source of unknown age covers settled facts only).
+  const int64_t max_age = options.max_source_age_s[static_cast<int>(d.freshness)];
+  if (covered && max_age > 0) {
+    const std::string cls = std::string(to_string(d.freshness)) + "-changing answer";
+    if (local.fetched_at <= 0) {
+      covered = false;
+      d.reasons.push_back("local source of unknown age is not coverage for a " + cls);
+    } else if (now - local.fetched_at > max_age) {
+      covered = false;
+      d.reasons.push_back("local source fetched " + human_age(now - local.fetched_at) + " ago is older than the " +
+                          human_age(max_age) + " TTL of a " + cls + ": not coverage");
+    } else {
+      d.reasons.push_back("local source fetched " + human_age(now - local.fetched_at) + " ago is within the " +
+                          human_age(max_age) + " TTL of a " + cls);
+    }
+  }
+  if (web == WebMode::never) {
+    d.tier = Tier::local;
+    d.reasons.push_back("forced: web=never");
+    return d;
+  }
+  d.tier = covered ? Tier::local : online;
   return d;
+}
+
+RouteDecision route(std::string_view question, double local_coverage, WebMode web, int64_t now,
+                    const RouterOptions& options) {
+  return route(classify_prompt(question, now, options), LocalEvidence{local_coverage, 0}, web, now, options);
 }
 
 }  // namespace owlet::answer

@@ -127,7 +127,8 @@ int run_ask(const AskArgs& args) {
     return exit_code(r.error.kind);
   }
   if (args.json) {
-    printf("%s\n", answer::answer_to_json(r).dump().c_str());
+    // A reply cut mid-character (num_predict) must not abort the JSON: bad bytes print as U+FFFD.
+    printf("%s\n", answer::answer_to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     fflush(stdout);
     return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
   }

@@ -110,6 +110,7 @@ bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error
 PipelineOptions pipeline_options(const Config& cfg) {
   PipelineOptions o;
   o.router.coverage_threshold = cfg.coverage_threshold;
+  o.router_model = cfg.router_model;
   o.context.token_budget = cfg.context_tokens;
   o.context.max_sources = cfg.max_sources;
   answer::parse_web_mode(cfg.web, &o.web);

@@ -250,6 +250,8 @@ const std::vector<KeySpec>& specs() {
       bool_key("sources_block", &Config::sources_block, "append a 'Sources:' block to chat answers' text"),
       double_key("coverage_threshold", &Config::coverage_threshold, 0.0, 1.0,
                  "router: local coverage below this goes online"),
+      bool_key("router_model", &Config::router_model,
+               "router: uncertain decisions are refined by the loaded model with a one-token prompt"),
       int_key("search_deadline_ms", &Config::search_deadline_ms, 1, 600000, "deadline for the search providers"),
       int_key("fetch_deadline_ms", &Config::fetch_deadline_ms, 1, 600000, "deadline for page fetches"),
       int_key("total_deadline_ms", &Config::total_deadline_ms, 1, 600000,

@@ -54,6 +54,7 @@ struct Config {
   bool ground_chat = true;         // /api/chat and /v1/chat/completions go through the pipeline
   bool sources_block = false;      // also append a "Sources:" block to chat answers' text
   double coverage_threshold = 0.7; // local coverage below this goes online
+  bool router_model = false;       // uncertain router decisions refined by the loaded model (one token)
   int search_deadline_ms = 2000;   // search providers, all in parallel
   int fetch_deadline_ms = 3000;    // page fetches (web-deep), all in parallel
   int total_deadline_ms = 5000;    // everything before the prompt; what arrived in time is used

@@ -130,7 +130,7 @@ TEST(AnswerApi, GroundedChatCarriesSourcesAndRoute) {
 
   // web=never per request, through the owlet object, on the OpenAI endpoint.
   json oa{{"model", s.model},
-          {"messages", json::array({{{"role", "user"}, {"content", "Tell me about barn owls."}}})},
+          {"messages", json::array({{{"role", "user"}, {"content", "Where do barn owls nest?"}}})},
           {"max_tokens", 4},
           {"owlet", {{"web", "never"}}}};
   auto r2 = s.cli->Post("/v1/chat/completions", oa.dump(), "application/json");

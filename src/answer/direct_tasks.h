@@ -1,0 +1,28 @@
+// Prompts the model answers on its own, recognised by rule in English and Chinese:
+// the kinds of request the learned router's training data (Dolly) has no examples
+// of, or too few to trust. They route to tier `none`: no search, no knowledge base.
+//
+//   greeting      the whole prompt is small talk: "hi", "thanks!", "你好", "你是谁"
+//   code          a code block or code lines, or a request to write/fix/explain code
+//   translation   a request to translate supplied text: "translate …", "翻译成英文"
+//   maths         arithmetic or a maths task: "what is 17*23", "solve x^2 = 4", "求导"
+//   writing       creative writing or rewriting: "write a haiku", "写一首诗", "润色这段"
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace owlet::answer {
+
+struct DirectTask {
+  std::string kind;   // "" when the prompt is none of these
+  std::string match;  // the words that matched, for the route's reason
+  bool matched() const { return !kind.empty(); }
+};
+
+DirectTask detect_direct_task(std::string_view prompt);
+// The same on a prompt already split (prompt_parts.h).
+struct PromptParts;
+DirectTask detect_direct_task(const PromptParts& parts);
+
+}  // namespace owlet::answer
