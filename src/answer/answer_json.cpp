@@ -38,6 +38,7 @@ json route_to_json(const AnswerResult& r) {
 json answer_to_json(const AnswerResult& r) {
   return json{{"id", r.id},
               {"answer", r.answer},
+              {"thinking", r.reasoning},
               {"sources", sources_to_json(r.sources)},
               {"route", route_to_json(r)},
               {"model", r.model},
