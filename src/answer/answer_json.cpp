@@ -32,6 +32,7 @@ json route_to_json(const AnswerResult& r) {
   if (!r.arm.empty()) j["arm"] = r.arm;
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.web_errors.empty()) j["web_errors"] = r.web_errors;
+  if (r.tool_rounds > 0) j["tool_rounds"] = r.tool_rounds;
   return j;
 }
 
