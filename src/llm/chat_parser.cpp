@@ -2,6 +2,7 @@
 
 #include <chat.h>
 
+#include <chrono>
 #include <random>
 
 #include "llm/chat_format.h"
@@ -72,6 +73,8 @@ struct ChatParser::Impl {
   std::vector<std::string> ids;  // a call keeps its id across partial parses
   std::vector<bool> announced;   // its id and name were sent
   std::mt19937_64 rng{std::random_device{}()};
+  double last_parse_us = 0;  // what the last partial parse cost
+  int pending = 0;           // pieces since it
 
   std::vector<MessageDelta> update(const std::string& text, bool partial, ParsedMessage* out);
 };
@@ -142,10 +145,20 @@ ChatParser::ChatParser(std::shared_ptr<const ChatFormat> format) : impl_(std::ma
 
 ChatParser::~ChatParser() = default;
 
+// Re-parsing grows with the output (about 1 ms for 32 KB of text) and runs on
+// the engine's thread: once a parse costs more than the budget, the next ones
+// wait for enough pieces that parsing stays within the budget per piece. The
+// deltas then come a few tokens at a time; finish() always parses.
 std::vector<MessageDelta> ChatParser::push(std::string_view piece) {
+  constexpr double kBudgetUs = 200;
   if (piece.empty()) return {};
   text_.append(piece);
-  return impl_->update(text_, true, &msg_);
+  if (++impl_->pending * kBudgetUs < impl_->last_parse_us) return {};
+  impl_->pending = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<MessageDelta> d = impl_->update(text_, true, &msg_);
+  impl_->last_parse_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  return d;
 }
 
 std::vector<MessageDelta> ChatParser::finish() { return impl_->update(text_, false, &msg_); }

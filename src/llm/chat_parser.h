@@ -3,7 +3,8 @@
 // request (ChatPrompt::format). No model-specific marker is known here.
 //
 // Streaming works as llama-server does it: the text so far is parsed again as
-// a partial message after every piece, and only what changed is handed out.
+// a partial message after every piece, and only what changed is handed out
+// (for long outputs every few pieces, so parsing stays cheap per token).
 //
 //   ChatParser parser(prompt);
 //   for (piece : engine output) for (auto& d : parser.push(piece)) send(d);

@@ -4,6 +4,7 @@
 #include <gguf.h>
 #include <llama.h>
 
+#include "llm/backend.h"
 #include "llm/chat_format.h"
 #include "llm/engine.h"
 #include "llm/model.h"
@@ -71,6 +72,7 @@ std::unique_ptr<ChatTemplate> ChatTemplate::create(const Model& model, const std
 
 std::unique_ptr<ChatTemplate> ChatTemplate::from_source(const std::string& source, const std::string& bos,
                                                         const std::string& eos, Error* err) {
+  backend_init();
   std::unique_ptr<ChatTemplate> t(new ChatTemplate());
   t->impl_ = std::make_unique<Impl>();
   try {
