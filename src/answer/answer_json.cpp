@@ -38,12 +38,14 @@ json route_to_json(const AnswerResult& r) {
   if (!r.arm.empty()) j["arm"] = r.arm;
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.web_errors.empty()) j["web_errors"] = r.web_errors;
+  if (r.tool_rounds > 0) j["tool_rounds"] = r.tool_rounds;
   return j;
 }
 
 json answer_to_json(const AnswerResult& r) {
   return json{{"id", r.id},
               {"answer", r.answer},
+              {"thinking", r.reasoning},
               {"sources", sources_to_json(r.sources)},
               {"route", route_to_json(r)},
               {"model", r.model},

@@ -8,6 +8,7 @@
 
 #include "answer/answer_json.h"
 #include "answer/cache_index.h"
+#include "answer/chat_turn.h"
 #include "answer/citations.h"
 #include "answer/direct_tasks.h"
 #include "answer/extractive.h"
@@ -111,6 +112,10 @@ Pipeline::~Pipeline() = default;
 
 void Pipeline::wait_learning() {
   if (impl_->learner) impl_->learner->wait_idle();
+}
+
+void Pipeline::learn(kb::Document doc) {
+  if (impl_->learner) impl_->learner->learn(std::move(doc));
 }
 
 namespace {
@@ -407,47 +412,45 @@ void answer_extractive(Run& run, const BuiltContext& ctx) {
   run.r.ok = true;
 }
 
+// The model's turn. Its reasoning is handed out and returned apart; only the
+// answer text goes through the citation check and on to the cache.
 void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
-  auto t = Clock::now();
-  llm::Engine& engine = handle.engine();
-  std::vector<llm::ChatMessage> msgs =
+  TurnRequest turn;
+  turn.messages =
       build_messages(run.req.question, ctx.text, run.req.history, run.req.system, iso_date(run.now), run.lang);
-  Error err;
-  auto tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
-  llm::Request lr;
-  if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err, &lr.text_spans))
-    return fail(run, err.with_prefix("chat template: "));
+  turn.think = run.req.think;
+  turn.chat.reasoning_effort = run.req.reasoning_effort;
+  llm::Request& lr = turn.request;
   lr.sampling = run.req.sampling.value_or(run.opt.sampling);
   lr.num_predict = run.req.num_predict.value_or(run.opt.num_predict);
   lr.num_ctx = run.req.num_ctx;
   lr.stop = run.req.stop;
-  for (const auto& s : tmpl->additional_stops()) lr.stop.push_back(s);
   lr.cancel = run.req.cancel;
-  run.r.times.prompt = ms_since(t);
-  if (run.cb.on_prompt) run.cb.on_prompt(lr.prompt);
 
   CitationFilter filter(static_cast<int>(ctx.sources.size()));
   std::string text;
-  bool stopped = false;
   const AnswerCallbacks& cb = run.cb;
-  auto job = engine.submit(std::move(lr), [&](std::string_view piece) {
+  TurnCallbacks tc;
+  tc.on_prompt = cb.on_prompt;
+  tc.on_reasoning = cb.on_thinking;
+  tc.on_content = [&](std::string_view piece) {
     std::string out = filter.feed(piece);
     text += out;
-    if (!out.empty() && cb.on_text && !cb.on_text(out)) {
-      stopped = true;
-      return false;
-    }
-    return true;
-  });
-  llm::Completion c = job->wait();
-  if (!c.ok && c.finish != llm::FinishReason::cancelled) return fail(run, c.error);
+    return out.empty() || !cb.on_text || cb.on_text(out);
+  };
+  TurnResult tr;
+  Error err;
+  if (!run_turn(handle, run.r.model, std::move(turn), tc, &tr, &err)) return fail(run, err);
+  run.r.times.prompt = tr.template_ms;
+  const llm::Completion& c = tr.completion;
   std::string tail = filter.finish();
-  if (!tail.empty() && !stopped && cb.on_text) cb.on_text(tail);
+  if (!tail.empty() && !tr.stopped && cb.on_text) cb.on_text(tail);
   text += tail;
   run.r.answer = text;
+  run.r.reasoning = tr.message.reasoning;
   run.r.citations_removed = filter.removed();
   run.r.engine = "llm";
-  run.r.finish = stopped ? llm::FinishReason::cancelled : c.finish;
+  run.r.finish = tr.stopped ? llm::FinishReason::cancelled : c.finish;
   run.r.prompt_tokens = c.n_prompt;
   run.r.prompt_cached_tokens = c.n_prompt_cached;
   run.r.generated_tokens = c.n_generated;
@@ -510,6 +513,7 @@ void record(Run& run) {
 }  // namespace
 
 AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& cb) {
+  if (req.owlet_tools) return answer_with_tools(req, cb);
   Run run{services_, options_, *impl_, req, cb};
   run.now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
   run.r.id = new_answer_id();

@@ -29,6 +29,7 @@
 #include "answer/router.h"
 #include "answer/source.h"
 #include "common/error.h"
+#include "kb/document.h"
 #include "llm/chat_template.h"
 #include "llm/engine.h"
 #include "llm/sampling.h"
@@ -73,6 +74,7 @@ struct PipelineOptions {
   double near_dup_jaccard = 0.8;  // cached question terms vs this one's, for a near-duplicate hit
   double recency_boost = 0.5;     // time-sensitive: score x (1 + boost) for sources from the last recent_days
   bool learn = true;              // ingest fetched pages into the knowledge base
+  int max_tool_rounds = 4;        // answer_with_tools: rounds of owlet's tools before the model must answer
   std::string default_model;
   llm::SamplingParams sampling;   // defaults for requests that give none
   int num_predict = -1;
@@ -107,15 +109,23 @@ struct AnswerRequest {
   std::vector<std::string> stop;
   std::optional<std::chrono::milliseconds> keep_alive;
   bool use_cache = true;
+  std::optional<bool> think;              // unset = the model's default (thinking models think)
+  std::string reasoning_effort;           // "" | low | medium | high, where the template takes one
   const std::atomic<bool>* cancel = nullptr;  // polled; set = stop generating
   std::string client_id;                  // who asks (hashed key, header, address): picks the experiment arm
+  // Tool mode ("owlet": {"tools": true}; answer_with_tools): the conversation
+  // as the client sent it, tool turns included, and the client's own tools.
+  bool owlet_tools = false;
+  std::vector<llm::ChatMessage> messages;
+  std::vector<llm::ToolSpec> tools;
 };
 
 struct AnswerResult {
   bool ok = false;
   Error error;            // when !ok: bad_request, too_large, not_found, prompt_too_long, queue_full, …
   std::string id;         // "ans_<hex>"
-  std::string answer;     // dangling [n] markers removed
+  std::string answer;     // dangling [n] markers removed; the final content only
+  std::string reasoning;  // the model's thinking, apart: never cited, checked, cached or learned from
   std::vector<Source> sources;  // numbered 1..n, as cited
   RouteDecision decision;
   std::string served_by;  // "cache", "none", "local", "web-light", "web-deep", "offline"
@@ -130,6 +140,8 @@ struct AnswerResult {
   int prompt_tokens = 0, prompt_cached_tokens = 0, generated_tokens = 0;
   std::vector<std::string> web_errors;  // provider/page failures, one line each
   std::string arm;        // experiment arm that answered ("" = none)
+  std::vector<llm::ToolCall> tool_calls;  // tool mode: calls to the client's own tools, for it to run
+  int tool_rounds = 0;                    // tool mode: rounds of owlet's tools the model used
 };
 
 struct AnswerCallbacks {
@@ -137,6 +149,8 @@ struct AnswerCallbacks {
   std::function<void(const AnswerResult&)> on_route;
   // Answer text as it is generated (citations already checked); false = stop.
   std::function<bool(std::string_view)> on_text;
+  // The model's thinking as it is generated (reasoning models), apart from the answer; false = stop.
+  std::function<bool(std::string_view)> on_thinking;
   // The templated prompt sent to the model (debugging, `--verbose`, tests).
   std::function<void(const std::string&)> on_prompt;
 };
@@ -148,7 +162,20 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
+  // A request with owlet_tools set is answered by answer_with_tools.
   AnswerResult answer(const AnswerRequest& request, const AnswerCallbacks& callbacks = {});
+
+  // The model answers with owlet's retrieval as tools, web_search(query) and
+  // web_fetch(url), run through this pipeline's providers, SSRF guard, domain
+  // policy and knowledge cache, round after round until it answers, or until
+  // options().max_tool_rounds, after which it must answer. What the tools
+  // return is numbered as sources; the answer's [n] are checked against them.
+  // A call to one of the client's own tools (request.tools) ends the loop and
+  // comes back in tool_calls. Fetched pages are learned. (tool_loop.cpp)
+  AnswerResult answer_with_tools(const AnswerRequest& request, const AnswerCallbacks& callbacks = {});
+  // Queues a fetched page for the knowledge base (when learning is on).
+  void learn(kb::Document doc);
+  const PipelineServices& services() const { return services_; }
 
   // Waits until pages queued for learning are stored (tests, shutdown).
   void wait_learning();

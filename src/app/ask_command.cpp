@@ -41,7 +41,52 @@ struct AskArgs {
   bool quiet = false;
   bool json = false;
   bool no_cache = false;
+  std::string think;           // "" = the model's default; true | false | low | medium | high
+  bool hide_thinking = false;  // the model thinks, nobody sees it
 };
+
+// Reasoning models' thinking, kept apart from the answer: dimmed on a
+// terminal, on stderr when stdout is piped (so the answer there is the answer
+// alone), or not shown at all.
+class ThinkingView {
+ public:
+  explicit ThinkingView(bool show) : show_(show), out_(isatty(STDOUT_FILENO) ? stdout : stderr) {
+    dim_ = isatty(fileno(out_)) != 0;
+  }
+  bool piece(std::string_view t) {
+    if (!show_) return true;
+    if (!open_ && dim_) fputs("\x1b[2m", out_);
+    open_ = true;
+    fwrite(t.data(), 1, t.size(), out_);
+    fflush(out_);
+    return true;
+  }
+  // Before the first piece of the answer.
+  void close() {
+    if (!open_) return;
+    fputs(dim_ ? "\x1b[0m\n\n" : "\n\n", out_);
+    fflush(out_);
+    open_ = false;
+  }
+
+ private:
+  bool show_;
+  FILE* out_;
+  bool dim_ = false, open_ = false;
+};
+
+bool parse_think(const std::string& v, answer::AnswerRequest* req) {
+  if (v.empty()) return true;
+  if (v == "true" || v == "1" || v == "on") req->think = true;
+  else if (v == "false" || v == "0" || v == "off") req->think = false;
+  else if (v == "low" || v == "medium" || v == "high") {
+    req->think = true;
+    req->reasoning_effort = v;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // One line: the tier that served the answer, why, and where the time went.
 std::string route_summary(const answer::AnswerResult& r) {
@@ -105,6 +150,10 @@ int run_ask(const AskArgs& args) {
   req.system = args.system_prompt;
   req.cancel = &g_interrupted;
   req.use_cache = !args.no_cache;
+  if (!parse_think(args.think, &req)) {
+    fail("--think must be true, false, low, medium or high");
+    return kExitUsage;
+  }
 
   g_interrupted = false;
   struct sigaction sa {};
@@ -113,14 +162,20 @@ int run_ask(const AskArgs& args) {
   sigaction(SIGINT, &sa, nullptr);
 
   answer::AnswerCallbacks cb;
+  // Piped, the thinking goes to stderr, which --quiet silences.
+  ThinkingView thinking(!args.json && !args.hide_thinking && req.think.value_or(true) &&
+                        (isatty(STDOUT_FILENO) || !args.quiet));
   if (!args.json) {
-    cb.on_text = [](std::string_view text) {
+    cb.on_thinking = [&thinking](std::string_view text) { return thinking.piece(text); };
+    cb.on_text = [&thinking](std::string_view text) {
+      thinking.close();
       fwrite(text.data(), 1, text.size(), stdout);
       fflush(stdout);
       return true;
     };
   }
   answer::AnswerResult r = stack.pipeline->answer(req, cb);
+  thinking.close();
   signal(SIGINT, SIG_DFL);
   if (!r.ok) {
     fail(r.error.message);
@@ -173,6 +228,10 @@ void register_ask(CLI::App& app, int* exit_code) {
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");
   cmd->add_flag("--json", args->json, "print one JSON object (answer, sources, route, timings) instead of streaming");
   cmd->add_flag("--no-cache", args->no_cache, "neither read nor write the answer cache");
+  cmd->add_option("--think", args->think,
+                  "reasoning models: true | false (answer without thinking) | low | medium | high (effort, where "
+                  "the model takes one); default: the model's own");
+  cmd->add_flag("--hide-thinking", args->hide_thinking, "let a reasoning model think, but do not show its thinking");
   cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
 }
 

@@ -123,6 +123,7 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.ttl_slow_s = config_parse_duration(cfg.cache_ttl_slow);
   o.ttl_never_s = config_parse_duration(cfg.cache_ttl_never);
   o.learn = cfg.learn;
+  o.max_tool_rounds = cfg.max_tool_rounds;
   o.default_model = cfg.model;
   o.sampling.temperature = cfg.temperature;
   o.sampling.top_k = cfg.top_k;

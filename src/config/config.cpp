@@ -264,6 +264,8 @@ const std::vector<KeySpec>& specs() {
       duration_key("cache_ttl_never", &Config::cache_ttl_never, "answer-cache TTL of never-changing answers"),
       size_key("knowledge_cache_size", &Config::knowledge_cache_size, "byte bound of the fetched-page LRU (2GB, 512MB)"),
       bool_key("learn", &Config::learn, "store pages fetched for answers in the knowledge base"),
+      int_key("max_tool_rounds", &Config::max_tool_rounds, 1, 32,
+              "rounds of owlet's web_search/web_fetch tools a model may call before it must answer"),
       string_key("search_providers", &Config::search_providers,
                  "comma-separated: searxng, brave, ollama, wikipedia, duckduckgo"),
       string_key("searxng_url", &Config::searxng_url, "SearxNG instance (JSON API)"),

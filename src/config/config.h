@@ -66,6 +66,7 @@ struct Config {
   std::string cache_ttl_never = "30d";
   std::string knowledge_cache_size = "2GB";  // LRU of fetched pages and search results
   bool learn = true;               // ingest pages fetched for answers into the knowledge base
+  int max_tool_rounds = 4;         // "owlet": {"tools": true}: web_search/web_fetch rounds before the model must answer
 
   // web sources
   std::string search_providers = "duckduckgo,wikipedia";  // any of searxng, brave, ollama, wikipedia, duckduckgo

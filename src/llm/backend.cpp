@@ -2,6 +2,7 @@
 
 #include <ggml-backend.h>
 #include <llama.h>
+#include <log.h>  // llama.cpp's common library's console log
 
 #include <mutex>
 
@@ -30,6 +31,9 @@ void backend_init() {
   static std::once_flag once;
   std::call_once(once, [] {
     llama_log_set(on_llama_log, nullptr);
+    // The chat library warns on stderr about templates and output it cannot
+    // parse; owlet handles both (errors with kinds, a lenient re-parse).
+    common_log_set_verbosity_thold(-1);
     llama_backend_init();
   });
 }

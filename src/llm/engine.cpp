@@ -29,14 +29,24 @@ bool kv_type_from_name(const std::string& name, ggml_type* out) {
   return true;
 }
 
-std::string token_piece(const llama_vocab* vocab, llama_token tok) {
+std::string token_piece(const llama_vocab* vocab, llama_token tok, bool special = false) {
   char buf[256];
-  int n = llama_token_to_piece(vocab, tok, buf, sizeof buf, 0, false);
+  int n = llama_token_to_piece(vocab, tok, buf, sizeof buf, 0, special);
   if (n >= 0) return std::string(buf, static_cast<size_t>(n));
   std::string big(static_cast<size_t>(-n), '\0');
-  n = llama_token_to_piece(vocab, tok, big.data(), static_cast<int32_t>(big.size()), 0, false);
+  n = llama_token_to_piece(vocab, tok, big.data(), static_cast<int32_t>(big.size()), 0, special);
   big.resize(static_cast<size_t>(std::max(n, 0)));
   return big;
+}
+
+// The preserved tokens that are single tokens of this vocabulary (as llama-server keeps them).
+std::vector<llama_token> preserved_ids(const llama_vocab* vocab, const std::vector<std::string>& texts) {
+  std::vector<llama_token> ids;
+  for (const auto& t : texts) {
+    llama_token one[2];
+    if (llama_tokenize(vocab, t.data(), static_cast<int32_t>(t.size()), one, 2, false, true) == 1) ids.push_back(one[0]);
+  }
+  return ids;
 }
 
 size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
@@ -111,6 +121,7 @@ struct Engine::Slot {
   double t_start = 0, t_first = 0;
   Utf8Buffer utf8;
   std::unique_ptr<StopMatcher> stops;
+  std::vector<llama_token> preserved;  // special tokens emitted as text
   Completion out;
 };
 
@@ -364,6 +375,7 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
   s.utf8 = Utf8Buffer();
   s.stops = std::make_unique<StopMatcher>(s.job->req_.stop);
   const Request& r = s.job->req_;
+  s.preserved = preserved_ids(model_->vocab(), r.preserved_tokens);
   s.n_ctx = r.num_ctx > 0 ? std::min(r.num_ctx, params_.n_ctx_slot) : params_.n_ctx_slot;
   s.out = Completion();
   s.out.slot = s.id;
@@ -520,7 +532,8 @@ void Engine::emit_token(Slot& s, llama_token tok) {
   ++s.out.n_generated;
   ++n_generated_;
   bool hit = false;
-  std::string text = s.stops->push(s.utf8.push(token_piece(vocab, tok)), &hit);
+  const bool special = std::find(s.preserved.begin(), s.preserved.end(), tok) != s.preserved.end();
+  std::string text = s.stops->push(s.utf8.push(token_piece(vocab, tok, special)), &hit);
   if (!text.empty()) {
     s.out.text += text;
     if (s.job->on_text_ && !s.job->on_text_(text)) return finish_slot(s, FinishReason::cancelled);

@@ -74,6 +74,9 @@ struct Request {
   std::vector<std::string> stop;    // never emitted; matched across token boundaries
   bool truncate = false;            // drop the oldest prompt tokens instead of failing on overflow
   const std::atomic<bool>* cancel = nullptr;  // optional external cancel flag, polled every step
+  // Special tokens whose text is emitted (a chat template's <think>, tool-call
+  // markers…): the output parser needs them. Others stay invisible.
+  std::vector<std::string> preserved_tokens;
 };
 
 struct Completion {

@@ -73,6 +73,12 @@ Embedder* LoadedModel::get_embedder(const EmbedParams& p, Error* err) {
   return embedder.get();
 }
 
+const ChatTemplate* LoadedModel::get_template(Error* err) {
+  std::lock_guard<std::mutex> lk(template_mu_);
+  if (!template_) template_ = ChatTemplate::create(*model, "", err);
+  return template_.get();
+}
+
 ModelManager::ModelManager(ModelManagerParams params) : params_(std::move(params)) {
   // llm knows files only; names (Ollama, hf://) are resolved by the models
   // module, which the composition root plugs in here.

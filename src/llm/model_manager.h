@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "llm/chat_template.h"
 #include "llm/embedder.h"
 #include "llm/engine.h"
 #include "llm/model.h"
@@ -52,6 +53,13 @@ struct LoadedModel {
   std::chrono::steady_clock::time_point loaded_at;
   int in_use = 0;
   Embedder* get_embedder(const EmbedParams& p, Error* err);
+  // The model's own chat template, parsed once per load (render() is const and
+  // safe to share between requests).
+  const ChatTemplate* get_template(Error* err);
+
+ private:
+  std::mutex template_mu_;
+  std::unique_ptr<ChatTemplate> template_;
 };
 
 class ModelHandle;

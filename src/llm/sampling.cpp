@@ -1,27 +1,102 @@
 #include "llm/sampling.h"
 
+#include <common.h>
 #include <llama.h>
+#include <reasoning-budget.h>
 
+#include <climits>
 #include <cmath>
 #include <random>
 
 namespace owlet::llm {
+namespace {
+
+std::vector<llama_token> tokenize_special(const llama_vocab* vocab, const std::string& text) {
+  int n = -llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), nullptr, 0, false, true);
+  std::vector<llama_token> out(static_cast<size_t>(std::max(n, 0)));
+  if (n > 0) llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), out.data(), n, false, true);
+  return out;
+}
+
+// The prompt tail a template grammar starts with, as tokens; a tokenizer that
+// puts a space before the first special token gets that space dropped (as
+// llama.cpp's common sampler does).
+std::vector<llama_token> prefix_tokens(const llama_vocab* vocab, const std::string& text) {
+  std::vector<llama_token> toks = tokenize_special(vocab, text);
+  if (!toks.empty() && !text.empty() && !std::isspace(static_cast<unsigned char>(text[0]))) {
+    char buf[8];
+    int n = llama_token_to_piece(vocab, toks[0], buf, sizeof buf, 0, true);
+    if (n > 0 && std::isspace(static_cast<unsigned char>(buf[0]))) toks.erase(toks.begin());
+  }
+  return toks;
+}
+
+}  // namespace
+
+// The grammar and, for a lazy one, its triggers and the thinking tracker,
+// built the way llama.cpp's common sampler builds them for llama-server.
+bool Sampler::init_grammar(const SamplingParams& p, Error* err) {
+  if (p.grammar.empty()) return true;
+  lazy_ = p.grammar_lazy;
+  if (lazy_) {
+    std::vector<std::string> patterns;
+    std::vector<llama_token> tokens;
+    for (const auto& t : p.grammar_triggers) {
+      if (t.kind == GrammarTrigger::Kind::word) {
+        std::vector<llama_token> one = tokenize_special(vocab_, t.value);
+        if (one.size() == 1) tokens.push_back(one[0]);
+        else patterns.push_back(regex_escape(t.value));
+      } else if (t.kind == GrammarTrigger::Kind::pattern) {
+        patterns.push_back(t.value);
+      } else {
+        std::string a = t.value.empty() ? "^$" : t.value;
+        if (a.front() != '^') a = "^" + a;
+        if (a.back() != '$') a += "$";
+        patterns.push_back(a);
+      }
+    }
+    if (patterns.empty() && tokens.empty()) return fail(err, ErrorKind::bad_request, "a lazy grammar needs triggers");
+    std::vector<const char*> cpat;
+    for (const auto& x : patterns) cpat.push_back(x.c_str());
+    grammar_ = llama_sampler_init_grammar_lazy_patterns(vocab_, p.grammar.c_str(), "root", cpat.data(), cpat.size(),
+                                                        tokens.data(), tokens.size());
+  } else {
+    grammar_ = llama_sampler_init_grammar(vocab_, p.grammar.c_str(), "root");
+  }
+  if (!grammar_) return fail(err, ErrorKind::bad_request, "invalid grammar");
+  const std::vector<llama_token> prefix =
+      p.grammar_prefix.empty() ? std::vector<llama_token>() : prefix_tokens(vocab_, p.grammar_prefix);
+  if (lazy_ && !p.thinking_start.empty() && !p.thinking_end.empty()) {
+    std::vector<llama_tokens> ends;
+    for (const auto& e : p.thinking_end) ends.push_back(tokenize_special(vocab_, e));
+    thinking_ = common_reasoning_budget_init(vocab_, {tokenize_special(vocab_, p.thinking_start)}, ends, {}, INT_MAX);
+    for (llama_token t : prefix) llama_sampler_accept(thinking_, t);
+  }
+  try {
+    // The template's grammar starts at its generation prompt, already in the prompt.
+    if (!lazy_)
+      for (llama_token t : prefix) llama_sampler_accept(grammar_, t);
+  } catch (const std::exception& e) {
+    return fail(err, ErrorKind::internal, std::string("grammar does not accept the prompt's tail: ") + e.what());
+  }
+  return true;
+}
 
 std::unique_ptr<Sampler> Sampler::create(const SamplingParams& p, const llama_vocab* vocab, int n_ctx,
                                          Error* err) {
   std::unique_ptr<Sampler> s(new Sampler());
   s->vocab_ = vocab;
-  if (!p.grammar.empty()) {
-    s->grammar_ = llama_sampler_init_grammar(vocab, p.grammar.c_str(), "root");
-    if (!s->grammar_) {
-      *err = Error(ErrorKind::bad_request, "invalid grammar");
-      return nullptr;
-    }
-  }
+  if (!s->init_grammar(p, err)) return nullptr;
   llama_sampler_chain_params cp = llama_sampler_chain_default_params();
   cp.no_perf = true;
   llama_sampler* chain = llama_sampler_chain_init(cp);
   s->chain_ = chain;
+  if (!p.logit_bias.empty()) {
+    std::vector<llama_logit_bias> bias;
+    for (const auto& [tok, b] : p.logit_bias) bias.push_back({tok, b});
+    llama_sampler_chain_add(chain, llama_sampler_init_logit_bias(llama_vocab_n_tokens(vocab),
+                                                                 static_cast<int32_t>(bias.size()), bias.data()));
+  }
   if (p.repeat_penalty != 1.0f && p.repeat_last_n != 0) {
     int last_n = p.repeat_last_n < 0 ? n_ctx : p.repeat_last_n;
     llama_sampler_chain_add(chain, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), last_n,
@@ -44,6 +119,29 @@ std::unique_ptr<Sampler> Sampler::create(const SamplingParams& p, const llama_vo
 Sampler::~Sampler() {
   if (chain_) llama_sampler_free(chain_);
   if (grammar_) llama_sampler_free(grammar_);
+  if (thinking_) llama_sampler_free(thinking_);
+}
+
+// A lazy grammar is not applied inside a thinking block (tool-call markers the
+// model muses about must not wake it), as llama.cpp's common sampler does.
+bool Sampler::grammar_applies() const {
+  if (!grammar_) return false;
+  if (!thinking_ || !lazy_) return true;
+  const auto state = common_reasoning_budget_get_state(thinking_);
+  return state == REASONING_BUDGET_IDLE || state == REASONING_BUDGET_DONE;
+}
+
+void Sampler::accept(int token) {
+  const bool to_grammar = grammar_applies();
+  if (thinking_) {
+    llama_sampler_accept(thinking_, token);
+    // The end of a thought may carry a trigger: replay it into the grammar.
+    if (grammar_ && !to_grammar && common_reasoning_budget_get_state(thinking_) == REASONING_BUDGET_DONE)
+      if (const llama_tokens* end = common_reasoning_budget_get_end_match(thinking_))
+        for (llama_token t : *end) llama_sampler_accept(grammar_, t);
+  }
+  if (to_grammar) llama_sampler_accept(grammar_, token);
+  llama_sampler_accept(chain_, token);
 }
 
 void Sampler::accept_prompt(const std::vector<int>& tokens) {
@@ -84,7 +182,7 @@ int Sampler::sample(llama_context* ctx, int idx) {
   llama_token_data_array arr = fill();
   llama_sampler_apply(chain_, &arr);
   llama_token tok = arr.data[arr.selected].id;
-  if (grammar_) {
+  if (grammar_applies()) {
     llama_token_data one = {tok, 1.0f, 0.0f};
     llama_token_data_array single = {&one, 1, -1, false};
     llama_sampler_apply(grammar_, &single);
@@ -94,9 +192,8 @@ int Sampler::sample(llama_context* ctx, int idx) {
       llama_sampler_apply(chain_, &arr);
       tok = arr.data[arr.selected].id;
     }
-    llama_sampler_accept(grammar_, tok);
   }
-  llama_sampler_accept(chain_, tok);
+  accept(tok);
   return tok;
 }
 

@@ -6,6 +6,7 @@
 
 #include "answer/answer_json.h"
 #include "answer/experiment.h"
+#include "server/chat_options.h"
 #include "server/messages.h"
 #include "server/server_context.h"
 
@@ -60,7 +61,8 @@ void copy_options(const json& body, const GenerationOptions& o, answer::AnswerRe
   const json opts = body.contains("options") && body["options"].is_object() ? body["options"] : json::object();
   if (opts.contains("temperature") || opts.contains("top_k") || opts.contains("top_p") || opts.contains("min_p") ||
       opts.contains("seed") || opts.contains("repeat_penalty") || opts.contains("repeat_last_n") ||
-      body.contains("temperature") || body.contains("top_p") || body.contains("seed"))  // OpenAI's top level
+      body.contains("temperature") || body.contains("top_p") || body.contains("seed") ||  // OpenAI's top level
+      body.contains("grammar") || body.contains("logit_bias"))
     a->sampling = o.sampling;
   if (opts.contains("num_predict") || o.num_predict > 0) a->num_predict = o.num_predict;
   a->num_ctx = o.num_ctx;
@@ -90,10 +92,7 @@ void split_messages(const std::vector<llm::ChatMessage>& messages, answer::Answe
 bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat, answer::AnswerRequest* out,
                       Error* err) {
   if (!s.services.pipeline || chat.use_raw || chat.messages.empty()) return false;
-  if (chat.messages.back().role != "user") return false;  // a tool result or a prefill: plain chat
-  if (!chat.options.sampling.grammar.empty()) return false;  // structured output is not prose to cite
-  if (body.contains("tools") && body["tools"].is_array() && !body["tools"].empty()) return false;
-  bool ground = s.opts.ground_chat;
+  bool ground = s.opts.ground_chat, tools = false;
   answer::AnswerRequest a;
   const json opts = body.contains("options") && body["options"].is_object() ? body["options"] : json::object();
   if (opts.contains("web") && !parse_web_field(opts["web"], "options.web", &a.web, err)) return false;
@@ -106,13 +105,36 @@ bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat
       if (!o["ground"].is_boolean()) return fail(err, ErrorKind::bad_request, "field 'owlet.ground' must be a boolean");
       ground = o["ground"].get<bool>();
     }
+    if (o.contains("tools")) {
+      if (!o["tools"].is_boolean()) return fail(err, ErrorKind::bad_request, "field 'owlet.tools' must be a boolean");
+      tools = o["tools"].get<bool>();
+    }
   }
+  // Structured output (format, response_format) is not prose to cite; a GBNF grammar shapes prose.
+  const bool gbnf = body.contains("grammar") && body["grammar"].is_string();
+  if (!chat.options.sampling.grammar.empty() && !gbnf) return false;
+  if (tools) {
+    // owlet's web_search and web_fetch offered beside the client's own tools.
+    a.owlet_tools = true;
+    a.messages = chat.messages;
+    a.tools = chat.chat.tools;
+    a.model = chat.model;
+    copy_options(body, chat.options, &a);
+    a.think = chat.think;
+    a.reasoning_effort = chat.chat.reasoning_effort;
+    *out = std::move(a);
+    return true;
+  }
+  if (chat.messages.back().role != "user") return false;  // a tool result or a prefill: plain chat
+  if (!chat.chat.tools.empty()) return false;            // the client's tools: the client is in charge
   if (a.web) ground = true;  // asking for a web mode asks for grounding
   if (!ground) return false;
   split_messages(chat.messages, &a);
   if (a.question.empty()) return false;
   a.model = chat.model;
   copy_options(body, chat.options, &a);
+  a.think = chat.think;
+  a.reasoning_effort = chat.chat.reasoning_effort;
   *out = std::move(a);
   return true;
 }
@@ -150,6 +172,11 @@ void stream_answer(Server::Impl& s, Res& res, answer::AnswerRequest req, const c
       work->push(fmt.text(std::string(t)));
       return !work->cancelled();
     };
+    if (fmt.thinking)
+      cb.on_thinking = [&](std::string_view t) {
+        work->push(fmt.thinking(std::string(t)));
+        return !work->cancelled();
+      };
     answer::AnswerResult r = pick_pipeline(s, req)->answer(req, cb);
     remember_answer(s, r);
     if (r.ok && !r.cache_hit && r.engine == "llm") record_completion(s.metrics, "answer", completion_of(r));
@@ -222,9 +249,12 @@ void register_answer_routes(Server::Impl& s) {
         else a.history.push_back(std::move(m));
       }
     }
-    GenerationOptions opt;
-    if (!parse_ollama_options(body, &opt, &err)) return send_error(res, err);
-    copy_options(body, opt, &a);
+    ChatRequest extra;  // think and grammar, as on /api/chat
+    if (!parse_ollama_options(body, &extra.options, &err) || !parse_ollama_chat_options(body, &extra, &err))
+      return send_error(res, err);
+    copy_options(body, extra.options, &a);
+    a.think = extra.think;
+    a.reasoning_effort = extra.chat.reasoning_effort;
     a.use_cache = cache;
     a.client_id = client_id_of(s, req);
     if (!check_answer_model(s, a, &err)) return send_error(res, err);
@@ -240,6 +270,7 @@ void register_answer_routes(Server::Impl& s) {
              line(json{{"type", "sources"}, {"sources", answer::sources_to_json(r.sources)}});
     };
     fmt.text = [line](const std::string& t) { return line(json{{"type", "token"}, {"content", t}}); };
+    fmt.thinking = [line](const std::string& t) { return line(json{{"type", "thinking"}, {"content", t}}); };
     fmt.done = [line](const answer::AnswerResult& r) {
       if (!r.ok) return line(json{{"type", "error"}, {"error", r.error.message}});
       json j = answer::answer_to_json(r);

@@ -82,6 +82,19 @@ bool parse_ollama_options(const json& body, GenerationOptions* out, Error* err) 
   return true;
 }
 
+bool render_chat(const ChatRequest& req, llm::LoadedModel& model, llm::ChatPrompt* out, Error* err) {
+  const llm::ChatTemplate* tmpl = model.get_template(err);
+  if (!tmpl) return false;
+  const std::string who = "\"" + req.model + "\"";
+  if (req.think.value_or(false) && !tmpl->caps().thinking)
+    return fail(err, ErrorKind::unsupported, who + " does not support thinking");
+  llm::ChatOptions o = req.chat;
+  o.thinking = req.think.value_or(true);
+  if (!o.tools.empty() && o.tool_choice != llm::ToolChoice::none && !tmpl->caps().tools)
+    return fail(err, ErrorKind::unsupported, who + " does not support tools");
+  return tmpl->render(req.messages, o, out, err);
+}
+
 std::shared_ptr<llm::ModelHandle> ChatService::acquire(const std::string& model,
                                                        std::optional<std::chrono::milliseconds> ka, Error* err,
                                                        double* load_ms) {
@@ -113,14 +126,13 @@ void ChatService::start(const ChatRequest& req, const std::atomic<bool>* cancel,
   r.cancel = cancel;
   if (req.use_raw) {
     r.prompt = req.raw_prompt;
+  } else if (!render_chat(req, run->handle->get(), &run->prompt, &run->error)) {
+    run->handle.reset();
+    return;
   } else {
-    auto tmpl = llm::ChatTemplate::create(run->handle->model(), "", &run->error);
-    if (!tmpl || !tmpl->apply(req.messages, true, &r.prompt, &run->error, &r.text_spans)) {
-      run->handle.reset();
-      return;
-    }
-    for (const auto& s : tmpl->additional_stops()) r.stop.push_back(s);
+    run->prompt.configure(&r);
   }
+  run->parser = std::make_shared<llm::ChatParser>(run->prompt);
   run->job = run->handle->engine().submit(std::move(r), std::move(on_text), std::move(on_done));
   if (run->job->done()) {  // refused at once: queue full, prompt too long, bad grammar
     llm::Completion c = run->job->wait();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "llm/chat_parser.h"
 #include "llm/chat_template.h"
 #include "llm/model_manager.h"
 #include "obs/metrics.h"
@@ -29,6 +30,8 @@ struct ChatRequest {
   std::string raw_prompt;                  // generate with raw=true or a plain completion: used as is
   bool use_raw = false;
   GenerationOptions options;
+  llm::ChatOptions chat;                   // tools, tool choice, reasoning effort (chat only)
+  std::optional<bool> think;               // unset: the template's default (thinking models think)
 };
 
 struct ChatRun {
@@ -37,11 +40,17 @@ struct ChatRun {
   std::shared_ptr<llm::Job> job;
   double load_ms = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  llm::ChatPrompt prompt;                  // as rendered (empty format for raw prompts)
+  std::shared_ptr<llm::ChatParser> parser; // reads the output back; set before the job starts
   bool ok() const { return error.ok(); }
 };
 
 // Ollama's "options" object (and the top-level "format" and "keep_alive"), onto GenerationOptions.
 bool parse_ollama_options(const json& body, GenerationOptions* out, Error* err);
+
+// Renders a chat request with the model's own template: tools, tool choice and
+// thinking; unsupported when the template can do neither asked-for thing.
+bool render_chat(const ChatRequest& req, llm::LoadedModel& model, llm::ChatPrompt* out, Error* err);
 
 class ChatService {
  public:
@@ -49,7 +58,8 @@ class ChatService {
   // Loads the model, templates the messages and submits the generation, filling
   // *run. on_text and on_done run on the engine thread; on_done runs once the
   // job has ended, also when the engine refused it at once (then run->error is
-  // set too). `cancel` is polled every decode step.
+  // set too). `cancel` is polled every decode step. Tools or thinking the
+  // model's template cannot do are refused (unsupported), as Ollama does.
   void start(const ChatRequest& req, const std::atomic<bool>* cancel, llm::TextCallback on_text,
              llm::DoneCallback on_done, ChatRun* run);
   // Loads a model and returns its handle (Ollama's empty-prompt "load" request, embeddings).

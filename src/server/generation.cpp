@@ -9,14 +9,17 @@ void stream_generation(Server::Impl& s, Res& res, const ChatRequest& req, const 
                        GenerationFormat fmt) {
   auto stream = s.begin_work();
   auto run = std::make_shared<ChatRun>();
-  auto on_text = [stream, text = fmt.text](std::string_view piece) {
-    stream->push(text(piece));
+  // The parser is in place before the job starts (ChatService::start).
+  auto on_text = [stream, run, delta = fmt.delta](std::string_view piece) {
+    for (const auto& d : run->parser->push(piece)) stream->push(delta(d));
     return !stream->cancelled();
   };
   // The job holds these closures, and through them the stream whose cancel
   // flag it polls, until it has ended.
-  auto on_done = [&s, stream, run, done = fmt.done](const llm::Completion& c) {
+  auto on_done = [&s, stream, run, delta = fmt.delta, done = fmt.done](const llm::Completion& c) {
     if (c.ok) record_completion(s.metrics, "stream", c);
+    if (c.ok && run->parser)
+      for (const auto& d : run->parser->finish()) stream->push(delta(d));
     stream->push(done(c, *run));
     stream->finish();
     s.end_work(stream);
@@ -37,6 +40,8 @@ bool run_generation(Server::Impl& s, const ChatRequest& req, ChatRun* run, llm::
     return false;
   }
   *out = run->job->wait();
+  run->parser->push(out->text);
+  run->parser->finish();
   s.end_work(stream);
   if (out->ok) record_completion(s.metrics, "unary", *out);
   return true;

@@ -1,5 +1,6 @@
 // Ollama's model routes: /api/tags, /api/show, /api/ps, /api/delete and
 // /api/pull, over the model store (src/models) and the loaded models.
+#include "llm/chat_template.h"
 #include "models/model_store.h"
 #include "models/pull.h"
 #include "server/server_context.h"
@@ -60,6 +61,21 @@ void handle_tags(Res& res) {
   send_json(res, 200, json{{"models", models}});
 }
 
+// Ollama's capabilities: what the model's chat template (tools, thinking) and
+// metadata (an embedding architecture) say it can do. owlet serves no images
+// and no fill-in-the-middle, so never "vision" or "insert".
+json capabilities_of(const models::ModelDetails& d) {
+  const std::string& arch = d.gguf.architecture;
+  if (arch == "bert" || arch == "nomic-bert") return json::array({"embedding"});
+  json caps = json::array({"completion"});
+  Error err;
+  if (auto t = llm::ChatTemplate::from_gguf(d.path, &err)) {
+    if (t->caps().tools) caps.push_back("tools");
+    if (t->caps().thinking) caps.push_back("thinking");
+  }
+  return caps;
+}
+
 void handle_show(const Req& req, Res& res) {
   JsonBody b;
   std::string name;
@@ -73,14 +89,13 @@ void handle_show(const Req& req, Res& res) {
             {"general.name", g.name},
             {"general.parameter_count", g.n_params},
             {g.architecture + ".context_length", g.context_length}};
-  bool embedding = g.architecture == "bert" || g.architecture == "nomic-bert";
   send_json(res, 200,
             json{{"modelfile", "# owlet: " + d.path + "\nFROM " + d.path + "\n"},
                  {"parameters", ""},
                  {"template", ""},
                  {"details", details_of(g)},
                  {"model_info", info},
-                 {"capabilities", embedding ? json::array({"embedding"}) : json::array({"completion"})},
+                 {"capabilities", capabilities_of(d)},
                  {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(d.entry.modified))}});
 }
 

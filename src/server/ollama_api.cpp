@@ -2,6 +2,7 @@
 // every Ollama client works against owlet unchanged. Generation and embeddings
 // here; the model routes (tags, show, ps, delete, pull) in model_routes.cpp.
 #include "answer/answer_json.h"
+#include "server/chat_options.h"
 #include "server/messages.h"
 #include "server/server_context.h"
 
@@ -51,6 +52,8 @@ void grounded_chat(Server::Impl& s, Res& res, answer::AnswerRequest ar, bool str
     json j{{"model", model}, {"created_at", rfc3339_now()}};
     std::string text = (with_text ? r.answer : "") + (block ? sources_block(r) : "");
     j["message"] = {{"role", "assistant"}, {"content", text}};
+    if (with_text && !r.reasoning.empty()) j["message"]["thinking"] = r.reasoning;
+    if (with_text && !r.tool_calls.empty()) j["message"]["tool_calls"] = ollama_tool_calls(r.tool_calls);
     add_stats(s, j, *timing, completion_of(r));
     j["sources"] = answer::sources_to_json(r.sources);
     j["route"] = answer::route_to_json(r);
@@ -69,18 +72,39 @@ void grounded_chat(Server::Impl& s, Res& res, answer::AnswerRequest ar, bool str
     j["done"] = false;
     return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   };
-  fmt.done = [final_object](const answer::AnswerResult& r) {
+  fmt.thinking = [model](const std::string& thinking) {
+    json j{{"model", model}, {"created_at", rfc3339_now()}};
+    j["message"] = {{"role", "assistant"}, {"content", ""}, {"thinking", thinking}};
+    j["done"] = false;
+    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  };
+  fmt.done = [final_object, model](const answer::AnswerResult& r) {
     if (!r.ok) return json{{"error", r.error.message}}.dump() + "\n";
-    return final_object(r, false).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    std::string calls;
+    if (!r.tool_calls.empty()) {  // owlet's tool mode handing the client's own calls back
+      json j{{"model", model}, {"created_at", rfc3339_now()}, {"done", false}};
+      j["message"] = {{"role", "assistant"}, {"content", ""}, {"tool_calls", ollama_tool_calls(r.tool_calls)}};
+      calls = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    }
+    return calls + final_object(r, false).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   };
   stream_answer(s, res, std::move(ar), "application/x-ndjson", fmt);
 }
 
-// The final object of a plain /api/chat or /api/generate, or one streamed chunk of it.
-json generation_object(const std::string& model, bool chat, const std::string& text) {
+// The final object of a plain /api/chat or /api/generate, or one streamed chunk
+// of it: the answer text, the thinking apart (message.thinking / thinking) and
+// the tool calls, whole (Ollama does not stream a call's arguments).
+json generation_object(const std::string& model, bool chat, const std::string& text, const std::string& thinking = "",
+                       const std::vector<llm::ToolCall>& calls = {}) {
   json j{{"model", model}, {"created_at", rfc3339_now()}};
-  if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
-  else j["response"] = text;
+  if (chat) {
+    j["message"] = {{"role", "assistant"}, {"content", text}};
+    if (!thinking.empty()) j["message"]["thinking"] = thinking;
+    if (!calls.empty()) j["message"]["tool_calls"] = ollama_tool_calls(calls);
+  } else {
+    j["response"] = text;
+    if (!thinking.empty()) j["thinking"] = thinking;
+  }
   return j;
 }
 
@@ -104,11 +128,12 @@ bool parse_generation(Server::Impl& s, const JsonBody& b, bool chat, ChatRequest
     return false;
   }
   Error err;
-  if (!parse_ollama_options(b.root(), &cr->options, &err) ||
+  if (!parse_ollama_options(b.root(), &cr->options, &err) || !parse_ollama_chat_options(b.root(), cr, &err) ||
       (chat && b.has("messages") && !parse_messages(b.root()["messages"], MessageDialect::ollama, &cr->messages, &err))) {
     send_error(res, err);
     return false;
   }
+  if (!chat) cr->chat.tools.clear();  // /api/generate has no tools
   *load_only = chat ? cr->messages.empty() : prompt.empty();
   if (chat || *load_only) return true;
   if (raw) {
@@ -143,21 +168,30 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
     llm::Completion c;
     if (!run_generation(s, cr, &run, &c)) return send_error(res, run.error);
     if (!c.ok) return send_error(res, c.error);
-    json j = generation_object(model, chat, c.text);
+    const llm::ParsedMessage& m = run.parser->message();
+    json j = generation_object(model, chat, m.content, m.reasoning, m.tool_calls);
     add_stats(s, j, run, c);
     return send_json(res, 200, j);
   }
   GenerationFormat fmt;
-  fmt.text = [model, chat](std::string_view text) {
-    json j = generation_object(model, chat, std::string(text));
+  fmt.delta = [model, chat](const llm::MessageDelta& d) {
+    if (d.is_tool()) return std::string();  // sent whole once parsed, before the final object
+    json j = generation_object(model, chat, d.content, d.reasoning);
     j["done"] = false;
     return ndjson(j);
   };
   fmt.done = [&s, model, chat](const llm::Completion& c, const ChatRun& run) {
     if (!c.ok) return ndjson(json{{"error", c.error.message}});
+    std::string out;
+    const auto& calls = run.parser->message().tool_calls;
+    if (chat && !calls.empty()) {
+      json t = generation_object(model, chat, "", "", calls);
+      t["done"] = false;
+      out = ndjson(t);
+    }
     json j = generation_object(model, chat, "");
     add_stats(s, j, run, c);
-    return ndjson(j);
+    return out + ndjson(j);
   };
   stream_generation(s, res, cr, "application/x-ndjson", false, fmt);
 }

@@ -5,6 +5,7 @@
 #include "llm/grammar.h"
 #include "models/model_store.h"
 #include "answer/answer_json.h"
+#include "server/chat_options.h"
 #include "server/messages.h"
 #include "server/server_context.h"
 
@@ -106,6 +107,46 @@ std::string base64_floats(const std::vector<float>& v) {
   return out;
 }
 
+// A chat completion's message: the answer, the reasoning apart
+// (reasoning_content, as DeepSeek's and llama-server's APIs name it) and the
+// tool calls (content null when there is none beside them, as OpenAI sends).
+json message_json(const llm::ParsedMessage& m) {
+  json msg{{"role", "assistant"}, {"content", m.content}};
+  if (!m.reasoning.empty()) msg["reasoning_content"] = m.reasoning;
+  if (!m.tool_calls.empty()) {
+    msg["tool_calls"] = openai_tool_calls(m.tool_calls);
+    if (m.content.empty()) msg["content"] = nullptr;
+  }
+  return msg;
+}
+
+// One streamed delta: reasoning_content, content, or a tool call's part (its
+// first carries id, type and name; the rest only arguments).
+json delta_json(const llm::MessageDelta& d) {
+  json delta = json::object();
+  if (d.is_tool()) {
+    json call{{"index", d.tool_index}};
+    json fn{{"arguments", d.tool_arguments}};
+    if (!d.tool_id.empty()) {
+      call["id"] = d.tool_id;
+      call["type"] = "function";
+    }
+    if (!d.tool_name.empty()) fn["name"] = d.tool_name;
+    call["function"] = fn;
+    delta["tool_calls"] = json::array({call});
+    return delta;
+  }
+  if (!d.reasoning.empty()) delta["reasoning_content"] = d.reasoning;
+  if (!d.content.empty()) delta["content"] = d.content;
+  return delta;
+}
+
+// "tool_calls" when the model stopped to call tools, else stop / length / ….
+const char* finish_of(const Server::Impl& s, const llm::Completion& c, const llm::ParsedMessage& m) {
+  if (!m.tool_calls.empty() && c.finish == llm::FinishReason::stop) return "tool_calls";
+  return finish_reason_name(s, c.finish);
+}
+
 std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
 // The end of a stream: the usage chunk (no choices) when the client asked for
@@ -134,10 +175,14 @@ void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bo
     answer::AnswerResult r = run_answer(s, std::move(ar));
     if (!r.ok) return send_openai_error(res, r.error);
     llm::Completion c = completion_of(r);
-    json choice{{"index", 0},
-                {"message", {{"role", "assistant"}, {"content", r.answer + (block ? sources_block(r) : "")}}},
-                {"logprobs", nullptr},
-                {"finish_reason", finish_reason_name(s, c.finish)}};
+    json message{{"role", "assistant"}, {"content", r.answer + (block ? sources_block(r) : "")}};
+    if (!r.reasoning.empty()) message["reasoning_content"] = r.reasoning;
+    const char* finish = finish_reason_name(s, c.finish);
+    if (!r.tool_calls.empty()) {  // owlet's tool mode handing the client's own calls back
+      message["tool_calls"] = openai_tool_calls(r.tool_calls);
+      finish = "tool_calls";
+    }
+    json choice{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", finish}};
     return send_json(res, 200,
                      json{{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", model},
                           {"system_fingerprint", "fp_owlet"}, {"choices", json::array({choice})}, {"usage", usage(c)},
@@ -155,6 +200,10 @@ void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bo
   fmt.text = [base](const std::string& text) {
     return sse(base({{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
   };
+  fmt.thinking = [base](const std::string& text) {
+    return sse(base({{"index", 0}, {"delta", {{"reasoning_content", text}}}, {"logprobs", nullptr},
+                     {"finish_reason", nullptr}}));
+  };
   fmt.done = [&s, base, block, include_usage](const answer::AnswerResult& r) {
     if (!r.ok) return sse(json{{"error", {{"message", r.error.message}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
     llm::Completion c = completion_of(r);
@@ -162,7 +211,14 @@ void grounded_completion(Server::Impl& s, Res& res, answer::AnswerRequest ar, bo
     if (block && !r.sources.empty())
       out += sse(base({{"index", 0}, {"delta", {{"content", sources_block(r)}}}, {"logprobs", nullptr},
                        {"finish_reason", nullptr}}));
-    json last = base({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish_reason_name(s, c.finish)}});
+    const char* finish = finish_reason_name(s, c.finish);
+    if (!r.tool_calls.empty()) {
+      json calls = openai_tool_calls(r.tool_calls);
+      for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+      out += sse(base({{"index", 0}, {"delta", {{"tool_calls", calls}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+      finish = "tool_calls";
+    }
+    json last = base({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish}});
     last["sources"] = answer::sources_to_json(r.sources);
     last["route"] = answer::route_to_json(r);
     out += sse(last);
@@ -182,7 +238,7 @@ bool parse_completion(Server::Impl& s, JsonBody& b, bool chat, ChatRequest* cr, 
   }
   if (cr->model.empty()) cr->model = s.opts.default_model;
   if (cr->model.empty()) err = Error(ErrorKind::bad_request, "missing field 'model'");
-  else if (!parse_openai_options(b, &cr->options, &err)) {
+  else if (!parse_openai_options(b, &cr->options, &err) || !parse_openai_chat_options(b.root(), cr, &err)) {
   } else if (chat) {
     if (!b.has("messages") || !b.root()["messages"].is_array() || b.root()["messages"].empty())
       err = Error(ErrorKind::bad_request, "field 'messages' must be a non-empty array");
@@ -193,6 +249,7 @@ bool parse_completion(Server::Impl& s, JsonBody& b, bool chat, ChatRequest* cr, 
     else if (p.is_array() && p.size() == 1 && p[0].is_string()) cr->raw_prompt = p[0].get<std::string>();
     else err = Error(ErrorKind::bad_request, "field 'prompt' must be a string (or an array of one string)");
     cr->use_raw = true;
+    cr->chat.tools.clear();
     if (cr->options.num_predict < 0) cr->options.num_predict = 16;  // OpenAI's default max_tokens for completions
   }
   if (!err.ok()) {
@@ -228,12 +285,10 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
     llm::Completion c;
     if (!run_generation(s, cr, &run, &c)) return send_openai_error(res, run.error);
     if (!c.ok) return send_openai_error(res, c.error);
-    const char* finish = finish_reason_name(s, c.finish);
-    json choice = chat ? json{{"index", 0},
-                              {"message", {{"role", "assistant"}, {"content", c.text}}},
-                              {"logprobs", nullptr},
-                              {"finish_reason", finish}}
-                       : json{{"index", 0}, {"text", c.text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+    const llm::ParsedMessage& m = run.parser->message();
+    const char* finish = finish_of(s, c, m);
+    json choice = chat ? json{{"index", 0}, {"message", message_json(m)}, {"logprobs", nullptr}, {"finish_reason", finish}}
+                       : json{{"index", 0}, {"text", m.content}, {"logprobs", nullptr}, {"finish_reason", finish}};
     return send_json(res, 200,
                      json{{"id", id},
                           {"object", object},
@@ -261,16 +316,14 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
                      {"finish_reason", nullptr}}));
   };
   GenerationFormat fmt;
-  fmt.text = [=](std::string_view piece) {
-    std::string text(piece);
-    json choice = chat ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr},
-                              {"finish_reason", nullptr}}
-                       : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+  fmt.delta = [=](const llm::MessageDelta& d) {
+    json choice = chat ? json{{"index", 0}, {"delta", delta_json(d)}, {"logprobs", nullptr}, {"finish_reason", nullptr}}
+                       : json{{"index", 0}, {"text", d.content}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
     return role_chunk() + sse(base(choice));
   };
-  fmt.done = [=, &s](const llm::Completion& c, const ChatRun&) {
+  fmt.done = [=, &s](const llm::Completion& c, const ChatRun& run) {
     if (!c.ok) return sse(json{{"error", {{"message", c.error.message}, {"type", "server_error"}}}}) + "data: [DONE]\n\n";
-    const char* finish = finish_reason_name(s, c.finish);
+    const char* finish = finish_of(s, c, run.parser->message());
     json last = chat ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish}}
                      : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish}};
     return role_chunk() + sse(base(last)) + stream_end(base, include_usage, c);

@@ -247,6 +247,7 @@ bool Server::start(Error* err) {
   register_openai_routes(s);
   register_answer_routes(s);
   register_kb_routes(s);
+  register_web_routes(s);
   register_ui_routes(s);
 
   if (s.opts.port == 0) {

@@ -87,8 +87,11 @@ const char* finish_reason_name(const Server::Impl& s, llm::FinishReason f);
 
 // generation.cpp: one chat generation per request, formatted per API.
 struct GenerationFormat {
-  std::function<std::string(std::string_view text)> text;
-  // The last bytes: the final object (c.ok) or an error line (!c.ok).
+  // One piece of the output as the template's parser read it: reasoning,
+  // answer text or part of a tool call ("" = nothing to send for it).
+  std::function<std::string(const llm::MessageDelta& d)> delta;
+  // The last bytes: the final object (c.ok) or an error line (!c.ok). The
+  // parsed output is run.parser->message().
   std::function<std::string(const llm::Completion& c, const ChatRun& run)> done;
 };
 // Starts the generation and streams it through fmt; when it cannot start
@@ -96,7 +99,8 @@ struct GenerationFormat {
 void stream_generation(Server::Impl& s, Res& res, const ChatRequest& req, const char* content_type, bool openai,
                        GenerationFormat fmt);
 // Runs a generation to its end for a unary response. False with run->error when
-// it could not start; a generation that failed later has !out->ok.
+// it could not start; a generation that failed later has !out->ok. The parsed
+// output is run->parser->message().
 bool run_generation(Server::Impl& s, const ChatRequest& req, ChatRun* run, llm::Completion* out);
 
 void register_ollama_routes(Server::Impl& s);  // generation and embeddings
@@ -117,6 +121,7 @@ std::string sources_block(const answer::AnswerResult& r);
 struct AnswerFormat {
   std::function<std::string(const answer::AnswerResult&)> route;  // once, before any text ("" = nothing)
   std::function<std::string(const std::string&)> text;
+  std::function<std::string(const std::string&)> thinking;        // the model's reasoning (null = not streamed)
   std::function<std::string(const answer::AnswerResult&)> done;   // also for failures (check r.ok)
 };
 // Streams one answer: the pipeline runs on its own thread; a client that goes
@@ -133,5 +138,6 @@ answer::AnswerResult run_answer(Server::Impl& s, answer::AnswerRequest req);
 std::string client_id_of(const Server::Impl& s, const Req& req);
 void register_kb_routes(Server::Impl& s);      // kb_api.cpp: /api/ingest, /api/kb/*
 void register_ui_routes(Server::Impl& s);      // web_ui.cpp: the chat UI's static files
+void register_web_routes(Server::Impl& s);     // web_api.cpp: /api/web_search, /api/web_fetch
 
 }  // namespace owlet::server

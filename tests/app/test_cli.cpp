@@ -1,7 +1,10 @@
 // Drives the real build/owlet binary: help, answering, errors, Ctrl-C, config.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "support/test_support.h"
@@ -157,4 +160,65 @@ TEST(Cli, ConfigLayering) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown key 'modle'"), std::string::npos) << bad.err;
   EXPECT_EQ(count_lines(bad.err), 1);
+}
+
+// A reasoning model's thinking never lands in stdout's answer when piped: it
+// goes to stderr (or nowhere with --hide-thinking); --json has it apart; with
+// --think=false the model does not think. DeepSeek-R1-Distill-Qwen's template
+// opens <think>, so what a random-weight model writes is all thought.
+TEST(Cli, ThinkingStaysOutOfThePipedAnswer) {
+  TempDir home;
+  const std::string r1 = fixture_model("r1-qwen-tiny");
+  std::vector<std::string> common = {"-n", "12", "--seed", "3", "--no-cache", "-q"};
+  auto run = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), common.begin(), common.end());
+    return owlet_run(ask(r1, "Why do owls hoot?", extra), clean_env(home));
+  };
+  ProcessResult js = run({"--json"});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  auto field = [](const std::string& out, const std::string& key) {
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    return j.is_object() && j.contains(key) ? j[key].get<std::string>() : std::string("<missing>");
+  };
+  const std::string thought = field(js.out, "thinking");
+  ASSERT_FALSE(thought.empty()) << js.out;
+  ASSERT_NE(thought, "<missing>") << js.out;
+  EXPECT_EQ(field(js.out, "answer"), "") << "cut off while thinking: no answer yet";
+
+  // Piped: stdout has the answer only; the same thought went to stderr... unless
+  // -q (quiet) silences stderr, in which case it is nowhere.
+  ProcessResult quiet = run({});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  // A piece of the thought that is no common word (random weights write odd tokens).
+  const std::string head = thought.substr(0, std::min<size_t>(thought.size(), 12));
+  EXPECT_EQ(quiet.out.find(head), std::string::npos) << quiet.out;
+  EXPECT_EQ(quiet.err.find(head), std::string::npos) << quiet.err;
+  common.pop_back();  // not quiet
+  ProcessResult shown = run({});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.out.find(head), std::string::npos) << shown.out;
+  EXPECT_NE(shown.err.find(head), std::string::npos) << shown.err;
+  ProcessResult hidden = run({"--hide-thinking"});
+  EXPECT_EQ(hidden.err.find(head), std::string::npos) << hidden.err;
+
+  // --think=false: no thought at all; what the model writes is the answer.
+  ProcessResult off = run({"--think=false", "--json"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(field(off.out, "thinking"), "");
+  EXPECT_NE(field(off.out, "answer"), "");
+  ProcessResult bad = run({"--think=maybe"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+
+  // On a terminal (util-linux `script` gives it one) the thought is shown dimmed, before the answer.
+  if (access("/usr/bin/script", X_OK) == 0) {
+    std::string cmd = std::string(OWLET_BINARY) + " ask --model " + r1 +
+                      " --threads 2 --ctx-size 1024 -n 12 --seed 3 --no-cache -q 'Why do owls hoot?'";
+    ProcessResult tty = run_process({"/usr/bin/script", "-q", "-c", cmd, "/dev/null"}, clean_env(home));
+    ASSERT_EQ(tty.exit_code, 0) << tty.err;
+    EXPECT_EQ(tty.out.rfind("\x1b[2m", 0), 0u) << tty.out;
+    size_t end = tty.out.find("\x1b[0m");
+    ASSERT_NE(end, std::string::npos) << tty.out;
+    EXPECT_NE(tty.out.substr(0, end).find(head), std::string::npos) << tty.out;
+  }
 }
