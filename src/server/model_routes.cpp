@@ -2,6 +2,7 @@
 // /api/pull, over the model store (src/models) and the loaded models.
 #include "models/model_store.h"
 #include "models/pull.h"
+#include "server/model_list.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -42,31 +43,26 @@ json details_of(const models::GgufSummary& g) {
               {"quantization_level", g.quantization}};
 }
 
-void handle_tags(Res& res) {
-  models::ModelStore store;
+void handle_tags(Server::Impl& s, Res& res) {
   json models = json::array();
-  for (const auto& e : store.list()) {
-    models::GgufSummary g;
-    std::string err;
-    models::read_gguf_summary(e.blob_path, &g, &err);
-    std::string digest = e.digest.rfind("sha256:", 0) == 0 ? e.digest.substr(7) : e.digest;
-    models.push_back({{"name", e.name},
-                      {"model", e.name},
-                      {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(e.modified))},
-                      {"size", e.size},
-                      {"digest", digest},
-                      {"details", details_of(g)}});
-  }
+  for (const auto& m : list_models(s.opts))
+    models.push_back({{"name", m.name},
+                      {"model", m.name},
+                      {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(m.modified))},
+                      {"size", m.size},
+                      {"digest", m.digest},
+                      {"details", details_of(m.gguf)}});
   send_json(res, 200, json{{"models", models}});
 }
 
-void handle_show(const Req& req, Res& res) {
+void handle_show(Server::Impl& s, const Req& req, Res& res) {
   JsonBody b;
   std::string name, err;
   if (!model_name_field(req, &b, &name, res)) return;
   models::ModelStore store;
   models::ModelDetails d;
-  if (!store.show(name, &d, &err)) return send_error(res, ErrorKind::not_found, err);
+  const ServedModel* served = served_model(s.opts, name);  // listed under its own name: show its file
+  if (!store.show(served ? served->path : name, &d, &err)) return send_error(res, ErrorKind::not_found, err);
   const auto& g = d.gguf;
   json info{{"general.architecture", g.architecture},
             {"general.name", g.name},
@@ -95,7 +91,7 @@ void handle_ps(Server::Impl& s, Res& res) {
     models.push_back({{"name", l.name},
                       {"model", l.name},
                       {"size", l.size_bytes},
-                      {"digest", ""},
+                      {"digest", digest_of_path(s.opts, l.path)},
                       {"details", details_of(g)},
                       {"expires_at", rfc3339(exp)},
                       {"size_vram", 0}});
@@ -151,8 +147,8 @@ void handle_pull(Server::Impl& s, const Req& req, Res& res) {
 
 void register_model_routes(Server::Impl& s) {
   auto& h = s.http;
-  h.Get("/api/tags", [](const Req&, Res& res) { handle_tags(res); });
-  h.Post("/api/show", [](const Req& req, Res& res) { handle_show(req, res); });
+  h.Get("/api/tags", [&s](const Req&, Res& res) { handle_tags(s, res); });
+  h.Post("/api/show", [&s](const Req& req, Res& res) { handle_show(s, req, res); });
   h.Get("/api/ps", [&s](const Req&, Res& res) { handle_ps(s, res); });
   h.Delete("/api/delete", [&s](const Req& req, Res& res) { handle_delete_model(s, req, res); });
   h.Post("/api/pull", [&s](const Req& req, Res& res) { handle_pull(s, req, res); });

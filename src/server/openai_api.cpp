@@ -6,6 +6,7 @@
 #include "models/model_store.h"
 #include "answer/answer_json.h"
 #include "server/messages.h"
+#include "server/model_list.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -282,11 +283,10 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
 
 void register_openai_routes(Server::Impl& s) {
   auto& h = s.http;
-  h.Get("/v1/models", [](const Req&, Res& res) {
-    models::ModelStore store;
+  h.Get("/v1/models", [&s](const Req&, Res& res) {
     json data = json::array();
-    for (const auto& e : store.list())
-      data.push_back({{"id", e.name}, {"object", "model"}, {"created", e.modified}, {"owned_by", e.store}});
+    for (const auto& m : list_models(s.opts))
+      data.push_back({{"id", m.name}, {"object", "model"}, {"created", m.modified}, {"owned_by", m.owner}});
     send_json(res, 200, json{{"object", "list"}, {"data", data}});
   });
   h.Post("/v1/chat/completions", [&s](const Req& req, Res& res) { completions(s, req, res, true); });
