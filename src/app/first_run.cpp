@@ -63,7 +63,8 @@ FirstRun prepare_model(Config* cfg, const FirstRunOptions& options) {
     out.note = "no model to answer with (" + why + "); " + fix;
     return out;
   }
-  cfg->engine = "extractive";
+  // cfg->model stays empty: the pipeline answers extractively when it has no
+  // model, while a request that names one (serve) still gets it.
   out.note = "no model loaded (" + why + "); answering with the sources' own sentences; " + fix;
   return out;
 }

@@ -33,8 +33,9 @@ struct FirstRun {
 };
 
 // Fills cfg->model with default_model when it is in a store or could be pulled;
-// otherwise, unless engine is llm, sets cfg->engine to extractive. Prints the
-// pull's line and progress on stderr; the caller prints out->note.
+// otherwise leaves it empty, so answers that name no model are extractive (and
+// with engine llm the caller stops). Prints the pull's line and progress on
+// stderr; the caller prints out->note.
 FirstRun prepare_model(Config* cfg, const FirstRunOptions& options);
 
 // The pull options for default_model: the configured registry, used as written

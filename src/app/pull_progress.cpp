@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "common/strings.h"
@@ -34,6 +35,7 @@ struct Printer {
   std::string label;
   bool tty = false;
   bool drew = false;
+  uint64_t last_done = UINT64_MAX;  // bytes shown on the last plain line (the end is reported twice)
   std::chrono::steady_clock::time_point last_line = std::chrono::steady_clock::now() - std::chrono::seconds(10);
 
   void status(const std::string& s) {
@@ -55,8 +57,9 @@ struct Printer {
       drew = true;
     } else {
       auto now = std::chrono::steady_clock::now();
-      if (now - last_line < std::chrono::seconds(2) && done < total) return;
+      if (done == last_done || (now - last_line < std::chrono::seconds(2) && done < total)) return;
       last_line = now;
+      last_done = done;
       fprintf(stderr, "pulling %s: %s of %s (%.0f%%), %s/s, ETA %s\n", label.c_str(),
               human_bytes(static_cast<double>(done)).c_str(), human_bytes(static_cast<double>(total)).c_str(),
               frac * 100, human_bytes(rate).c_str(), human_eta(eta).c_str());
