@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <set>
 
 #include "models/model_identity.h"
 
@@ -25,10 +24,24 @@ std::string digest_of_path(const ServerOptions& o, const std::string& path) {
   return hex_of(models::blob_digest(path));
 }
 
+std::string listed_name(const ServerOptions& o, const std::string& name, const std::string& path) {
+  for (const auto& m : o.served_models)
+    if (m.path == path) return m.name;
+  return name;
+}
+
 std::vector<ListedModel> list_models(const ServerOptions& o) {
   std::vector<ListedModel> out;
-  std::set<std::string> names;
+  const std::vector<models::StoreEntry> store = models::ModelStore().list();
+  auto in_store = [&store](const std::string& name) {
+    for (const auto& e : store)
+      if (e.name == name) return true;
+    return false;
+  };
+  // Served models the stores do not list (a file by path, an hf:// file elsewhere) first;
+  // one the store has is listed as the store lists it (every layer in its size).
   for (const auto& m : o.served_models) {
+    if (in_store(m.name)) continue;
     ListedModel l;
     l.name = m.name;
     l.path = m.path;
@@ -41,11 +54,9 @@ std::vector<ListedModel> list_models(const ServerOptions& o) {
     }
     std::string why;
     models::read_gguf_summary(m.path, &l.gguf, &why);
-    names.insert(l.name);
     out.push_back(std::move(l));
   }
-  for (const auto& e : models::ModelStore().list()) {
-    if (!names.insert(e.name).second) continue;
+  for (const auto& e : store) {
     ListedModel l;
     l.name = e.name;
     l.path = e.blob_path;

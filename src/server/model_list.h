@@ -23,8 +23,11 @@ struct ListedModel {
   models::GgufSummary gguf;
 };
 
-// The served models first (the server's own), then the stores' under names not taken.
+// The served models the stores do not list, then the stores' models.
 std::vector<ListedModel> list_models(const ServerOptions& o);
+
+// The name a loaded model is listed under: a served model's, else the name it was loaded by.
+std::string listed_name(const ServerOptions& o, const std::string& name, const std::string& path);
 
 // The served model of that name, or null.
 const ServedModel* served_model(const ServerOptions& o, const std::string& name);

@@ -88,8 +88,9 @@ void handle_ps(Server::Impl& s, Res& res) {
     auto exp = l.expires_at == std::chrono::system_clock::time_point::max()
                    ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100)
                    : l.expires_at;
-    models.push_back({{"name", l.name},
-                      {"model", l.name},
+    const std::string name = listed_name(s.opts, l.name, l.path);
+    models.push_back({{"name", name},
+                      {"model", name},
                       {"size", l.size_bytes},
                       {"digest", digest_of_path(s.opts, l.path)},
                       {"details", details_of(g)},

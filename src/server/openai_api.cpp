@@ -50,6 +50,11 @@ bool parse_openai_options(JsonBody& b, GenerationOptions* o, Error* err) {
   o->sampling.seed = seed;
   o->sampling.repeat_penalty = 1.0f;  // OpenAI clients expect none unless they ask (frequency_penalty)
   o->num_predict = static_cast<int>(max_tokens);
+  // owlet's extension, as Ollama's options.draft_model: a draft for speculative decoding.
+  if (!b.str("draft_model", &o->draft_model)) {
+    *err = b.error();
+    return false;
+  }
   if (j.contains("stop") && !j["stop"].is_null()) {
     if (j["stop"].is_string()) {
       o->stop.push_back(j["stop"].get<std::string>());

@@ -1,29 +1,11 @@
 #include "support/serve_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace owlet::test {
-namespace {
-
-bool port_accepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-}  // namespace
-
 ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::vector<std::string>& env)
     : port_(free_port()) {
   std::vector<std::string> argv = {OWLET_BINARY, "serve", "--port", std::to_string(port_)};
@@ -58,7 +40,7 @@ bool ServeProcess::wait_listening(std::chrono::milliseconds limit) {
           status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
           exited = true;
         }
-        return exited || port_accepts(port_);
+        return exited || port_open(port_);
       },
       limit);
   return up && !exited;
