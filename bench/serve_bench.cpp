@@ -2,10 +2,13 @@
 // llama.cpp's `llama-server`, same model, slots, threads and client, same run.
 //
 //   owlet-bench-serve --model qwen-0.5b-q4_0.gguf --clients 8 --tokens 64
+//   owlet-bench-serve --model qwen-1.5b.gguf --draft-model qwen-0.5b.gguf   # owlet with a draft vs without
 //
 // Both servers get the same OpenAI-style requests (/v1/chat/completions, greedy,
 // max_tokens) from N concurrent clients; tokens are counted from each response's
-// usage. Prints tokens/s for both and the ratio owlet / llama-server.
+// usage. Prints tokens/s for both and the ratio owlet / llama-server. With
+// --draft-model the peer is owlet without a draft, and the drafted side also
+// reports /metrics' draft counters (proposed, accepted, acceptance rate).
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -35,7 +38,23 @@ struct Result {
   double seconds = 0;
   long tokens = 0;
   int errors = 0;
+  double drafted = 0, accepted = 0;  // owlet's /metrics, summed over APIs
 };
+
+// Sum of a counter's series in a Prometheus text exposition.
+double counter_sum(const std::string& text, const std::string& name) {
+  double sum = 0;
+  size_t pos = 0;
+  while ((pos = text.find(name, pos)) != std::string::npos) {
+    bool line_start = pos == 0 || text[pos - 1] == '\n';
+    size_t end = text.find('\n', pos);
+    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos += name.size();
+    char next = line.size() > name.size() ? line[name.size()] : '\0';
+    if (line_start && (next == ' ' || next == '{')) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
 
 Result drive(int port, const std::string& model, int clients, int per_client, int tokens) {
   auto one = [&](int id, long* tok, int* err) {
@@ -80,6 +99,11 @@ Result run_server(const std::vector<std::string>& argv, int port, const std::str
     r.errors = -1;
   } else {
     r = drive(port, model, clients, per_client, tokens);
+    httplib::Client c("127.0.0.1", port);
+    if (auto m = c.Get("/metrics"); m && m->status == 200) {
+      r.drafted = counter_sum(m->body, "owlet_draft_tokens_total");
+      r.accepted = counter_sum(m->body, "owlet_draft_accepted_tokens_total");
+    }
   }
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
@@ -90,9 +114,11 @@ Result run_server(const std::vector<std::string>& argv, int port, const std::str
 
 int main(int argc, char** argv) {
   CLI::App app{"owlet serve vs llama-server: aggregate tokens/s with concurrent clients"};
-  std::string model, owlet_bin = OWLET_BINARY_PATH, llama_server = std::string(OWLET_LLAMA_BIN) + "/llama-server";
-  int clients = 8, per_client = 2, tokens = 64, threads = 2, ctx = 1024, port = 18431, rounds = 3;
+  std::string model, draft_model, owlet_bin = OWLET_BINARY_PATH, llama_server = std::string(OWLET_LLAMA_BIN) + "/llama-server";
+  int clients = 8, per_client = 2, tokens = 64, threads = 2, ctx = 1024, port = 18431, rounds = 3, n_draft = 6;
   app.add_option("--model", model, "GGUF model")->required();
+  app.add_option("--draft-model", draft_model, "compare owlet with this draft model against owlet without one");
+  app.add_option("--n-draft", n_draft, "tokens the draft proposes per step (with --draft-model)");
   app.add_option("--clients", clients, "concurrent clients = slots on both servers");
   app.add_option("--requests", per_client, "requests per client");
   app.add_option("--tokens", tokens, "max_tokens per request");
@@ -110,12 +136,21 @@ int main(int argc, char** argv) {
   // Alternate the two servers round by round, so drift in the machine's speed (shared VMs)
   // lands on both sides alike; totals over all rounds are compared, and the median of
   // the per-round ratios, which one disturbed round moves least.
-  const std::vector<std::string> peer_argv = {llama_server, "-m", model, "-np", std::to_string(clients), "-c",
+  std::vector<std::string> peer_argv = {llama_server, "-m", model, "-np", std::to_string(clients), "-c",
                                               std::to_string(ctx * clients), "-t", std::to_string(threads), "--host",
                                               "127.0.0.1", "--port", std::to_string(port), "-b", "512", "--no-webui"};
-  const std::vector<std::string> own_argv = {owlet_bin, "serve", "--model", model, "--parallel",
-                                             std::to_string(clients), "--ctx-size", std::to_string(ctx), "--threads",
-                                             std::to_string(threads), "--port", std::to_string(port + 1)};
+  std::vector<std::string> own_argv = {owlet_bin, "serve", "--model", model, "--parallel",
+                                       std::to_string(clients), "--ctx-size", std::to_string(ctx), "--threads",
+                                       std::to_string(threads), "--port", std::to_string(port + 1)};
+  std::string peer_name = "llama-server", own_name = "owlet";
+  if (!draft_model.empty()) {  // speculative decoding's effect: owlet against itself
+    peer_argv = own_argv;
+    peer_argv.back() = std::to_string(port);
+    own_argv.insert(own_argv.end(), {"--draft-model", draft_model, "--n-draft", std::to_string(n_draft)});
+    peer_name = "owlet";
+    own_name = "owlet+draft";
+    printf("draft %s, n_draft %d\n", draft_model.c_str(), n_draft);
+  }
   printf("model %s, %d clients x %d requests, max_tokens %d, threads %d, %d rounds\n", model.c_str(), clients,
          per_client, tokens, threads, rounds);
   printf("%-6s %-14s %10s %10s %10s %7s\n", "round", "server", "tokens", "seconds", "tok/s", "errors");
@@ -124,6 +159,8 @@ int main(int argc, char** argv) {
     total->seconds += r.seconds;
     total->tokens += r.tokens;
     total->errors += r.errors;
+    total->drafted += r.drafted;
+    total->accepted += r.accepted;
   };
   std::vector<double> ratios;
   for (int round = 1; round <= rounds; ++round) {
@@ -137,21 +174,28 @@ int main(int argc, char** argv) {
       a = run_server(peer_argv, port, model, clients, per_client, tokens);
     }
     ratios.push_back((b.tokens / b.seconds) / (a.tokens / a.seconds));
-    printf("%-6d %-14s %10ld %10.2f %10.2f %7d\n", round, "llama-server", a.tokens, a.seconds, a.tokens / a.seconds,
-           a.errors);
-    printf("%-6d %-14s %10ld %10.2f %10.2f %7d   ratio %.3f\n", round, "owlet", b.tokens, b.seconds,
+    printf("%-6d %-14s %10ld %10.2f %10.2f %7d\n", round, peer_name.c_str(), a.tokens, a.seconds,
+           a.tokens / a.seconds, a.errors);
+    printf("%-6d %-14s %10ld %10.2f %10.2f %7d   ratio %.3f\n", round, own_name.c_str(), b.tokens, b.seconds,
            b.tokens / b.seconds, b.errors, (b.tokens / b.seconds) / (a.tokens / a.seconds));
+    if (!draft_model.empty())
+      printf("%-6d %-14s drafted %.0f, accepted %.0f (%.1f %%)\n", round, own_name.c_str(), b.drafted, b.accepted,
+             b.drafted > 0 ? 100.0 * b.accepted / b.drafted : 0.0);
     fflush(stdout);
     add(&peer, a);
     add(&own, b);
   }
-  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", "llama-server", peer.tokens, peer.seconds,
+  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", peer_name.c_str(), peer.tokens, peer.seconds,
          peer.tokens / peer.seconds, peer.errors);
-  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", "owlet", own.tokens, own.seconds, own.tokens / own.seconds,
-         own.errors);
+  printf("%-6s %-14s %10ld %10.2f %10.2f %7d\n", "all", own_name.c_str(), own.tokens, own.seconds,
+         own.tokens / own.seconds, own.errors);
+  if (!draft_model.empty())
+    printf("draft acceptance: %.0f of %.0f proposed tokens kept (%.1f %%)\n", own.accepted, own.drafted,
+           own.drafted > 0 ? 100.0 * own.accepted / own.drafted : 0.0);
   std::sort(ratios.begin(), ratios.end());
   const size_t n = ratios.size();
-  printf("ratio owlet / llama-server: %.3f (all tokens / all seconds), median of rounds %.3f\n",
+  printf("ratio %s / %s: %.3f (all tokens / all seconds), median of rounds %.3f\n", own_name.c_str(),
+         peer_name.c_str(),
          (own.tokens / own.seconds) / (peer.tokens / peer.seconds),
          n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2);
   return (peer.errors || own.errors) ? 1 : 0;

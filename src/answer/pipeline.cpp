@@ -6,6 +6,7 @@
 #include <atomic>
 #include <random>
 
+#include "answer/answer_cache_key.h"
 #include "answer/answer_json.h"
 #include "answer/cache_index.h"
 #include "answer/chat_turn.h"
@@ -99,11 +100,7 @@ Pipeline::Pipeline(PipelineServices services, PipelineOptions options)
       impl_(std::make_unique<Impl>(options_.near_dup_jaccard)) {
   if (services_.kb) {
     int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
-    for (const auto& e : services_.kb->cache_list(now)) {
-      json route = json::parse(e.route, nullptr, false);
-      std::string engine = route.is_object() ? route.value("engine", "llm") : "llm";
-      impl_->cache_index.add(e.question, engine, e.expires_at);
-    }
+    for (const auto& e : services_.kb->cache_list(now)) impl_->cache_index.add(e.question, e.variant, e.expires_at);
     if (options_.learn) impl_->learner = std::make_unique<Learner>(services_.kb);
   }
 }
@@ -137,6 +134,7 @@ struct Run {
   std::vector<Source> web_sources;  // snippets, replaced by pages when read
   std::vector<web::SearchResult> search_results;
   std::vector<kb::Document> to_learn;
+  AnswerCacheKey cache_key;  // empty variant: the answer cache is not used
   double best_local_coverage = 0;
   int64_t best_local_fetched = 0;
   std::string query;                   // what a web search sends (search_query.h)
@@ -156,27 +154,36 @@ void fail(Run& run, Error error) {
   run.r.error = std::move(error);
 }
 
+// This request's answer-cache key: the model's identity unless it answers
+// extractively; no key when the model's name does not resolve.
+AnswerCacheKey cache_key(const PipelineServices& sv, const Run& run, const std::string& model) {
+  AnswerVariant v;
+  v.extractive = run.extractive;
+  v.system = run.req.system;
+  if (!v.extractive) {
+    v.model_identity = model;
+    if (sv.model_identity && !sv.model_identity(model, &v.model_identity)) return {};
+  }
+  return answer_cache_key(run.req.question, answer_variant(v));
+}
+
 bool try_cache(Run& run) {
   auto t = Clock::now();
   kb::KnowledgeBase* kb = run.sv.kb;
   bool hit = false;
   // Direct tasks (translate this, fix this code) are never answered from the cache:
   // a near-duplicate of another prompt is a different task.
-  if (kb && run.req.use_cache && run.req.history.empty() && !detect_direct_task(run.req.question).matched()) {
+  if (kb && run.req.use_cache && run.req.history.empty() && !run.cache_key.variant.empty() &&
+      !detect_direct_task(run.req.question).matched()) {
     const std::string engine = run.extractive ? "extractive" : "llm";
-    auto entry = kb->cache_get(run.req.question, run.now);
-    bool same_engine = false;
+    const std::string& variant = run.cache_key.variant;
+    auto entry = kb->cache_get(run.cache_key.question, variant, run.now);
+    if (!entry)
+      if (auto key = run.impl.cache_index.find(run.req.question, variant, run.now))
+        entry = kb->cache_get(*key, variant, run.now);
     if (entry) {
       json route = json::parse(entry->route, nullptr, false);
-      same_engine = route.is_object() && route.value("engine", "llm") == engine;
-    }
-    if (!same_engine) {
-      entry.reset();
-      if (auto key = run.impl.cache_index.find(run.req.question, engine, run.now)) entry = kb->cache_get(*key, run.now);
-    }
-    if (entry) {
-      json route = json::parse(entry->route, nullptr, false);
-      hit = route.is_object() && route.value("engine", "llm") == engine;
+      hit = route.is_object();
       // web=always asks for the web: only an answer that came from it will do.
       const std::string tier = hit ? route.value("tier", "") : "";
       if (hit && run.web == WebMode::always && tier != "web-light" && tier != "web-deep") hit = false;
@@ -454,6 +461,8 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   run.r.prompt_tokens = c.n_prompt;
   run.r.prompt_cached_tokens = c.n_prompt_cached;
   run.r.generated_tokens = c.n_generated;
+  run.r.drafted_tokens = c.n_drafted;
+  run.r.accepted_tokens = c.n_accepted;
   run.r.times.prefill = c.prompt_ms;
   run.r.times.generate = c.generate_ms;
   run.r.ok = true;
@@ -465,10 +474,11 @@ void store(Run& run, Pipeline::Impl& impl) {
   // near-duplicate prompt ("translate X" / "translate Y") must not get this answer.
   if (!kb || !run.r.ok || run.r.cache_hit || run.r.offline || !run.req.use_cache || !run.req.history.empty() ||
       (!run.r.decision.needs_retrieval() && run.r.decision.prompt.decided_by == "rule") ||
-      run.r.finish == llm::FinishReason::cancelled || run.r.answer.empty())
+      run.r.finish == llm::FinishReason::cancelled || run.r.answer.empty() || run.cache_key.variant.empty())
     return;
   kb::CachedAnswer e;
-  e.question = run.req.question;
+  e.question = run.cache_key.question;
+  e.variant = run.cache_key.variant;
   e.answer = run.r.answer;
   e.sources_json = sources_to_json(run.r.sources).dump();
   e.route = json{{"tier", run.r.served_by},
@@ -483,7 +493,7 @@ void store(Run& run, Pipeline::Impl& impl) {
     obs::log(obs::LogLevel::warn, "answer cache: %s", err.message.c_str());
     return;
   }
-  impl.cache_index.add(kb::normalize_question(e.question), run.r.engine, e.expires_at);
+  impl.cache_index.add(e.question, e.variant, e.expires_at);
 }
 
 void record(Run& run) {
@@ -539,6 +549,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   if (!run.extractive && (model.empty() || !services_.models))
     run.extractive = true;  // nothing to generate with: the sources speak for themselves
   run.r.engine = run.extractive ? "extractive" : "llm";
+  run.cache_key = cache_key(services_, run, model);
   if (try_cache(run)) {
     run.r.ok = true;
     if (cb.on_route) cb.on_route(run.r);
@@ -549,7 +560,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   std::shared_ptr<llm::ModelHandle> handle;
   if (!run.extractive) {
     Error err;
-    handle = services_.models->acquire(model, req.keep_alive, &err);
+    handle = services_.models->acquire(model, req.keep_alive, &err, req.draft_model);
     if (!handle) {
       fail(run, err);
       return finish();

@@ -94,6 +94,10 @@ struct PipelineServices {
   std::vector<const web::SearchProvider*> providers;
   web::KnowledgeCache* page_cache = nullptr;
   obs::Metrics* metrics = nullptr;  // owlet_answers_total, owlet_answer_duration_seconds, ...
+  // A model name's identity for the answer cache (models/model_identity.h):
+  // false when the name does not resolve, and then the cache is not consulted
+  // (the model's own load reports why). Empty: the name is its identity.
+  std::function<bool(const std::string& model, std::string* identity)> model_identity;
 };
 
 struct AnswerRequest {
@@ -108,6 +112,7 @@ struct AnswerRequest {
   int num_ctx = 0;
   std::vector<std::string> stop;
   std::optional<std::chrono::milliseconds> keep_alive;
+  std::string draft_model;                // speculative decoding's draft ("" = the configured one)
   bool use_cache = true;
   std::optional<bool> think;              // unset = the model's default (thinking models think)
   std::string reasoning_effort;           // "" | low | medium | high, where the template takes one
@@ -138,6 +143,7 @@ struct AnswerResult {
   std::string engine;     // "llm" or "extractive"
   llm::FinishReason finish = llm::FinishReason::stop;  // stop | length | cancelled
   int prompt_tokens = 0, prompt_cached_tokens = 0, generated_tokens = 0;
+  int drafted_tokens = 0, accepted_tokens = 0;  // speculative decoding (llm::Completion)
   std::vector<std::string> web_errors;  // provider/page failures, one line each
   std::string arm;        // experiment arm that answered ("" = none)
   std::vector<llm::ToolCall> tool_calls;  // tool mode: calls to the client's own tools, for it to run

@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "app/cli_config.h"
+#include "app/first_run.h"
 #include "config/config.h"
 #include "llm/chat_template.h"
 #include "llm/model.h"
-#include "models/model_store.h"
 #include "llm/engine.h"
 #include "llm/model_manager.h"
 #include "answer/answer_json.h"
@@ -43,6 +43,7 @@ struct AskArgs {
   bool no_cache = false;
   std::string think;           // "" = the model's default; true | false | low | medium | high
   bool hide_thinking = false;  // the model thinks, nobody sees it
+  bool no_pull = false;
 };
 
 // Reasoning models' thinking, kept apart from the answer: dimmed on a
@@ -125,16 +126,13 @@ int run_ask(const AskArgs& args) {
     fail("no question given: owlet ask \"your question\" (or pipe it on stdin)");
     return kExitUsage;
   }
-  if (cfg.model.empty() && cfg.engine != "extractive") {
-    // One line: what is missing, which names work, and what is already on this machine.
-    std::string have;
-    for (const auto& e : models::ModelStore().list()) have += (have.empty() ? "" : ", ") + e.name;
-    fail("no model to answer with: pass --model with a GGUF path, an Ollama name (e.g. qwen2.5:0.5b; "
-         "`owlet pull qwen2.5:0.5b` fetches it) or hf://owner/repo/file.gguf, or set OWLET_MODEL or `model:` in "
-         "~/.config/owlet/config.yml" + (have.empty() ? std::string(" (no models found in owlet's or Ollama's store)")
-                                                    : "; models here: " + have));
+  // No model configured: the default one, pulled on first use, else extractive answers.
+  FirstRun first = prepare_model(&cfg, {args.no_pull, {args.quiet, isatty(STDERR_FILENO) != 0}});
+  if (first.source == ModelSource::none && cfg.engine == "llm") {
+    fail(first.note);
     return kExitNoModel;
   }
+  if (!first.note.empty()) fail(first.note);
 
   Stack stack;
   StackOptions so;
@@ -222,7 +220,7 @@ void register_ask(CLI::App& app, int* exit_code) {
                    {"model", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
                     "num_predict", "ctx_size", "threads", "batch_size", "precision", "flash_attn", "num_gpu", "mmap",
                     "draft_model", "n_draft", "log_level", "web", "engine", "knowledge_path", "search_providers",
-                    "allow_private", "total_deadline_ms", "context_tokens"},
+                    "allow_private", "total_deadline_ms", "context_tokens", "default_model", "auto_pull", "registry"},
                    &args->flags);
   cmd->add_option("--system", args->system_prompt, "system prompt to put before the question");
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");
@@ -232,6 +230,8 @@ void register_ask(CLI::App& app, int* exit_code) {
                   "reasoning models: true | false (answer without thinking) | low | medium | high (effort, where "
                   "the model takes one); default: the model's own");
   cmd->add_flag("--hide-thinking", args->hide_thinking, "let a reasoning model think, but do not show its thinking");
+  cmd->add_flag("--no-pull", args->no_pull,
+                "with no model configured, do not pull default_model (answer from the sources' own sentences)");
   cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
 }
 

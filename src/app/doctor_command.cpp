@@ -189,12 +189,7 @@ bool check_config(Report& r, const DoctorArgs& args, Config* cfg) {
 void check_model_ref(Report& r, const std::string& name, const std::string& ref, const std::string& key,
                      bool required_for_chat) {
   if (ref.empty()) {
-    if (required_for_chat)
-      r.add(name, Status::warn, "no default model: every request must name one and `owlet ask` cannot run",
-            "set " + key + ": to a GGUF path or an Ollama name (`owlet pull qwen2.5:0.5b`), or OWLET_" +
-                std::string(key == "model" ? "MODEL" : "EMBEDDING_MODEL"));
-    else
-      r.add(name, Status::skip, key + " not set");
+    r.add(name, Status::skip, key + " not set");
     return;
   }
   std::string path;
@@ -242,6 +237,37 @@ void check_model_ref(Report& r, const std::string& name, const std::string& ref,
     return;
   }
   r.add(name, Status::ok, detail);
+}
+
+// ------------------------------------------------------------------ default model
+// With no `model`, ask and serve use default_model: here already, or pulled on
+// first use (auto_pull), or not at all (answers then come from the sources'
+// own sentences).
+void check_default_model(Report& r, const Config& cfg) {
+  const std::string& name = cfg.default_model;
+  if (!cfg.model.empty()) {
+    r.add("default_model", Status::skip, name.empty() ? "not set" : name + ": not used, `model` is set");
+    return;
+  }
+  if (name.empty()) {
+    r.add("default_model", Status::warn, "neither model nor default_model is set: answers are extractive (no model)",
+          "set model: to a GGUF path or an Ollama name, or default_model: (e.g. qwen2.5:1.5b)");
+    return;
+  }
+  std::string path, err;
+  if (models::resolve_model(name, &path, &err)) {
+    check_model_ref(r, "default_model", name, "default_model", true);
+    return;
+  }
+  if (cfg.auto_pull)
+    r.add("default_model", Status::warn,
+          name + " is not pulled yet: the first `owlet ask` or `owlet serve` pulls it from " +
+              (cfg.registry.empty() ? std::string("the Ollama registry") : cfg.registry) +
+              " (offline, answers are extractive until then)",
+          "run `owlet pull " + name + "` now, or let the first `owlet ask` do it");
+  else
+    r.add("default_model", Status::warn, name + " is not here and auto_pull is off: answers are extractive (no model)",
+          "run `owlet pull " + name + "`, set auto_pull: true, or set model:");
 }
 
 // ------------------------------------------------------------------ stores
@@ -495,7 +521,9 @@ int run_doctor(const DoctorArgs& args) {
   const bool config_ok = check_config(r, args, &cfg);
   llm::backend_init();
   if (config_ok) {
-    check_model_ref(r, "model", cfg.model, "model", true);
+    if (cfg.model.empty()) r.add("model", Status::skip, "not set: default_model is used");
+    else check_model_ref(r, "model", cfg.model, "model", true);
+    check_default_model(r, cfg);
     check_model_ref(r, "draft_model", cfg.draft_model, "draft_model", false);
     check_model_ref(r, "embedding_model", cfg.embedding_model, "embedding_model", false);
     check_stores(r, cfg);
@@ -522,7 +550,7 @@ void register_doctor(CLI::App& app, int* exit_code) {
       "doctor", "Check config, model, store paths, CPU/GPU, port and search providers; print what to fix");
   add_config_flags(cmd,
                    {"model", "draft_model", "embedding_model", "knowledge_path", "host", "port", "num_gpu", "web",
-                    "search_providers", "log_level"},
+                    "search_providers", "log_level", "default_model", "auto_pull", "registry"},
                    &args->flags);
   cmd->add_flag("--json", args->json, "print the checks as JSON");
   cmd->add_flag("--no-network", args->no_network, "do not contact the search providers");

@@ -2,13 +2,9 @@
 
 #include "common/strings.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -16,6 +12,7 @@
 
 #include "app/ask_command.h"  // exit codes
 #include "app/exit_codes.h"
+#include "app/pull_progress.h"
 #include "models/model_ref.h"
 #include "models/model_store.h"
 #include "models/pull.h"
@@ -23,15 +20,7 @@
 namespace owlet::app {
 namespace {
 
-std::atomic<bool> g_cancel{false};
-
-void on_sigint(int) {
-  g_cancel = true;
-  signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills
-}
-
 void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
-
 
 std::string human_count(uint64_t n) {
   char buf[32];
@@ -39,15 +28,6 @@ std::string human_count(uint64_t n) {
   else if (n >= 1000000ULL) snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
   else if (n >= 1000ULL) snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
   else snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
-  return buf;
-}
-
-std::string human_eta(double secs) {
-  if (!std::isfinite(secs) || secs < 0) return "--:--";
-  long s = std::lround(secs);
-  char buf[32];
-  if (s >= 3600) snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-  else snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
 }
 
@@ -76,55 +56,15 @@ int run_pull(const PullArgs& a) {
     fail("'" + a.name + "' looks like a file path; pull takes an Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf");
     return kExitUsage;
   }
-  bool tty = isatty(STDERR_FILENO);
   models::PullOptions o;
   o.registry = a.registry;
   o.hf_endpoint = a.hf_endpoint;
   o.insecure = a.insecure;
-  o.cancel = &g_cancel;
   // The user named this registry host: the pull may reach it even when it is a
   // private address (a local mirror). Redirects and token realms stay guarded.
   if (ref.kind == models::ModelRef::Kind::ollama && !ref.ollama.default_host())
     o.ssrf.allow_hosts.push_back(ascii_lower(ref.ollama.host.substr(0, ref.ollama.host.rfind(':'))));
-  std::string label = ref.display();
-  auto last_line = std::chrono::steady_clock::now() - std::chrono::seconds(10);
-  bool drew = false;
-  if (!a.quiet) {
-    o.status = [&](const std::string& s) {
-      if (tty && drew) fputc('\n', stderr);
-      drew = false;
-      fprintf(stderr, "%s\n", s.c_str());
-    };
-    o.progress = [&](uint64_t done, uint64_t total, double rate) {
-      double eta = rate > 0 && total >= done ? (total - done) / rate : NAN;
-      double frac = total ? static_cast<double>(done) / total : 0;
-      if (tty) {
-        const int width = 30;
-        int fill = static_cast<int>(frac * width);
-        std::string bar(fill, '=');
-        if (fill < width) bar += '>' + std::string(width - fill - 1, ' ');
-        fprintf(stderr, "\r\033[Kpulling %s %3.0f%% [%s] %s/%s %s/s ETA %s", label.c_str(), frac * 100, bar.c_str(),
-                human_bytes(done).c_str(), human_bytes(total).c_str(), human_bytes(rate).c_str(),
-                human_eta(eta).c_str());
-        drew = true;
-      } else {
-        auto now = std::chrono::steady_clock::now();
-        if (now - last_line < std::chrono::seconds(2) && done < total) return;
-        last_line = now;
-        fprintf(stderr, "pulling %s: %s of %s (%.0f%%), %s/s, ETA %s\n", label.c_str(), human_bytes(done).c_str(),
-                human_bytes(total).c_str(), frac * 100, human_bytes(rate).c_str(), human_eta(eta).c_str());
-      }
-      fflush(stderr);
-    };
-  }
-  g_cancel = false;
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  models::PullResult r = models::pull_model(a.name, o);
-  signal(SIGINT, SIG_DFL);
-  if (tty && drew) fputc('\n', stderr);
+  models::PullResult r = pull_with_progress(a.name, o, {a.quiet, isatty(STDERR_FILENO) != 0});
   if (!r.ok()) {
     fail(r.error.message);
     return exit_code(r.error.kind);

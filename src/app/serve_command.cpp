@@ -1,6 +1,7 @@
 #include "app/serve_command.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +11,8 @@
 
 #include "app/ask_command.h"
 #include "app/cli_config.h"
+#include "app/first_run.h"
+#include "app/served_model.h"
 #include "config/config.h"
 #include "llm/model_manager.h"
 #include "models/model_store.h"
@@ -27,10 +30,24 @@ void on_signal(int sig) { g_signal = sig; }
 
 struct ServeArgs {
   FlagValues flags;
+  bool no_pull = false;
   std::string api_key;
   std::string cors;
   int grace_s = 10;
 };
+
+// The configured models under the names clients list and send (a path by its
+// stem); one that does not resolve is left to its first load to report.
+std::vector<server::ServedModel> served_models(const Config& cfg) {
+  std::vector<server::ServedModel> out;
+  for (const auto& [name, ref] : served_aliases(cfg)) {
+    ServedModel m;
+    Error err;
+    if (describe_served_model(ref, &m, &err)) out.push_back({m.name, m.path, m.digest});
+    else obs::log(obs::LogLevel::warn, "model %s: %s", ref.c_str(), err.message.c_str());
+  }
+  return out;
+}
 
 int run_serve(const ServeArgs& args) {
   Config cfg;
@@ -41,6 +58,14 @@ int run_serve(const ServeArgs& args) {
   }
   obs::LogLevel lvl;
   if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
+
+  // No model configured: the default one, pulled before listening, else extractive answers.
+  FirstRun first = prepare_model(&cfg, {args.no_pull, {false, isatty(STDERR_FILENO) != 0}});
+  if (first.source == ModelSource::none && cfg.engine == "llm") {
+    fprintf(stderr, "owlet: %s\n", first.note.c_str());
+    return kExitNoModel;
+  }
+  if (!first.note.empty()) fprintf(stderr, "owlet: %s\n", first.note.c_str());
 
   Stack stack;
   Error stack_err;
@@ -53,7 +78,8 @@ int run_serve(const ServeArgs& args) {
   server::ServerOptions so;
   so.host = cfg.host;
   so.port = cfg.port;
-  so.default_model = cfg.model;
+  so.default_model = served_name(cfg.model);
+  so.served_models = served_models(cfg);
   so.api_key = args.api_key;
   if (so.api_key.empty())
     if (const char* k = getenv("OWLET_API_KEY")) so.api_key = k;
@@ -86,7 +112,7 @@ int run_serve(const ServeArgs& args) {
   }
   // Warm the default model so the first request does not pay for loading.
   if (!cfg.model.empty()) {
-    std::thread([&models, m = cfg.model] {
+    std::thread([&models, m = served_name(cfg.model)] {
       Error e;
       auto h = models.acquire(m, std::nullopt, &e);
       if (!h) obs::log(obs::LogLevel::warn, "default model: %s", e.message.c_str());
@@ -119,12 +145,16 @@ void register_serve(CLI::App& app, int* exit_code) {
                    {"host", "port", "model", "parallel", "ctx_size", "batch_size", "threads", "precision",
                     "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level", "web", "engine", "knowledge_path",
                     "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model",
-                    "allowed_origins", "allowed_hosts", "allowed_registries", "allow_insecure_registries"},
+                    "allowed_origins", "allowed_hosts", "allowed_registries", "allow_insecure_registries",
+                    "draft_model", "n_draft", "default_model", "auto_pull", "registry"},
                    &args->flags);
   cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
   cmd->add_option("--cors", args->cors,
                   "comma-separated browser origins allowed to call the API besides loopback pages and the UI "
                   "('*' = any; same as allowed_origins)");
+  cmd->add_flag("--no-pull", args->no_pull,
+                "with no model configured, do not pull default_model (grounded chat answers from the sources' own "
+                "sentences)");
   cmd->add_option("--grace", args->grace_s, "seconds in-flight requests get to finish on SIGTERM [default 10]");
   cmd->callback([args, exit_code] { *exit_code = run_serve(*args); });
 }

@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include "app/served_model.h"
 #include "kb/knowledge_base.h"
+#include "llm/draft_fit.h"
 #include "llm/embedder.h"
 #include "llm/model.h"
 #include "llm/model_manager.h"
+#include "models/model_identity.h"
 #include "models/model_store.h"
 #include "obs/metrics.h"
 #include "web/http_client.h"
@@ -86,12 +89,17 @@ bool open_knowledge(const Config& cfg, KnowledgeParts* o, Error* err) {
 bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error* err) {
   llm::ModelManagerParams mp;
   // The names the operator configured resolve like the CLI's; names from requests
-  // by spelling only, and never as file paths (models/model_store.h).
+  // by spelling only, and never as file paths (models/model_store.h). A served
+  // model is also asked for by the name clients see it listed under.
   std::vector<std::string> configured = {cfg.model, cfg.draft_model, cfg.embedding_model};
   for (const auto& [arm, overrides] : cfg.arms)
     for (const auto& [key, value] : overrides)
       if (key == "model") configured.push_back(value);
-  mp.resolve = models::make_resolver(std::move(configured));
+  mp.resolve = [aliases = served_aliases(cfg), resolve = models::make_resolver(std::move(configured))](
+                   const std::string& name, std::string* path, Error* e) {
+    auto it = aliases.find(name);
+    return resolve(it == aliases.end() ? name : it->second, path, e);
+  };
   if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, err)) return false;
   mp.engine.n_slots = cfg.parallel;
   mp.engine.n_ctx_slot = cfg.ctx_size;
@@ -124,7 +132,7 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.ttl_never_s = config_parse_duration(cfg.cache_ttl_never);
   o.learn = cfg.learn;
   o.max_tool_rounds = cfg.max_tool_rounds;
-  o.default_model = cfg.model;
+  o.default_model = served_name(cfg.model);
   o.sampling.temperature = cfg.temperature;
   o.sampling.top_k = cfg.top_k;
   o.sampling.top_p = cfg.top_p;
@@ -178,6 +186,20 @@ bool config_ok(bool ok, const std::string& why, Error* err) {
   return ok || fail(err, ErrorKind::bad_request, why);
 }
 
+// The configured draft must fit the configured model: said at start, not at the
+// first request. Only the target's vocabulary is read. (Other models a request
+// names run with the draft where it fits, without it elsewhere.)
+bool check_draft_fits(const Config& cfg, const llm::ModelManagerParams& mp, const llm::Model& draft, Error* err) {
+  std::string path;
+  Error why;
+  if (cfg.model.empty() || !mp.resolve(served_name(cfg.model), &path, &why)) return true;  // the load says why
+  auto target = llm::Model::load({path, 0, true, /*vocab_only=*/true}, &why);
+  if (!target) return true;
+  if (llm::draft_fits(*target, draft, err)) return true;
+  *err = err->with_prefix("draft_model: ");
+  return false;
+}
+
 bool load_models(const Config& cfg, const StackOptions& options, Stack* out, Error* err) {
   if (!options.models) return true;
   llm::ModelManagerParams mp;
@@ -186,6 +208,7 @@ bool load_models(const Config& cfg, const StackOptions& options, Stack* out, Err
   if (!cfg.draft_model.empty()) {
     std::string path;
     if (!(out->draft = load_model(cfg, "draft_model", cfg.draft_model, &path, err))) return false;
+    if (!check_draft_fits(cfg, mp, *out->draft, err)) return false;
     mp.engine.draft = out->draft.get();
   }
   out->models = std::make_unique<llm::ModelManager>(std::move(mp));
@@ -249,6 +272,14 @@ bool build_stack(const Config& cfg, const StackOptions& options, Stack* out, Err
   sv.providers = base_providers;
   sv.page_cache = out->page_cache.get();
   sv.metrics = &out->metrics;
+  if (out->models) {
+    // The answer cache keeps each model's answers apart by what the name resolves to now.
+    sv.model_identity = [resolve = out->models->params().resolve](const std::string& name, std::string* id) {
+      std::string path;
+      Error e;
+      return resolve(name, &path, &e) && models::model_identity(path, id, &e);
+    };
+  }
   out->pipeline = std::make_unique<Pipeline>(sv, pipeline_options(cfg));
   for (size_t i = 0; i < arm_cfgs.size(); ++i) {
     PipelineServices asv = sv;

@@ -220,6 +220,11 @@ KeySpec bool_key(const char* name, bool Config::*field, const char* help) {
 const std::vector<KeySpec>& specs() {
   static const std::vector<KeySpec> table = {
       string_key("model", &Config::model, "model: GGUF path, Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf"),
+      string_key("default_model", &Config::default_model,
+                 "Ollama-registry model used when `model` is empty; ask and serve pull it on first use"),
+      bool_key("auto_pull", &Config::auto_pull, "pull default_model on first use when it is not in a store"),
+      string_key("registry", &Config::registry,
+                 "Ollama registry base URL for pulls of default_model (empty = https://registry.ollama.ai)"),
       string_key("draft_model", &Config::draft_model, "draft model for speculative decoding (same vocabulary)"),
       int_key("n_draft", &Config::n_draft, 1, 64, "tokens the draft model proposes per step"),
       int_key("parallel", &Config::parallel, 1, 64, "requests decoded together (slots), each with ctx_size tokens"),
@@ -245,7 +250,9 @@ const std::vector<KeySpec>& specs() {
       int_key("port", &Config::port, 1, 65535, "port the server listens on"),
       enum_key("log_level", &Config::log_level, {"error", "warn", "info", "debug"}, "log verbosity"),
       enum_key("web", &Config::web, {"auto", "always", "never"}, "whether answers may use the web"),
-      enum_key("engine", &Config::engine, {"llm", "extractive"}, "answer with the model, or with the sources' sentences"),
+      enum_key("engine", &Config::engine, {"auto", "llm", "extractive"},
+               "answer with the model (auto: when there is one, else the sources' sentences; llm: the model or "
+               "fail), or with the sources' sentences"),
       bool_key("ground_chat", &Config::ground_chat, "chat APIs answer through the pipeline (web + knowledge base)"),
       bool_key("sources_block", &Config::sources_block, "append a 'Sources:' block to chat answers' text"),
       double_key("coverage_threshold", &Config::coverage_threshold, 0.0, 1.0,

@@ -19,6 +19,10 @@ namespace owlet {
 struct Config {
   // model and engine
   std::string model;               // GGUF path, Ollama name (qwen2.5:0.5b) or hf://owner/repo/file.gguf
+  // first run: the model used when `model` is empty, pulled on first use (app/first_run.h)
+  std::string default_model = "qwen2.5:1.5b";
+  bool auto_pull = true;           // ask/serve pull default_model when it is not in a store yet
+  std::string registry;            // Ollama registry base URL for those pulls; "" = the name's host (https)
   std::string draft_model;         // small model of the same vocabulary for speculative decoding
   int n_draft = 6;                 // tokens the draft proposes per step
   int parallel = 4;                // sequences decoded together (slots)
@@ -50,7 +54,7 @@ struct Config {
 
   // answer pipeline
   std::string web = "auto";        // auto | always | never: may the pipeline go online
-  std::string engine = "llm";      // llm | extractive (answer with the sources' own sentences)
+  std::string engine = "auto";     // auto (the model when there is one) | llm | extractive (the sources' own sentences)
   bool ground_chat = true;         // /api/chat and /v1/chat/completions go through the pipeline
   bool sources_block = false;      // also append a "Sources:" block to chat answers' text
   double coverage_threshold = 0.7; // local coverage below this goes online

@@ -5,7 +5,7 @@
 namespace owlet::kb {
 namespace {
 
-// A row of "SELECT question, answer, sources, route, created_at, expires_at".
+// A row of "SELECT question, answer, sources, route, created_at, expires_at, variant".
 CachedAnswer read_answer(Stmt& st) {
   CachedAnswer a;
   a.question = st.str(0);
@@ -14,6 +14,7 @@ CachedAnswer read_answer(Stmt& st) {
   a.route = st.str(3);
   a.created_at = st.i64(4);
   a.expires_at = st.i64(5);
+  a.variant = st.str(6);
   return a;
 }
 
@@ -22,10 +23,10 @@ CachedAnswer read_answer(Stmt& st) {
 bool KnowledgeBase::cache_put(const CachedAnswer& e, Error* err) {
   std::lock_guard lock(impl_->write_mu);
   Stmt st(impl_->writer,
-          "INSERT OR REPLACE INTO answer_cache(question, answer, sources, route, created_at, expires_at) "
-          "VALUES(?,?,?,?,?,?)");
+          "INSERT OR REPLACE INTO answer_cache(question, answer, sources, route, created_at, expires_at, variant) "
+          "VALUES(?,?,?,?,?,?,?)");
   st.bind(1, normalize_question(e.question)).bind(2, e.answer).bind(3, e.sources_json).bind(4, e.route);
-  st.bind(5, e.created_at ? e.created_at : now_seconds()).bind(6, e.expires_at);
+  st.bind(5, e.created_at ? e.created_at : now_seconds()).bind(6, e.expires_at).bind(7, e.variant);
   if (st.step() != SQLITE_DONE) {
     if (err) *err = Error(ErrorKind::io, db_error(impl_->writer, "cache answer"));
     return false;
@@ -33,14 +34,15 @@ bool KnowledgeBase::cache_put(const CachedAnswer& e, Error* err) {
   return true;
 }
 
-std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, int64_t now) const {
+std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, std::string_view variant,
+                                                     int64_t now) const {
   Error err;
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return std::nullopt;
   Stmt st(txn.db(),
-          "SELECT question, answer, sources, route, created_at, expires_at FROM answer_cache "
-          "WHERE question = ? AND (expires_at = 0 OR expires_at > ?)");
-  st.bind(1, normalize_question(question)).bind(2, now ? now : now_seconds());
+          "SELECT question, answer, sources, route, created_at, expires_at, variant FROM answer_cache "
+          "WHERE question = ? AND variant = ? AND (expires_at = 0 OR expires_at > ?)");
+  st.bind(1, normalize_question(question)).bind(2, variant).bind(3, now ? now : now_seconds());
   if (st.step() != SQLITE_ROW) return std::nullopt;
   return read_answer(st);
 }
@@ -51,7 +53,7 @@ std::vector<CachedAnswer> KnowledgeBase::cache_list(int64_t now, int64_t limit) 
   ReadTxn txn(*impl_, &err);
   if (!txn.db()) return out;
   Stmt st(txn.db(),
-          "SELECT question, answer, sources, route, created_at, expires_at FROM answer_cache "
+          "SELECT question, answer, sources, route, created_at, expires_at, variant FROM answer_cache "
           "WHERE expires_at = 0 OR expires_at > ? ORDER BY created_at DESC LIMIT ?");
   st.bind(1, now ? now : now_seconds()).bind(2, limit);
   while (st.step() == SQLITE_ROW) out.push_back(read_answer(st));

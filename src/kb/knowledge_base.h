@@ -107,8 +107,11 @@ class KnowledgeBase {
 
   // Answer cache.
   bool cache_put(const CachedAnswer& entry, Error* err);
-  // Unexpired entry for the question (normalized first). now = 0: current time.
-  std::optional<CachedAnswer> cache_get(std::string_view question, int64_t now = 0) const;
+  // Unexpired entry for the question (normalized first) and variant. now = 0: current time.
+  std::optional<CachedAnswer> cache_get(std::string_view question, std::string_view variant, int64_t now = 0) const;
+  std::optional<CachedAnswer> cache_get(std::string_view question, int64_t now = 0) const {
+    return cache_get(question, std::string_view(), now);
+  }
   int64_t cache_purge_expired(int64_t now = 0);
   // Unexpired entries, newest first, at most `limit` (question holds the normalized key).
   std::vector<CachedAnswer> cache_list(int64_t now = 0, int64_t limit = 10000) const;

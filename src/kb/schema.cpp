@@ -79,7 +79,26 @@ const char* kV4 = R"sql(
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
 )sql";
 
-const char* kSteps[] = {kV1, kV2, kV3, kV4};
+// v5: the answer cache keyed by question and variant (answer/answer_cache_key.h):
+// one question may hold an answer per model and an extractive one. Entries from
+// before carry no model identity, so they cannot be told apart and are dropped
+// (it is a cache: they are answered again).
+const char* kV5 = R"sql(
+DROP TABLE answer_cache;
+CREATE TABLE answer_cache(
+  question TEXT NOT NULL,               -- normalize_question()
+  variant TEXT NOT NULL DEFAULT '',     -- answer_variant(): engine, model identity, options
+  answer TEXT NOT NULL,
+  sources TEXT NOT NULL DEFAULT '[]',   -- JSON array
+  route TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,          -- unix seconds; 0 = never
+  PRIMARY KEY(question, variant)
+);
+CREATE INDEX answer_cache_expires ON answer_cache(expires_at);
+)sql";
+
+const char* kSteps[] = {kV1, kV2, kV3, kV4, kV5};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion);
 
 }  // namespace

@@ -14,7 +14,7 @@
 
 namespace owlet::kb {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Current version of an open database (0 for an empty one), or -1 on error.
 int schema_version(sqlite3* db, Error* err);

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "llm/backend.h"
+#include "llm/draft_fit.h"
 #include "llm/model.h"
 #include "llm/stop_matcher.h"
 #include "llm/utf8_buffer.h"
@@ -180,10 +181,7 @@ std::unique_ptr<Engine> Engine::create(const Model& model, const EngineParams& p
   e->threadpool_ = ggml_threadpool_new(&tpp);
   if (e->threadpool_) llama_attach_threadpool(ctx, e->threadpool_, nullptr);
   if (params.draft) {
-    if (llama_vocab_n_tokens(params.draft->vocab()) != llama_vocab_n_tokens(model.vocab())) {
-      *err = Error(ErrorKind::bad_request, "draft model " + params.draft->path() + " has a different vocabulary from " + model.path());
-      return nullptr;
-    }
+    if (!draft_fits(model, *params.draft, err)) return nullptr;
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_AUTO;
     e->draft_ctx_ = llama_init_from_model(params.draft->raw(), cp);
     if (!e->draft_ctx_) {

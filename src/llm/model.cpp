@@ -62,6 +62,7 @@ std::unique_ptr<Model> Model::load(const ModelParams& params, Error* err) {
   llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = params.n_gpu_layers;
   if (!params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;  // default is auto (mmap where it helps)
+  mp.vocab_only = params.vocab_only;
   llama_model* raw = llama_model_load_from_file(params.path.c_str(), mp);
   if (!raw) {
     fail(err, ErrorKind::parse, "cannot load model " + params.path + ": " + summarize_llama_errors(take_llama_errors()));

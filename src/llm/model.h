@@ -20,6 +20,7 @@ struct ModelParams {
   std::string path;
   int n_gpu_layers = 0;  // -1 = all, when a GPU backend is built
   bool use_mmap = true;
+  bool vocab_only = false;  // the tokenizer and metadata only, no weights (cheap checks)
 };
 
 struct ModelInfo {

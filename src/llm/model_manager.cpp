@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "llm/draft_fit.h"
+#include "obs/log.h"
+
 namespace owlet::llm {
 
 using Clock = std::chrono::steady_clock;
@@ -113,54 +116,81 @@ ModelManager::~ModelManager() {
   if (sweeper_.joinable()) sweeper_.join();
 }
 
+// Loads a model and its engine (not yet registered): with a request's own draft
+// at draft_path, else with the configured draft where its vocabulary fits.
+std::shared_ptr<LoadedModel> ModelManager::load(const std::string& name, const std::string& path,
+                                                const std::string& draft_path, Error* err) const {
+  auto lm = std::make_shared<LoadedModel>();
+  lm->name = name;
+  lm->path = path;
+  lm->key = draft_path.empty() ? path : path + "\n" + draft_path;
+  ModelParams mp = params_.model;
+  mp.path = path;
+  lm->model = Model::load(mp, err);
+  if (!lm->model) return nullptr;
+  if (lm->model->info().is_embedding) return lm;
+  EngineParams ep = params_.engine;
+  if (!draft_path.empty()) {
+    mp.path = draft_path;
+    lm->draft = Model::load(mp, err);
+    if (!lm->draft) {
+      *err = err->with_prefix("draft model: ");
+      return nullptr;
+    }
+    ep.draft = lm->draft.get();  // Engine::create refuses one that does not fit
+  } else if (ep.draft) {
+    Error why;
+    if (!draft_fits(*lm->model, *ep.draft, &why)) {
+      obs::log(obs::LogLevel::info, "%s; %s runs without it", why.message.c_str(), name.c_str());
+      ep.draft = nullptr;
+    }
+  }
+  lm->engine = Engine::create(*lm->model, ep, err);
+  if (!lm->engine) return nullptr;
+  return lm;
+}
+
 std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std::optional<milliseconds> keep_alive,
-                                                   Error* err) {
+                                                   Error* err, const std::string& draft) {
   milliseconds ka = keep_alive.value_or(params_.keep_alive);
-  std::string path;
+  std::string path, draft_path;
   if (!params_.resolve(name, &path, err)) return nullptr;
+  if (!draft.empty()) {
+    if (!params_.resolve(draft, &draft_path, err)) {
+      *err = err->with_prefix("draft model: ");
+      return nullptr;
+    }
+    if (params_.engine.draft && draft_path == params_.engine.draft->path()) draft_path.clear();  // the shared one
+  }
+  const std::string key = draft_path.empty() ? path : path + "\n" + draft_path;
 
   std::shared_ptr<std::mutex> loader;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    auto it = models_.find(path);
+    auto it = models_.find(key);
     if (it != models_.end()) {
       ++it->second->in_use;
       return std::shared_ptr<ModelHandle>(new ModelHandle(this, it->second, ka));
     }
-    auto& l = loading_[path];
+    auto& l = loading_[key];
     if (!l) l = std::make_shared<std::mutex>();
     loader = l;
   }
-  // Load outside the manager lock so other models stay usable; one loader per path.
+  // Load outside the manager lock so other models stay usable; one loader per key.
   std::lock_guard<std::mutex> load_lock(*loader);
   {
     std::lock_guard<std::mutex> lk(mu_);
-    auto it = models_.find(path);
+    auto it = models_.find(key);
     if (it != models_.end()) {  // another thread loaded it while we waited
       ++it->second->in_use;
       return std::shared_ptr<ModelHandle>(new ModelHandle(this, it->second, ka));
     }
   }
-  auto lm = std::make_shared<LoadedModel>();
-  lm->name = name;
-  lm->path = path;
-  ModelParams mp = params_.model;
-  mp.path = path;
-  auto forget_loader = [&] {
+  std::shared_ptr<LoadedModel> lm = load(name, path, draft_path, err);
+  if (!lm) {
     std::lock_guard<std::mutex> lk(mu_);
-    loading_.erase(path);
-  };
-  lm->model = Model::load(mp, err);
-  if (!lm->model) {
-    forget_loader();
+    loading_.erase(key);
     return nullptr;
-  }
-  if (!lm->model->info().is_embedding) {
-    lm->engine = Engine::create(*lm->model, params_.engine, err);
-    if (!lm->engine) {
-      forget_loader();
-      return nullptr;
-    }
   }
   lm->loaded_at = Clock::now();
   lm->in_use = 1;
@@ -177,8 +207,8 @@ std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std:
       evicted.push_back(victim->second);
       models_.erase(victim);
     }
-    models_[path] = lm;
-    loading_.erase(path);
+    models_[key] = lm;
+    loading_.erase(key);
   }
   return std::shared_ptr<ModelHandle>(new ModelHandle(this, lm, ka));
 }
@@ -190,7 +220,7 @@ void ModelManager::release(LoadedModel* m, milliseconds ka) {
     --m->in_use;
     m->expires = ka == milliseconds::max() ? Clock::time_point::max() : Clock::now() + ka;
     if (m->in_use == 0 && ka.count() == 0) {
-      auto it = models_.find(m->path);
+      auto it = models_.find(m->key);
       if (it != models_.end() && it->second.get() == m) {
         drop = it->second;
         models_.erase(it);
@@ -206,13 +236,18 @@ bool ModelManager::unload(const std::string& name) {
   std::string path;
   Error err;
   if (!params_.resolve(name, &path, &err)) return false;
-  std::shared_ptr<LoadedModel> drop;
+  // Every idle copy of it (with and without a request's own draft).
+  std::vector<std::shared_ptr<LoadedModel>> drop;  // freed after the lock
   std::lock_guard<std::mutex> lk(mu_);
-  auto it = models_.find(path);
-  if (it == models_.end() || it->second->in_use > 0) return false;
-  drop = it->second;
-  models_.erase(it);
-  return true;
+  for (auto it = models_.begin(); it != models_.end();) {
+    if (it->second->path == path && it->second->in_use == 0) {
+      drop.push_back(it->second);
+      it = models_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return !drop.empty();
 }
 
 void ModelManager::sweep(Clock::time_point now) {
@@ -235,10 +270,10 @@ std::vector<LoadedInfo> ModelManager::loaded() const {
   std::lock_guard<std::mutex> lk(mu_);
   auto now_steady = Clock::now();
   auto now_sys = std::chrono::system_clock::now();
-  for (const auto& [path, m] : models_) {
+  for (const auto& [key, m] : models_) {
     LoadedInfo i;
     i.name = m->name;
-    i.path = path;
+    i.path = m->path;
     i.size_bytes = m->model->info().size_bytes;
     i.in_use = m->in_use;
     i.expires_at = m->in_use > 0 || m->expires == Clock::time_point::max()

@@ -45,6 +45,8 @@ struct ModelManagerParams {
 struct LoadedModel {
   std::string name;   // as the user asked for it
   std::string path;
+  std::string key;    // path, and the draft's path when a request named its own draft
+  std::unique_ptr<Model> draft;        // a request's own draft model (the configured one is shared)
   std::unique_ptr<Model> model;
   std::unique_ptr<Engine> engine;      // chat models
   std::unique_ptr<Embedder> embedder;  // created on first embed request
@@ -79,8 +81,13 @@ class ModelManager {
   // Loads (or finds) a model and pins it until the handle is released. An
   // empty keep_alive uses the default. Thread-safe; concurrent acquires of the
   // same model load it once.
+  //
+  // `draft` names a draft model for speculative decoding (Ollama's
+  // options.draft_model): the target is loaded with it, beside any copy without
+  // it; bad_request when its vocabulary does not fit the target's. Without one,
+  // the configured draft (params.engine.draft) is used where it fits.
   std::shared_ptr<ModelHandle> acquire(const std::string& name, std::optional<std::chrono::milliseconds> keep_alive,
-                                       Error* err);
+                                       Error* err, const std::string& draft = "");
   // Unloads now if idle (Ollama's keep_alive: 0 on a request with no prompt).
   bool unload(const std::string& name);
   std::vector<LoadedInfo> loaded() const;
@@ -99,8 +106,10 @@ class ModelManager {
   ModelManagerParams params_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::shared_ptr<LoadedModel>> models_;  // by resolved path
-  std::map<std::string, std::shared_ptr<std::mutex>> loading_;  // one loader per path
+  std::map<std::string, std::shared_ptr<LoadedModel>> models_;  // by LoadedModel::key
+  std::map<std::string, std::shared_ptr<std::mutex>> loading_;  // one loader per key
+  std::shared_ptr<LoadedModel> load(const std::string& name, const std::string& path, const std::string& draft_path,
+                                    Error* err) const;
   bool stopping_ = false;
   std::thread sweeper_;
 };

@@ -68,6 +68,7 @@ void copy_options(const json& body, const GenerationOptions& o, answer::AnswerRe
   a->num_ctx = o.num_ctx;
   a->stop = o.stop;
   a->keep_alive = o.keep_alive;
+  a->draft_model = o.draft_model;
 }
 
 void split_messages(const std::vector<llm::ChatMessage>& messages, answer::AnswerRequest* a) {
@@ -148,6 +149,8 @@ llm::Completion completion_of(const answer::AnswerResult& r) {
   c.n_prompt = r.prompt_tokens;
   c.n_prompt_cached = r.prompt_cached_tokens;
   c.n_generated = r.generated_tokens;
+  c.n_drafted = r.drafted_tokens;
+  c.n_accepted = r.accepted_tokens;
   c.prompt_ms = r.times.prefill;
   c.generate_ms = r.times.generate;
   return c;
@@ -194,7 +197,7 @@ bool check_answer_model(Server::Impl& s, answer::AnswerRequest& req, Error* err)
     req.model = p && !p->options().default_model.empty() ? p->options().default_model : s.opts.default_model;
   }
   if (req.extractive.value_or(false) || req.model.empty()) return true;
-  auto pin = s.chat.acquire(req.model, req.keep_alive, err);
+  auto pin = s.chat.acquire(req.model, req.keep_alive, err, nullptr, req.draft_model);
   if (!pin) return false;
   if (!pin->get().engine)
     return fail(err, ErrorKind::unsupported, "model '" + req.model + "' is an embedding model and cannot generate text");

@@ -42,6 +42,10 @@ bool parse_ollama_options(const json& body, GenerationOptions* out, Error* err) 
         !option(o, "num_predict", &out->num_predict, -2, 1 << 24, err) || !option(o, "num_ctx", &out->num_ctx, 0, 1 << 24, err))
       return false;
     s.seed = seed;
+    if (o.contains("draft_model") && !o["draft_model"].is_null()) {
+      if (!o["draft_model"].is_string()) return fail(err, ErrorKind::bad_request, "field 'options.draft_model' must be a string");
+      out->draft_model = o["draft_model"].get<std::string>();
+    }
     if (out->num_predict < 0) out->num_predict = -1;  // Ollama's -2 ("fill the context") is ours -1
     if (o.contains("stop") && !o["stop"].is_null()) {
       if (!o["stop"].is_array()) {
@@ -97,13 +101,13 @@ bool render_chat(const ChatRequest& req, llm::LoadedModel& model, llm::ChatPromp
 
 std::shared_ptr<llm::ModelHandle> ChatService::acquire(const std::string& model,
                                                        std::optional<std::chrono::milliseconds> ka, Error* err,
-                                                       double* load_ms) {
+                                                       double* load_ms, const std::string& draft) {
   auto t0 = Clock::now();
   if (model.empty()) {
     fail(err, ErrorKind::bad_request, "missing field 'model'");
     return nullptr;
   }
-  auto h = models_.acquire(model, ka, err);
+  auto h = models_.acquire(model, ka, err, draft);
   if (load_ms) *load_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return h;
 }
@@ -111,7 +115,7 @@ std::shared_ptr<llm::ModelHandle> ChatService::acquire(const std::string& model,
 void ChatService::start(const ChatRequest& req, const std::atomic<bool>* cancel, llm::TextCallback on_text,
                         llm::DoneCallback on_done, ChatRun* run) {
   run->started = Clock::now();
-  run->handle = acquire(req.model, req.options.keep_alive, &run->error, &run->load_ms);
+  run->handle = acquire(req.model, req.options.keep_alive, &run->error, &run->load_ms, req.options.draft_model);
   if (!run->handle) return;
   if (!run->handle->get().engine) {
     run->error = Error(ErrorKind::unsupported, "model '" + req.model + "' is an embedding model and cannot generate text");

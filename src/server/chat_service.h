@@ -22,6 +22,7 @@ struct GenerationOptions {
   int num_ctx = 0;
   std::vector<std::string> stop;
   std::optional<std::chrono::milliseconds> keep_alive;
+  std::string draft_model;  // options.draft_model: speculative decoding with this draft ("" = the configured one)
 };
 
 struct ChatRequest {
@@ -64,7 +65,7 @@ class ChatService {
              llm::DoneCallback on_done, ChatRun* run);
   // Loads a model and returns its handle (Ollama's empty-prompt "load" request, embeddings).
   std::shared_ptr<llm::ModelHandle> acquire(const std::string& model, std::optional<std::chrono::milliseconds> ka,
-                                            Error* err, double* load_ms = nullptr);
+                                            Error* err, double* load_ms = nullptr, const std::string& draft = "");
   llm::ModelManager& models() { return models_; }
 
  private:

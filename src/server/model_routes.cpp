@@ -3,6 +3,7 @@
 #include "llm/chat_template.h"
 #include "models/model_store.h"
 #include "models/pull.h"
+#include "server/model_list.h"
 #include "server/server_context.h"
 #include "web/http_client.h"
 
@@ -44,20 +45,15 @@ json details_of(const models::GgufSummary& g) {
               {"quantization_level", g.quantization}};
 }
 
-void handle_tags(Res& res) {
-  models::ModelStore store;
+void handle_tags(Server::Impl& s, Res& res) {
   json models = json::array();
-  for (const auto& e : store.list()) {
-    models::GgufSummary g;
-    models::read_gguf_summary(e.blob_path, &g, nullptr);
-    std::string digest = e.digest.rfind("sha256:", 0) == 0 ? e.digest.substr(7) : e.digest;
-    models.push_back({{"name", e.name},
-                      {"model", e.name},
-                      {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(e.modified))},
-                      {"size", e.size},
-                      {"digest", digest},
-                      {"details", details_of(g)}});
-  }
+  for (const auto& m : list_models(s.opts))
+    models.push_back({{"name", m.name},
+                      {"model", m.name},
+                      {"modified_at", rfc3339(std::chrono::system_clock::from_time_t(m.modified))},
+                      {"size", m.size},
+                      {"digest", m.digest},
+                      {"details", details_of(m.gguf)}});
   send_json(res, 200, json{{"models", models}});
 }
 
@@ -76,14 +72,19 @@ json capabilities_of(const models::ModelDetails& d) {
   return caps;
 }
 
-void handle_show(const Req& req, Res& res) {
+void handle_show(Server::Impl& s, const Req& req, Res& res) {
   JsonBody b;
   std::string name;
   if (!model_name_field(req, &b, &name, res)) return;
   models::ModelStore store;
   models::ModelDetails d;
-  Error err;  // names over the API are told from paths by spelling, never by the file system
-  if (!store.show(name, &d, &err, models::PathRule::syntax)) return send_error(res, err);
+  // Names over the API are told from paths by spelling, never by the file system;
+  // a served model is listed under its own name, so show its file.
+  Error err;
+  const ServedModel* served = served_model(s.opts, name);
+  const bool ok = served ? store.show(served->path, &d, &err, models::PathRule::probe)
+                         : store.show(name, &d, &err, models::PathRule::syntax);
+  if (!ok) return send_error(res, err);
   const auto& g = d.gguf;
   json info{{"general.architecture", g.architecture},
             {"general.name", g.name},
@@ -107,10 +108,11 @@ void handle_ps(Server::Impl& s, Res& res) {
     auto exp = l.expires_at == std::chrono::system_clock::time_point::max()
                    ? std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 100)
                    : l.expires_at;
-    models.push_back({{"name", l.name},
-                      {"model", l.name},
+    const std::string name = listed_name(s.opts, l.name, l.path);
+    models.push_back({{"name", name},
+                      {"model", name},
                       {"size", l.size_bytes},
-                      {"digest", ""},
+                      {"digest", digest_of_path(s.opts, l.path)},
                       {"details", details_of(g)},
                       {"expires_at", rfc3339(exp)},
                       {"size_vram", 0}});
@@ -168,8 +170,8 @@ void handle_pull(Server::Impl& s, const Req& req, Res& res) {
 
 void register_model_routes(Server::Impl& s) {
   auto& h = s.http;
-  h.Get("/api/tags", [](const Req&, Res& res) { handle_tags(res); });
-  h.Post("/api/show", [](const Req& req, Res& res) { handle_show(req, res); });
+  h.Get("/api/tags", [&s](const Req&, Res& res) { handle_tags(s, res); });
+  h.Post("/api/show", [&s](const Req& req, Res& res) { handle_show(s, req, res); });
   h.Get("/api/ps", [&s](const Req&, Res& res) { handle_ps(s, res); });
   h.Delete("/api/delete", [&s](const Req& req, Res& res) { handle_delete_model(s, req, res); });
   h.Post("/api/pull", [&s](const Req& req, Res& res) { handle_pull(s, req, res); });

@@ -7,6 +7,7 @@
 #include "answer/answer_json.h"
 #include "server/chat_options.h"
 #include "server/messages.h"
+#include "server/model_list.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -50,6 +51,11 @@ bool parse_openai_options(JsonBody& b, GenerationOptions* o, Error* err) {
   o->sampling.seed = seed;
   o->sampling.repeat_penalty = 1.0f;  // OpenAI clients expect none unless they ask (frequency_penalty)
   o->num_predict = static_cast<int>(max_tokens);
+  // owlet's extension, as Ollama's options.draft_model: a draft for speculative decoding.
+  if (!b.str("draft_model", &o->draft_model)) {
+    *err = b.error();
+    return false;
+  }
   if (j.contains("stop") && !j["stop"].is_null()) {
     if (j["stop"].is_string()) {
       o->stop.push_back(j["stop"].get<std::string>());
@@ -335,11 +341,10 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
 
 void register_openai_routes(Server::Impl& s) {
   auto& h = s.http;
-  h.Get("/v1/models", [](const Req&, Res& res) {
-    models::ModelStore store;
+  h.Get("/v1/models", [&s](const Req&, Res& res) {
     json data = json::array();
-    for (const auto& e : store.list())
-      data.push_back({{"id", e.name}, {"object", "model"}, {"created", e.modified}, {"owned_by", e.store}});
+    for (const auto& m : list_models(s.opts))
+      data.push_back({{"id", m.name}, {"object", "model"}, {"created", m.modified}, {"owned_by", m.owner}});
     send_json(res, 200, json{{"object", "list"}, {"data", data}});
   });
   h.Post("/v1/chat/completions", [&s](const Req& req, Res& res) { completions(s, req, res, true); });

@@ -74,6 +74,10 @@ void record_completion(obs::Metrics& m, const std::string& api, const llm::Compl
   m.inc("owlet_prompt_cached_tokens_total", "prompt tokens reused from the KV cache", {{"api", api}},
         c.n_prompt_cached);
   m.inc("owlet_generated_tokens_total", "tokens generated", {{"api", api}}, c.n_generated);
+  if (c.n_drafted > 0) {  // speculative decoding: what the draft proposed and the model kept
+    m.inc("owlet_draft_tokens_total", "tokens proposed by the draft model", {{"api", api}}, c.n_drafted);
+    m.inc("owlet_draft_accepted_tokens_total", "draft tokens the model kept", {{"api", api}}, c.n_accepted);
+  }
   if (c.generate_ms > 0 && c.n_generated > 1)
     m.observe("owlet_generation_tokens_per_second", "generation speed per request", {{"api", api}},
               (c.n_generated - 1) * 1000.0 / c.generate_ms, {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000});

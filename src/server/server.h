@@ -44,6 +44,14 @@ struct ServerServices {
   obs::Metrics* metrics = nullptr;
 };
 
+// A model served under its own name besides the store's (a file given by path,
+// an hf:// reference): /api/tags, /v1/models and /api/ps list it like a store model.
+struct ServedModel {
+  std::string name;    // what clients list and send
+  std::string path;    // the GGUF file
+  std::string digest;  // "sha256:<hex>"
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 11435;                  // 0 = pick a free port (tests)
@@ -67,6 +75,7 @@ struct ServerOptions {
   int threads = 64;                  // HTTP worker threads (a generating request holds one)
   int read_timeout_s = 30;           // a client that sends too slowly is dropped
   std::string default_model;         // used when a request names none (OpenAI clients often do)
+  std::vector<ServedModel> served_models;  // listed besides the store's models
   bool ground_chat = true;           // chat APIs answer through the pipeline (when one is given)
   bool sources_block = false;        // grounded chat text ends with a "Sources:" block
   std::string version = "0.1.0";

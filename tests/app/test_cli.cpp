@@ -59,7 +59,9 @@ TEST(Cli, HelpDescribesEveryFlag) {
 
 TEST(Cli, NoModelSaysWhatIsMissing) {
   TempDir home;
-  ProcessResult r = owlet_run({"ask", "What is owlet?"}, clean_env(home));
+  // --engine llm insists on a model; without one (and no pull) that is exit 3.
+  // The first run, which pulls or falls back to extractive answers, is test_first_run.
+  ProcessResult r = owlet_run({"ask", "--engine", "llm", "--no-pull", "What is owlet?"}, clean_env(home));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("--model"), std::string::npos);

@@ -1,6 +1,8 @@
 // Real clients against a real `owlet serve`: the `ollama` and `openai` npm packages.
 // Run by ctest (tests/clients/CMakeLists.txt) with:
 //   OWLET_BINARY, OWLET_NPM_DIR (node_modules parent), OWLET_CHAT_MODEL, OWLET_EMBED_MODEL
+// The server serves OWLET_CHAT_MODEL given by path; the clients find it in their
+// model lists under its file's stem and chat with it by that name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +19,8 @@ const load = async (name) => import(pathToFileURL(require.resolve(name)).href);
 const { Ollama } = await load('ollama');
 const OpenAI = (await load('openai')).default;
 
-const chatModel = process.env.OWLET_CHAT_MODEL;
+const chatModelPath = process.env.OWLET_CHAT_MODEL;
+const chatModel = path.basename(chatModelPath, '.gguf');  // the name /api/tags and /v1/models list
 const embedModel = process.env.OWLET_EMBED_MODEL;
 // Fixtures with real chat templates, beside the chat model (tests/fixtures).
 const r1Model = path.join(path.dirname(chatModel), 'r1-qwen-tiny.gguf');
@@ -55,11 +58,11 @@ before(async () => {
   server = spawn(process.env.OWLET_BINARY,
     // The fixtures are file paths: configured here, they are names the API accepts.
     ['serve', '--port', String(port), '--threads', '2', '--parallel', '2', '--ctx-size', '1024',
-     '--model', chatModel, '--embedding-model', embedModel],
+     '--model', chatModelPath, '--embedding-model', embedModel],
     // OWLET_WEB=never: chat is grounded in the (empty) local knowledge base; no network here.
     { env: { ...process.env, HOME: home, OWLET_MODELS: path.join(home, 'models'), OLLAMA_MODELS: path.join(home, 'ollama'),
              OWLET_WEB: 'never', OWLET_SEARCH_PROVIDERS: 'searxng', OWLET_SEARXNG_URL: `http://127.0.0.1:${searxPort}`,
-             OWLET_ALLOW_PRIVATE: '127.0.0.1' },
+             OWLET_ALLOW_PRIVATE: '127.0.0.1', OWLET_AUTO_PULL: 'false' },
       stdio: ['ignore', 'ignore', 'pipe'] });
   for (let i = 0; i < 100; i++) {
     try { const r = await fetch(`http://127.0.0.1:${port}/health`); if (r.ok) return; } catch {}
@@ -73,7 +76,12 @@ after(() => { server.kill('SIGTERM'); searx.close(); fs.rmSync(home, { recursive
 test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
   const ollama = new Ollama({ host: `http://127.0.0.1:${port}` });
   const list = await ollama.list();
-  assert.ok(Array.isArray(list.models));
+  const listed = list.models.find((m) => m.name === chatModel);
+  assert.ok(listed, `${chatModel} is listed: ${JSON.stringify(list.models)}`);
+  assert.equal(listed.details.family, 'qwen2');
+  assert.equal(listed.details.format, 'gguf');
+  assert.match(listed.digest, /^[0-9a-f]{64}$/);
+  assert.equal(listed.size, fs.statSync(chatModelPath).size);
 
   const opts = { num_predict: 6, temperature: 0, seed: 1 };
   const res = await ollama.chat({ model: chatModel, messages: [{ role: 'user', content: 'Why do owls hoot?' }], options: opts });
@@ -113,7 +121,7 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
 test('openai: models, chat, stream, completions, embeddings, errors', async () => {
   const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused' });
   const models = await client.models.list();
-  assert.ok(Array.isArray(models.data));
+  assert.ok(models.data.some((m) => m.id === chatModel), `${chatModel} is listed: ${JSON.stringify(models.data)}`);
 
   const chat = await client.chat.completions.create({
     model: chatModel, messages: [{ role: 'user', content: 'hello' }], max_tokens: 5, temperature: 0 });

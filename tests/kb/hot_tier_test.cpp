@@ -271,26 +271,72 @@ TEST(HotTier, AnswerCacheHonoursNormalizationAndExpiry) {
   EXPECT_EQ(kb->stats().cached_answers, 1);
 }
 
+// A knowledge base as an owlet of an older schema left it: migrated up to
+// `version` only, then `sql` run on it.
+static void write_old_database(const TempDir& dir, int version, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "kb.sqlite").c_str(), &db), SQLITE_OK);
+  owlet::Error err;
+  ASSERT_TRUE(migrate_schema(db, &err, version)) << err;
+  ASSERT_EQ(schema_version(db, &err), version);
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST(HotTier, AnswerCacheKeepsOneAnswerPerVariant) {
+  TempDir dir;
+  auto kb = open_kb(dir);
+  owlet::Error err;
+  CachedAnswer a;
+  a.question = "Why do owls hoot?";
+  a.variant = "llm:model-a";
+  a.answer = "A says [1].";
+  ASSERT_TRUE(kb->cache_put(a, &err)) << err;
+  a.variant = "llm:model-b";
+  a.answer = "B says [1].";
+  ASSERT_TRUE(kb->cache_put(a, &err)) << err;  // beside A's, not over it
+  auto for_a = kb->cache_get("why do owls hoot", "llm:model-a");
+  auto for_b = kb->cache_get("why do owls hoot", "llm:model-b");
+  ASSERT_TRUE(for_a && for_b);
+  EXPECT_EQ(for_a->answer, "A says [1].");
+  EXPECT_EQ(for_b->answer, "B says [1].");
+  EXPECT_EQ(for_b->variant, "llm:model-b");
+  EXPECT_FALSE(kb->cache_get("why do owls hoot", "llm:model-c"));
+  EXPECT_FALSE(kb->cache_get("why do owls hoot")) << "no variant is a variant of its own";
+  auto listed = kb->cache_list();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_NE(listed[0].variant, listed[1].variant);
+  EXPECT_EQ(kb->stats().cached_answers, 2);
+}
+
+TEST(HotTier, Version4AnswerCacheIsDroppedOnMigration) {
+  TempDir dir;
+  // An owlet of schema v4 cached an answer with no model identity.
+  write_old_database(dir, 4,
+                     "INSERT INTO answer_cache(question, answer, route, created_at, expires_at) "
+                     "VALUES('why do owls hoot', 'from some model', '{\"engine\":\"llm\"}', 1, 0);");
+  auto kb = open_kb(dir);
+  ASSERT_TRUE(kb);
+  EXPECT_EQ(kb->stats().schema_version, kSchemaVersion);
+  EXPECT_TRUE(kb->cache_list().empty()) << "an answer of unknown model is never served";
+  owlet::Error err;
+  CachedAnswer a;
+  a.question = "why do owls hoot";
+  a.variant = "extractive";
+  a.answer = "a";
+  EXPECT_TRUE(kb->cache_put(a, &err)) << err;
+  EXPECT_TRUE(kb->cache_get("why do owls hoot", "extractive"));
+}
+
 TEST(HotTier, MigratesFromVersion1KeepingData) {
   TempDir dir;
-  const std::string db_path = (dir.path() / "kb.sqlite").string();
-  {
-    // An owlet of schema v1 wrote this database.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-    owlet::Error err;
-    ASSERT_TRUE(migrate_schema(db, &err, 1)) << err;
-    ASSERT_EQ(schema_version(db, &err), 1);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "INSERT INTO documents(id, source, title, content_hash, bytes) "
-                           "VALUES(1, 'old.txt', 'Old', 'h1', 30);"
-                           "INSERT INTO chunks(id, document_id, ord, text, tokens) "
-                           "VALUES(1, 1, 0, 'legacy lighthouse keeper', 3);"
-                           "INSERT INTO chunks_fts(rowid, latin, cjk) VALUES(1, 'legacy lighthouse keeper', '');",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  // An owlet of schema v1 wrote this database.
+  write_old_database(dir, 1,
+                     "INSERT INTO documents(id, source, title, content_hash, bytes) "
+                     "VALUES(1, 'old.txt', 'Old', 'h1', 30);"
+                     "INSERT INTO chunks(id, document_id, ord, text, tokens) "
+                     "VALUES(1, 1, 0, 'legacy lighthouse keeper', 3);"
+                     "INSERT INTO chunks_fts(rowid, latin, cjk) VALUES(1, 'legacy lighthouse keeper', '');");
   auto kb = open_kb(dir);
   ASSERT_TRUE(kb);
   EXPECT_EQ(kb->stats().schema_version, kSchemaVersion);

@@ -121,3 +121,67 @@ TEST(ModelManager, EmbeddingModelHasEmbedderNotEngine) {
   std::vector<std::vector<float>> v;
   EXPECT_TRUE(e->embed({"owl"}, true, &v, &err)) << err;
 }
+
+namespace {
+
+// Greedy text and draft counts of one short generation on a handle.
+Completion greedy(ModelHandle& h) {
+  Request r;
+  r.prompt = "The owl said";
+  r.num_predict = 12;
+  r.sampling.temperature = 0;
+  return h.engine().generate(r);
+}
+
+}  // namespace
+
+TEST(ModelManager, RequestDraftLoadsBesideThePlainModelAndKeepsText) {
+  ModelManager mm(small_params());
+  owlet::Error err;
+  const std::string target = owlet::test::fixture_model("qwen2-tiny");
+  auto plain = mm.acquire(target, 60s, &err);
+  ASSERT_NE(plain, nullptr) << err;
+  auto drafted = mm.acquire(target, 60s, &err, owlet::test::fixture_model("qwen2-tiny-draft"));
+  ASSERT_NE(drafted, nullptr) << err;
+  EXPECT_NE(&plain->engine(), &drafted->engine());  // its own engine, with the draft
+  Completion a = greedy(*plain), b = greedy(*drafted);
+  ASSERT_TRUE(a.ok && b.ok) << b.error;
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.n_drafted, 0);
+  EXPECT_GT(b.n_drafted, 0);
+  EXPECT_EQ(mm.loaded().size(), 2u);
+  plain.reset();
+  drafted.reset();
+  EXPECT_TRUE(mm.unload(target));  // both copies go
+  EXPECT_TRUE(mm.loaded().empty());
+}
+
+TEST(ModelManager, DraftOfAnotherVocabularyIsABadRequest) {
+  ModelManager mm(small_params());
+  owlet::Error err;
+  auto h = mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 60s, &err, owlet::test::fixture_model("llama-tiny"));
+  EXPECT_EQ(h, nullptr);
+  EXPECT_EQ(err.kind, owlet::ErrorKind::bad_request) << err;
+  EXPECT_NE(err.message.find("does not fit"), std::string::npos) << err;
+  EXPECT_TRUE(mm.loaded().empty());
+}
+
+TEST(ModelManager, ConfiguredDraftServesTheModelsItFitsOnly) {
+  owlet::Error err;
+  auto draft = Model::load({owlet::test::fixture_model("qwen2-tiny-draft"), 0, true}, &err);
+  ASSERT_TRUE(draft) << err;
+  ModelManagerParams p = small_params();
+  p.engine.draft = draft.get();
+  {
+    ModelManager mm(p);
+    auto fits = mm.acquire(owlet::test::fixture_model("qwen2-tiny"), 60s, &err);
+    ASSERT_NE(fits, nullptr) << err;
+    EXPECT_GT(greedy(*fits).n_drafted, 0);
+    // Another vocabulary: loaded without the draft rather than refused.
+    auto other = mm.acquire(owlet::test::fixture_model("llama-tiny"), 60s, &err);
+    ASSERT_NE(other, nullptr) << err;
+    Completion c = greedy(*other);
+    EXPECT_TRUE(c.ok) << c.error;
+    EXPECT_EQ(c.n_drafted, 0);
+  }
+}

@@ -76,5 +76,6 @@ TEST(Speculative, DifferentVocabularyIsRefused) {
   p.draft = draft.get();
   owlet::Error err;
   EXPECT_EQ(Engine::create(*main, p, &err), nullptr);
-  EXPECT_NE(err.message.find("different vocabulary"), std::string::npos) << err;
+  EXPECT_NE(err.message.find("does not fit"), std::string::npos) << err;
+  EXPECT_EQ(err.kind, owlet::ErrorKind::bad_request);
 }

@@ -176,6 +176,10 @@ test('web UI end to end in chromium', { timeout: 85000 }, async () => {
     });
     await page.goto(owlet.base + '/');
     assert.equal(await page.title(), 'owlet');
+    // The model picker lists the served model, given by path, under its file's stem.
+    const served = path.basename(MODEL, '.gguf');
+    await page.waitForFunction((name) => [...document.querySelectorAll('#model option')].some((o) => o.value === name),
+      served, { timeout: 5000 });
     assert.equal(await page.locator('#send').textContent(), 'Send');
     // Every control has an accessible name (a label or aria-label).
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]

@@ -1,0 +1,38 @@
+// The models the server lists (/api/tags, /v1/models, the chat page's picker):
+// the stores' models and the served ones given by path or hf:// reference, with
+// the same fields for both, so a client finds the model it talks to by the
+// name it was listed under.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/model_store.h"
+#include "server/server.h"
+
+namespace owlet::server {
+
+struct ListedModel {
+  std::string name;
+  std::string path;     // the GGUF file
+  std::string digest;   // hex, without "sha256:" (as Ollama lists it)
+  std::string owner;    // "owlet", "ollama" (the store), or "owlet" for a served file
+  uint64_t size = 0;    // bytes: every layer for store models, the file for served ones
+  int64_t modified = 0; // unix seconds
+  models::GgufSummary gguf;
+};
+
+// The served models the stores do not list, then the stores' models.
+std::vector<ListedModel> list_models(const ServerOptions& o);
+
+// The name a loaded model is listed under: a served model's, else the name it was loaded by.
+std::string listed_name(const ServerOptions& o, const std::string& name, const std::string& path);
+
+// The served model of that name, or null.
+const ServedModel* served_model(const ServerOptions& o, const std::string& name);
+
+// The digest (hex) of a loaded model's file: a served model's, or a store blob's name.
+std::string digest_of_path(const ServerOptions& o, const std::string& path);
+
+}  // namespace owlet::server
