@@ -44,7 +44,9 @@ int run_serve(const ServeArgs& args) {
 
   Stack stack;
   Error stack_err;
-  if (!build_stack(cfg, {}, &stack, &stack_err)) {
+  StackOptions stack_options;
+  stack_options.replicate = true;  // with cluster_redis: this replica applies and publishes knowledge changes
+  if (!build_stack(cfg, stack_options, &stack, &stack_err)) {
     fprintf(stderr, "owlet: %s\n", stack_err.message.c_str());
     return exit_code(stack_err.kind);
   }
@@ -113,7 +115,8 @@ void register_serve(CLI::App& app, int* exit_code) {
   add_config_flags(cmd,
                    {"host", "port", "model", "parallel", "ctx_size", "batch_size", "threads", "precision",
                     "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level", "web", "engine", "knowledge_path",
-                    "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model"},
+                    "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model",
+                    "cluster_redis", "rpc_servers"},
                    &args->flags);
   cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
   cmd->add_option("--cors", args->cors, "comma-separated browser origins allowed to call the API ('*' = any)");

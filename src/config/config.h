@@ -79,6 +79,11 @@ struct Config {
   std::string deny_domains;        // comma-separated; always refused
   std::string allow_private;       // comma-separated CIDRs/hosts the fetcher may reach though private (e.g. 127.0.0.1)
   std::string user_agent;          // "" = owlet's own
+  double host_rate_limit = 0;      // web requests per second per host (cluster-wide with cluster_redis); 0 = unlimited
+
+  // past one machine (docs/CLUSTER.md)
+  std::string cluster_redis;       // redis://[[user]:password@]host:port/db (rediss:// = TLS); "" = single node
+  std::string rpc_servers;         // llama.cpp RPC servers host:port,... holding the offloaded layers
 
   // experiments (A/B)
   std::string experiment_arms;     // "control:50,deep:50" (name:weight); "" = no experiment

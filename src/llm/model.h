@@ -20,6 +20,9 @@ struct ModelParams {
   std::string path;
   int n_gpu_layers = 0;  // -1 = all, when a GPU backend is built
   bool use_mmap = true;
+  // llama.cpp RPC servers ("host:port,...", llm/rpc.h) holding the offloaded
+  // layers; with n_gpu_layers 0 every layer goes there.
+  std::string rpc_servers;
 };
 
 struct ModelInfo {

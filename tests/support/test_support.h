@@ -51,6 +51,8 @@ std::string fixture_model(const std::string& name);
 
 // A loopback TCP port that was free a moment ago (for servers a test starts as a process).
 int free_port();
+// Whether something accepts TCP connections on 127.0.0.1:port now.
+bool port_open(int port);
 
 // Number of non-empty lines in s.
 int count_lines(const std::string& s);
