@@ -37,6 +37,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl nghttp2-server python3.11-doc clang libclang-rt-14-dev
   chromium  # the web UI's browser test drives it (playwright-core, below)
+  libhiredis-dev redis-server nginx  # cluster_redis (src/cluster); the cluster tests start their own redis-server and nginx
 )
 step "1/5 system packages"
 missing=()

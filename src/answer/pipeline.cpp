@@ -299,7 +299,10 @@ void read_pages(Run& run) {
     run.r.web_errors.push_back("no time left to read pages");
     return;
   }
-  std::vector<web::FetchedPage> pages = web::fetch_pages(*run.sv.http, urls, deadline, run.sv.page_cache);
+  web::PageFetchOptions fetch_options;
+  fetch_options.cache_ttl = std::chrono::seconds(run.ttl(run.r.decision.freshness));  // kept as long as its answer
+  std::vector<web::FetchedPage> pages =
+      web::fetch_pages(*run.sv.http, urls, deadline, run.sv.page_cache, fetch_options);
   double extract_ms = 0;
   int read = 0;
   for (size_t i = 0; i < pages.size(); ++i) {

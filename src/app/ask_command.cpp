@@ -220,7 +220,8 @@ void register_ask(CLI::App& app, int* exit_code) {
                    {"model", "temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed",
                     "num_predict", "ctx_size", "threads", "batch_size", "precision", "flash_attn", "num_gpu", "mmap",
                     "draft_model", "n_draft", "log_level", "web", "engine", "knowledge_path", "search_providers",
-                    "allow_private", "total_deadline_ms", "context_tokens", "default_model", "auto_pull", "registry"},
+                    "allow_private", "total_deadline_ms", "context_tokens", "default_model", "auto_pull", "registry",
+                    "rpc_servers", "cluster_redis"},
                    &args->flags);
   cmd->add_option("--system", args->system_prompt, "system prompt to put before the question");
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");

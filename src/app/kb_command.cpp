@@ -180,7 +180,9 @@ int run_vacuum(const KbArgs& args) {
   return kExitOk;
 }
 
-const std::vector<std::string> kKbKeys = {"knowledge_path", "embedding_model", "threads", "log_level"};
+// cluster_redis: changes made here are journaled, and the replica serving this
+// knowledge base publishes them to the cluster (docs/CLUSTER.md).
+const std::vector<std::string> kKbKeys = {"knowledge_path", "embedding_model", "threads", "log_level", "cluster_redis"};
 
 }  // namespace
 

@@ -69,7 +69,9 @@ int run_serve(const ServeArgs& args) {
 
   Stack stack;
   Error stack_err;
-  if (!build_stack(cfg, {}, &stack, &stack_err)) {
+  StackOptions stack_options;
+  stack_options.replicate = true;  // with cluster_redis: this replica applies and publishes knowledge changes
+  if (!build_stack(cfg, stack_options, &stack, &stack_err)) {
     fprintf(stderr, "owlet: %s\n", stack_err.message.c_str());
     return exit_code(stack_err.kind);
   }
@@ -146,7 +148,8 @@ void register_serve(CLI::App& app, int* exit_code) {
                     "flash_attn", "num_gpu", "mmap", "keep_alive", "log_level", "web", "engine", "knowledge_path",
                     "search_providers", "allow_private", "ground_chat", "sources_block", "embedding_model",
                     "allowed_origins", "allowed_hosts", "allowed_registries", "allow_insecure_registries",
-                    "draft_model", "n_draft", "default_model", "auto_pull", "registry"},
+                    "draft_model", "n_draft", "default_model", "auto_pull", "registry",
+                    "cluster_redis", "rpc_servers"},
                    &args->flags);
   cmd->add_option("--api-key", args->api_key, "require 'Authorization: Bearer KEY' on every endpoint but /health [env OWLET_API_KEY]");
   cmd->add_option("--cors", args->cors,

@@ -29,7 +29,8 @@ Stack::Stack() = default;
 Stack::~Stack() {
   arm_pipelines.clear();
   pipeline.reset();
-  models.reset();  // engines use the draft model
+  cluster.reset();  // its replication threads use the knowledge base
+  models.reset();   // engines use the draft model
 }
 
 Pipeline* Stack::choose(const std::string& client_id, std::string* arm) const {
@@ -57,6 +58,7 @@ std::unique_ptr<llm::Model> load_model(const Config& cfg, const std::string& key
 
 bool open_knowledge(const Config& cfg, KnowledgeParts* o, Error* err) {
   kb::KbOptions opts;
+  opts.journal_changes = !cfg.cluster_redis.empty();  // a replica publishes its changes (cluster/replicator.h)
   if (!cfg.embedding_model.empty()) {
     std::string path;
     if (!(o->emb_model = load_model(cfg, "embedding_model", cfg.embedding_model, &path, err))) return false;
@@ -111,6 +113,7 @@ bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error
   mp.embed.n_threads = cfg.threads;
   mp.model.n_gpu_layers = cfg.num_gpu;
   mp.model.use_mmap = cfg.mmap;
+  mp.model.rpc_servers = cfg.rpc_servers;
   *out = std::move(mp);
   return true;
 }
@@ -220,6 +223,7 @@ std::unique_ptr<web::HttpClient> make_http_client(const Config& cfg, const Stack
   if (!cfg.user_agent.empty()) co.user_agent = cfg.user_agent;
   co.domains.allow = config_split_list(cfg.allow_domains);
   co.domains.deny = config_split_list(cfg.deny_domains);
+  co.domains.requests_per_second = cfg.host_rate_limit;
   for (const std::string& a : config_split_list(cfg.allow_private))
     (looks_like_address(a) ? co.ssrf.allow_cidrs : co.ssrf.allow_hosts).push_back(a);
   if (options.tune_http) options.tune_http(co);
@@ -264,6 +268,11 @@ bool build_stack(const Config& cfg, const StackOptions& options, Stack* out, Err
     }
   }
   out->page_cache = make_page_cache(cfg, &out->metrics);
+
+  // With cluster_redis: shared tiers behind the caches, and (owlet serve) replication.
+  out->cluster = cluster::attach(cfg, {out->knowledge.kb.get(), out->page_cache.get(), out->http.get(), &out->metrics},
+                                 {options.replicate, ""}, err);
+  if (err && !err->ok()) return false;
 
   PipelineServices sv;
   sv.models = out->models.get();

@@ -17,6 +17,7 @@
 
 #include "answer/experiment.h"
 #include "answer/pipeline.h"
+#include "cluster/cluster.h"
 #include "common/error.h"
 #include "config/config.h"
 #include "llm/model_manager.h"
@@ -56,6 +57,9 @@ struct StackOptions {
   // Adjusts the HTTP client's options after the config's (host pins like
   // curl's --resolve, body caps): what an embedder or a test needs beyond the keys.
   std::function<void(web::ClientOptions&)> tune_http;
+  // With cluster_redis: also run knowledge replication (owlet serve); without,
+  // only the shared cache tiers and limits are used (one-shot commands).
+  bool replicate = false;
 };
 
 struct Stack {
@@ -72,6 +76,7 @@ struct Stack {
   // knowledge base (and so the answer cache), HTTP client, page cache and metrics.
   answer::Experiment experiment;
   std::vector<std::unique_ptr<answer::Pipeline>> arm_pipelines;
+  std::unique_ptr<cluster::Cluster> cluster;  // with cluster_redis (docs/CLUSTER.md)
   Stack();
   ~Stack();  // the pipelines (and their learners) go before what they use, models last
 

@@ -297,6 +297,32 @@ const std::vector<KeySpec>& specs() {
                  "registries model names over the API may come from (comma-separated hosts, host:port)"),
       bool_key("allow_insecure_registries", &Config::allow_insecure_registries,
                "let /api/pull use plain http and skip certificate checks (\"insecure\": true)"),
+      double_key("host_rate_limit", &Config::host_rate_limit, 0.0, 10000.0,
+                 "web requests per second per host (cluster-wide with cluster_redis); 0 = unlimited"),
+      {{"cluster_redis", "string", "", "Redis shared by replicas: redis://[:password@]host:port/db (rediss:// = TLS)"},
+       [](Config& c, std::string_view v, std::string* err) {
+         // The value may hold a password: the message never repeats it.
+         if (!v.empty() && v.rfind("redis://", 0) != 0 && v.rfind("rediss://", 0) != 0) {
+           *err = "cluster_redis: expected redis://host:port/db or rediss://host:port/db";
+           return false;
+         }
+         c.cluster_redis = std::string(v);
+         return true;
+       }},
+      {{"rpc_servers", "string", "", "llama.cpp RPC servers (host:port,...) the model's layers are split over"},
+       [](Config& c, std::string_view v, std::string* err) {
+         for (const std::string& s : config_split_list(v)) {
+           size_t colon = s.rfind(':');
+           long long port = 0;
+           if (colon == std::string::npos || colon == 0 || !parse_ll(s.substr(colon + 1), &port) || port < 1 ||
+               port > 65535) {
+             *err = "rpc_servers: expected host:port, got " + quote(s);
+             return false;
+           }
+         }
+         c.rpc_servers = std::string(v);
+         return true;
+       }},
       {{"experiment_arms", "string", "", "A/B arms as name:weight,... (control:50,deep:50); overrides in arm.<name>.<key>"},
        [](Config& c, std::string_view v, std::string* err) {
          std::vector<ArmWeight> arms;

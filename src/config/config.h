@@ -85,6 +85,11 @@ struct Config {
   std::string deny_domains;        // comma-separated; always refused
   std::string allow_private;       // comma-separated CIDRs/hosts the fetcher may reach though private (e.g. 127.0.0.1)
   std::string user_agent;          // "" = owlet's own
+  double host_rate_limit = 0;      // web requests per second per host (cluster-wide with cluster_redis); 0 = unlimited
+
+  // past one machine (docs/CLUSTER.md)
+  std::string cluster_redis;       // redis://[[user]:password@]host:port/db (rediss:// = TLS); "" = single node
+  std::string rpc_servers;         // llama.cpp RPC servers host:port,... holding the offloaded layers
 
   // the server's front door
   std::string allowed_origins;     // comma-separated browser origins (like OLLAMA_ORIGINS); loopback and the UI always

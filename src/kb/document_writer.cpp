@@ -241,7 +241,9 @@ AddResult KnowledgeBase::Impl::add_locked(const Document& doc, bool* archive_mov
 
   if (!exec(db, "BEGIN IMMEDIATE", &err)) return failed(err.kind, err.message);
   Written w;
-  if (!write_document(db, doc, p, &w, archive_moved)) {
+  // The journal row (or the applied log position) commits with the change (kb/change_log.h).
+  if (!write_document(db, doc, p, &w, archive_moved) ||
+      (!w.unchanged && !record_upsert(db, doc, p.text, p.language, p.fetched_at, p.hash))) {
     const std::string why = db_error(db, "store " + doc.source);
     exec(db, "ROLLBACK", nullptr);
     return failed(ErrorKind::io, *archive_moved ? "cold archive switched by a vacuum" : why);
@@ -254,6 +256,7 @@ AddResult KnowledgeBase::Impl::add_locked(const Document& doc, bool* archive_mov
     exec(db, "ROLLBACK", nullptr);
     return failed(err.kind, "commit " + doc.source + ": " + err.message);
   }
+  after_commit();
   after_write(*this, p, w);
   AddResult r = settled(w.replaced ? AddStatus::kReplaced : AddStatus::kAdded, w.id);
   r.chunks = static_cast<int>(p.chunks.size());

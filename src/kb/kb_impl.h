@@ -12,12 +12,14 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kb/change_log.h"
 #include "kb/cold_archive.h"
 #include "kb/fts_text.h"
 #include "kb/knowledge_base.h"
@@ -151,6 +153,15 @@ struct KnowledgeBase::Impl {
   mutable bool warm_dirty = false;  // differs from kb.hnsw: save on flush/close
   std::string warm_rebuild_reason;
 
+  // Replication (change_log.cpp). `applying` is set (under write_mu) while a
+  // change from an external log is stored; `journaled` while a local one was.
+  bool journal = false;
+  const LogPosition* applying = nullptr;
+  bool journaled = false;
+  std::function<void()> change_listener;  // write_mu
+  mutable std::mutex shared_mu;
+  std::shared_ptr<SharedAnswerCache> shared_answers;  // shared_mu
+
   ~Impl() {
     for (sqlite3* db : idle_readers) sqlite3_close(db);
     sqlite3_close(writer);
@@ -209,6 +220,16 @@ struct KnowledgeBase::Impl {
   std::string hot_match(sqlite3* db, std::string_view query, std::vector<int64_t>* dfs) const;
   AddResult add_locked(const Document& doc, bool* archive_moved);
   bool remove_locked(int64_t id, bool* found, Error* err);
+  // Inside a write transaction: journal the change (the document as stored),
+  // or record the log position of the change being applied. After the commit:
+  // tell the listener.
+  bool record_upsert(sqlite3* db, const Document& doc, std::string_view text, std::string_view language,
+                     int64_t fetched_at, std::string_view hash);
+  bool record_remove(sqlite3* db, const std::string& source);
+  void after_commit();
+  bool open_journal(Error* err);
+  bool record_position(const LogPosition& at, Error* err);  // alone, in its own transaction
+  bool cache_put_local(const CachedAnswer& e, Error* err);
 };
 
 // A read transaction on a pooled connection, released on destruction: every read

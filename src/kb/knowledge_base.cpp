@@ -93,6 +93,7 @@ std::unique_ptr<KnowledgeBase> KnowledgeBase::open(const std::string& dir, const
   if (!impl->writer) return nullptr;
   if (!migrate_schema(impl->writer, err)) return nullptr;
   if (!impl->load_fingerprints(err)) return nullptr;
+  if (options.journal_changes && !impl->open_journal(err)) return nullptr;
 
   // Cold tier: the active archive file and its dictionaries. Files left behind by
   // an interrupted vacuum are removed, under the write lock so this cannot race a
@@ -154,10 +155,12 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
   int64_t gen = 0;
   bool ok = true;
   bool exists = false;
+  std::string source;
   {
-    Stmt chk(db, "SELECT 1 FROM documents WHERE id = ?");
+    Stmt chk(db, "SELECT source FROM documents WHERE id = ?");
     chk.bind(1, id);
     exists = chk.step() == SQLITE_ROW;
+    if (exists) source = chk.str(0);
   }
   if (exists) {
     Stmt old(db, "SELECT id, text FROM chunks WHERE document_id = ?");
@@ -169,7 +172,7 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
     }
     Stmt del(db, "DELETE FROM documents WHERE id = ?");  // chunks and vectors cascade
     del.bind(1, id);
-    ok = ok && del.step() == SQLITE_DONE && bump_generation(db, &gen);
+    ok = ok && del.step() == SQLITE_DONE && record_remove(db, source) && bump_generation(db, &gen);
   }
   if (!ok) {
     if (err) *err = Error(ErrorKind::io, db_error(db, "remove document"));
@@ -181,6 +184,7 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
     return false;
   }
   if (!exists) return true;
+  after_commit();
   if (found) *found = true;
   std::erase_if(fingerprints, [&](const Fingerprint& f) { return f.id == id; });
   if (known_generation == gen - 1) known_generation = gen;

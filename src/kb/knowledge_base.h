@@ -18,19 +18,24 @@
 #include "common/error.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "kb/answer_cache.h"
+#include "kb/change_log.h"
 #include "kb/chunker.h"
 #include "kb/document.h"
 #include "kb/embedder.h"
 #include "kb/search.h"
 
 namespace owlet::kb {
+
+class SharedAnswerCache;
 
 struct KbOptions {
   ChunkerOptions chunker;
@@ -55,6 +60,8 @@ struct KbOptions {
   int hnsw_m = 16;
   int hnsw_ef_construction = 100;
   int hnsw_ef_search = 128;
+  // Journal every local change for a replication publisher (kb/change_log.h).
+  bool journal_changes = false;
 };
 
 struct KbStats {
@@ -127,6 +134,23 @@ class KnowledgeBase {
   bool check_integrity(std::string* report) const;
 
   const std::string& dir() const;
+
+  // Replication (kb/change_log.h). apply/apply_remove store a change read from
+  // an external log and record `at` in the same transaction; a change that
+  // writes nothing (unchanged, duplicate, already removed) still records `at`.
+  AddResult apply(const Document& doc, const LogPosition& at);
+  bool apply_remove(const std::string& source, const LogPosition& at, Error* err);
+  // The last position recorded for `log` ("" = none).
+  std::string applied_position(const std::string& log) const;
+  // Journaled changes not yet acknowledged, oldest first, at most `limit`, each
+  // with the document as that change stored it; *through = the last seq (0: none).
+  std::vector<Change> pending_changes(size_t limit, int64_t* through) const;
+  int64_t pending_count() const;
+  bool ack_changes(int64_t through, Error* err);
+  // Called (under the write lock: keep it short) after a journaled change commits.
+  void set_change_listener(std::function<void()> listener);
+  // A shared answer-cache tier behind the local one (kb/shared_answer_cache.h).
+  void set_shared_answer_cache(std::shared_ptr<SharedAnswerCache> cache);
 
   struct Impl;
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "llm/backend.h"
+#include "llm/rpc.h"
 
 namespace owlet::llm {
 namespace {
@@ -61,6 +62,10 @@ std::unique_ptr<Model> Model::load(const ModelParams& params, Error* err) {
 
   llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = params.n_gpu_layers;
+  if (!params.rpc_servers.empty()) {
+    if (!add_rpc_servers(params.rpc_servers, err)) return nullptr;
+    if (mp.n_gpu_layers == 0) mp.n_gpu_layers = -1;  // what the servers are for
+  }
   if (!params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;  // default is auto (mmap where it helps)
   mp.vocab_only = params.vocab_only;
   llama_model* raw = llama_model_load_from_file(params.path.c_str(), mp);

@@ -21,6 +21,9 @@ struct ModelParams {
   int n_gpu_layers = 0;  // -1 = all, when a GPU backend is built
   bool use_mmap = true;
   bool vocab_only = false;  // the tokenizer and metadata only, no weights (cheap checks)
+  // llama.cpp RPC servers ("host:port,...", llm/rpc.h) holding the offloaded
+  // layers; with n_gpu_layers 0 every layer goes there.
+  std::string rpc_servers;
 };
 
 struct ModelInfo {

@@ -198,6 +198,10 @@ bool Server::start(Error* err) {
     httplib::default_socket_options(sock);
     *listen_fd = static_cast<int>(sock);
   });
+  // Headers and body go out in separate writes: with Nagle's algorithm on, the
+  // body waits for the peer's delayed ACK (~40 ms) on a kept-alive connection,
+  // which a proxy in front (nginx, deploy/cluster) turns into every request's latency.
+  h.set_tcp_nodelay(true);
 
   s.intake = intake_policy(s.opts);
   h.set_intake(&s.intake, send_refusal);

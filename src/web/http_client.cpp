@@ -175,9 +175,24 @@ std::string proxy_for_url(const std::string& url, const ClientOptions& options) 
   return proxy;
 }
 
+namespace {
+
+// steady_clock (deadlines here) <-> system_clock (shared with other machines).
+SharedLimits::TimePoint to_wall(Clock::time_point t, Clock::time_point now) {
+  return std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - now);
+}
+// A wall time already past maps to `now`.
+Clock::time_point to_steady(SharedLimits::TimePoint t, Clock::time_point now) {
+  const auto ahead = t - std::chrono::system_clock::now();
+  return ahead.count() <= 0 ? now : now + std::chrono::duration_cast<Clock::duration>(ahead);
+}
+
+}  // namespace
+
 struct HttpClient::Impl {
   ClientOptions opts;
   RateLimiter limiter;
+  std::shared_ptr<SharedLimits> shared;  // set before use, read-only afterwards
   std::mutex pool_mu;
   std::vector<CURLM*> pool;  // idle multi handles, each with its warm connections
 
@@ -230,6 +245,7 @@ struct HttpClient::Impl {
       if (Error e = check_host_resolved(p.url.host, opts.ssrf)) return finish(t, e), false;
     }
     Clock::time_point blocked = limiter.blocked_until(p.url.host);
+    if (shared) blocked = std::max(blocked, to_steady(shared->blocked_until(p.url.host), now));
     if (blocked > t.deadline) {
       return finish(t, {ErrorKind::rate_limited, p.url.host + " asked us to back off for another " +
                                                      std::to_string(ms_until(blocked, now)) + " ms"}),
@@ -239,6 +255,18 @@ struct HttpClient::Impl {
     if (slot > t.deadline) {
       return finish(t, {ErrorKind::rate_limited, "per-domain rate limit for " + p.url.host + " leaves no slot before the deadline"}),
              false;
+    }
+    if (shared && opts.domains.requests_per_second > 0) {
+      SharedLimits::TimePoint wall;
+      Error e;
+      if (shared->reserve(p.url.host, opts.domains.requests_per_second, to_wall(slot, now), to_wall(t.deadline, now),
+                          &wall, &e)) {
+        slot = std::max(slot, to_steady(wall, now));
+      } else if (e.kind == ErrorKind::rate_limited) {
+        return finish(t, {ErrorKind::rate_limited, "cluster-wide rate limit for " + p.url.host +
+                                                       " leaves no slot before the deadline"}),
+               false;
+      }  // unreachable shared state: this client's own pacing alone
     }
     t.start_at = slot;
     return true;
@@ -379,6 +407,7 @@ struct HttpClient::Impl {
       if (wait.count() < 0) wait = opts.domains.default_backoff;
       wait = std::min(wait, opts.domains.max_backoff);
       limiter.back_off(t.current_host, now + wait);
+      if (shared) shared->back_off(t.current_host, to_wall(now + wait, now));
       if (t.resp.retries < opts.domains.max_retries && now + wait < t.deadline) {
         t.resp.retries++;
         return admit_hop(t, now);
@@ -500,6 +529,8 @@ HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std
 HttpClient::~HttpClient() = default;
 
 const ClientOptions& HttpClient::options() const { return impl_->opts; }
+
+void HttpClient::set_shared_limits(std::shared_ptr<SharedLimits> limits) { impl_->shared = std::move(limits); }
 
 HttpResponse HttpClient::fetch(const HttpRequest& request) {
   milliseconds per = request.timeout.count() > 0 ? request.timeout : impl_->opts.request_timeout;

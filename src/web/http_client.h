@@ -17,6 +17,7 @@
 
 #include "web/domain_policy.h"
 #include "web/error.h"
+#include "web/shared_limits.h"
 #include "web/ssrf_guard.h"
 
 namespace owlet::web {
@@ -88,6 +89,9 @@ class HttpClient {
   std::vector<HttpResponse> fetch_all(const std::vector<HttpRequest>& requests, std::chrono::milliseconds deadline);
 
   const ClientOptions& options() const;
+  // Pacing and back-off shared with other clients (web/shared_limits.h), on top
+  // of this client's own. Set before the client is used.
+  void set_shared_limits(std::shared_ptr<SharedLimits> limits);
 
  private:
   struct Impl;

@@ -13,6 +13,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "web/shared_store.h"
+
 namespace owlet::web {
 
 struct KnowledgeCacheOptions {
@@ -24,6 +26,7 @@ struct KnowledgeCacheOptions {
 
 struct KnowledgeCacheStats {
   std::uint64_t hits = 0;
+  std::uint64_t shared_hits = 0;  // of the hits, those served by the shared tier (then kept locally)
   std::uint64_t misses = 0;     // absent or expired
   std::uint64_t evictions = 0;  // pushed out by the byte bound
   std::uint64_t expirations = 0;
@@ -47,6 +50,9 @@ class KnowledgeCache {
   Value get(const std::string& key);
   bool erase(const std::string& key);
   void clear();
+  // A shared tier behind this one (web/shared_store.h): puts go to both, a local
+  // miss asks it. Set before the cache is used.
+  void set_shared(std::shared_ptr<SharedStore> shared);
   KnowledgeCacheStats stats() const;
 
   // Bytes charged per entry on top of key and value (list/map nodes).
@@ -62,6 +68,8 @@ class KnowledgeCache {
   using List = std::list<Entry>;
 
   void remove_locked(List::iterator it);
+  bool insert_locked(const std::string& key, Value value, std::chrono::milliseconds ttl);
+  std::shared_ptr<SharedStore> shared() const;
   Clock::time_point now() const { return opts_.clock ? opts_.clock() : Clock::now(); }
 
   KnowledgeCacheOptions opts_;
@@ -69,6 +77,7 @@ class KnowledgeCache {
   List lru_;  // front = most recently used
   std::unordered_map<std::string, List::iterator> index_;
   KnowledgeCacheStats stats_;
+  std::shared_ptr<SharedStore> shared_;  // mu_
 };
 
 }  // namespace owlet::web

@@ -236,3 +236,22 @@ TEST(Config, ArmOverridesLoadFromNestedYaml) {
   EXPECT_FALSE(owlet::config_resolve(o, (dir / "orphan.yml").string(), nullptr, {}, &err));
   EXPECT_NE(err.find("not listed in experiment_arms"), std::string::npos) << err;
 }
+
+TEST(Config, ClusterKeysAreCheckedWithoutEchoingSecrets) {
+  Config c;
+  std::string err;
+  EXPECT_TRUE(c.cluster_redis.empty());  // single node unless set
+  EXPECT_TRUE(owlet::config_set(c, "cluster_redis", "redis://:pw@10.0.0.5:6379/2", &err)) << err;
+  EXPECT_EQ(c.cluster_redis, "redis://:pw@10.0.0.5:6379/2");
+  EXPECT_TRUE(owlet::config_set(c, "cluster_redis", "rediss://cache.internal", &err)) << err;
+  EXPECT_FALSE(owlet::config_set(c, "cluster_redis", "http://user:hunter2@host/0", &err));
+  EXPECT_NE(err.find("cluster_redis"), std::string::npos);
+  EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
+  EXPECT_TRUE(owlet::config_set(c, "rpc_servers", "10.0.0.7:50052, 10.0.0.8:50052", &err)) << err;
+  EXPECT_FALSE(owlet::config_set(c, "rpc_servers", "10.0.0.7", &err));
+  EXPECT_NE(err.find("rpc_servers"), std::string::npos);
+  EXPECT_FALSE(owlet::config_set(c, "rpc_servers", "host:99999", &err));
+  EXPECT_TRUE(owlet::config_set(c, "host_rate_limit", "2.5", &err)) << err;
+  EXPECT_DOUBLE_EQ(c.host_rate_limit, 2.5);
+  EXPECT_FALSE(owlet::config_set(c, "host_rate_limit", "-1", &err));
+}
