@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   owlet::Error err;
-  auto local_model = Model::load({model_path, 0, true, ""}, &err);
+  auto local_model = Model::load({.path = model_path}, &err);
   if (!local_model) {
     fprintf(stderr, "owlet-bench-rpc: %s\n", err.message.c_str());
     return 1;
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   pid_t server = owlet::bench::spawn({server_bin, "-H", "127.0.0.1", "-p", std::to_string(port), "-t", std::to_string(threads)});
   for (int i = 0; i < 100 && !owlet::bench::port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const std::string endpoint = "127.0.0.1:" + std::to_string(port);
-  auto rpc_model = Model::load({model_path, 0, true, endpoint}, &err);  // every layer on the server
+  auto rpc_model = Model::load({.path = model_path, .rpc_servers = endpoint}, &err);  // every layer on the server
   if (!rpc_model) {
     fprintf(stderr, "owlet-bench-rpc: %s\n", err.message.c_str());
     kill(server, SIGTERM);

@@ -254,7 +254,8 @@ void check_default_model(Report& r, const Config& cfg) {
           "set model: to a GGUF path or an Ollama name, or default_model: (e.g. qwen2.5:1.5b)");
     return;
   }
-  std::string path, err;
+  std::string path;
+  Error err;
   if (models::resolve_model(name, &path, &err)) {
     check_model_ref(r, "default_model", name, "default_model", true);
     return;

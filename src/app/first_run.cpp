@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "models/model_ref.h"
 #include "models/model_store.h"
+#include "web/url.h"
 
 namespace owlet::app {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 std::string registry_of(const Config& cfg, const std::string& name) {
   if (!cfg.registry.empty()) return cfg.registry;
   models::ModelRef ref;
-  std::string why;
+  Error why;
   if (models::parse_model_ref(name, &ref, &why) && ref.kind == models::ModelRef::Kind::ollama) return ref.ollama.host;
   return "the registry";
 }
@@ -28,6 +29,12 @@ models::PullOptions default_model_pull_options(const Config& cfg) {
   models::PullOptions o;
   o.registry = cfg.registry;
   o.insecure = istarts_with(cfg.registry, "http://");
+  // The operator named this registry (a local mirror): it may be a private
+  // address. Redirects and token realms elsewhere stay guarded.
+  if (!cfg.registry.empty()) {
+    web::UrlParse u = web::parse_url(cfg.registry);
+    if (u.error.ok()) o.ssrf.allow_hosts.push_back(u.url.host);
+  }
   return o;
 }
 
@@ -36,7 +43,8 @@ FirstRun prepare_model(Config* cfg, const FirstRunOptions& options) {
   if (!cfg->model.empty() || cfg->engine == "extractive") return out;
   const std::string name = cfg->default_model;
   std::string path, why;
-  if (!name.empty() && models::resolve_model(name, &path, &why)) {
+  Error missing;
+  if (!name.empty() && models::resolve_model(name, &path, &missing)) {
     cfg->model = name;
     out.source = ModelSource::store;
     return out;
@@ -51,12 +59,12 @@ FirstRun prepare_model(Config* cfg, const FirstRunOptions& options) {
             name.c_str(), registry_of(*cfg, name).c_str());
     fflush(stderr);
     models::PullResult r = pull_with_progress(name, default_model_pull_options(*cfg), options.display);
-    if (r.ok) {
+    if (r.ok()) {
       cfg->model = name;
       out.source = ModelSource::pulled;
       return out;
     }
-    why = "pulling " + name + " failed: " + r.error;
+    why = "pulling " + name + " failed: " + r.error.message;
   }
   std::string fix = name.empty() ? "set default_model or pass --model FILE.gguf" : how_to_get(name);
   if (cfg->engine == "llm") {

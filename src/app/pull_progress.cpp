@@ -73,7 +73,7 @@ struct Printer {
 models::PullResult pull_with_progress(const std::string& name, models::PullOptions o, const PullDisplay& display) {
   Printer p;
   models::ModelRef ref;
-  std::string why;
+  Error why;
   p.label = models::parse_model_ref(name, &ref, &why) ? ref.display() : name;
   p.tty = display.tty;
   if (!display.quiet) {

@@ -12,7 +12,7 @@ namespace owlet::app {
 std::string served_name(const std::string& ref) {
   if (ref.empty()) return "";
   models::ModelRef r;
-  std::string why;
+  Error why;
   if (!models::parse_model_ref(ref, &r, &why)) return ref;
   if (r.kind == models::ModelRef::Kind::path) {
     std::string stem = std::filesystem::path(ref).stem().string();
@@ -34,12 +34,11 @@ bool describe_served_model(const std::string& ref, ServedModel* out, Error* err)
   ServedModel m;
   m.name = served_name(ref);
   m.ref = ref;
-  std::string why;
-  if (!models::resolve_model(ref, &m.path, &why)) return fail(err, ErrorKind::not_found, why);
+  if (!models::resolve_model(ref, &m.path, err)) return false;
   m.digest = models::blob_digest(m.path);
   if (m.digest.empty()) {
     std::string hex;
-    if (!models::sha256_file(m.path, &hex, &why)) return fail(err, ErrorKind::io, why);
+    if (!models::sha256_file(m.path, &hex, err)) return false;
     m.digest = "sha256:" + hex;
   }
   *out = std::move(m);

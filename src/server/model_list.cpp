@@ -52,7 +52,7 @@ std::vector<ListedModel> list_models(const ServerOptions& o) {
       l.size = static_cast<uint64_t>(st.st_size);
       l.modified = st.st_mtim.tv_sec;
     }
-    std::string why;
+    Error why;  // an unreadable file is listed without details
     models::read_gguf_summary(m.path, &l.gguf, &why);
     out.push_back(std::move(l));
   }
@@ -64,7 +64,7 @@ std::vector<ListedModel> list_models(const ServerOptions& o) {
     l.owner = e.store;
     l.size = e.size;
     l.modified = e.modified;
-    std::string why;
+    Error why;
     models::read_gguf_summary(e.blob_path, &l.gguf, &why);
     out.push_back(std::move(l));
   }

@@ -13,6 +13,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import crypto from 'node:crypto';
 
 const require = createRequire(path.join(process.env.OWLET_NPM_DIR, 'package.json'));
 const load = async (name) => import(pathToFileURL(require.resolve(name)).href);
@@ -22,14 +23,31 @@ const OpenAI = (await load('openai')).default;
 const chatModelPath = process.env.OWLET_CHAT_MODEL;
 const chatModel = path.basename(chatModelPath, '.gguf');  // the name /api/tags and /v1/models list
 const embedModel = process.env.OWLET_EMBED_MODEL;
-// Fixtures with real chat templates, beside the chat model (tests/fixtures).
-const r1Model = path.join(path.dirname(chatModel), 'r1-qwen-tiny.gguf');
-const llama31Model = path.join(path.dirname(chatModel), 'llama31-tiny.gguf');
+// Fixtures with real chat templates, beside the chat model (tests/fixtures). A
+// client names models, not files (the API refuses paths it was not configured
+// with), so before() puts them in the Ollama store of the test's HOME.
+const templateFixtures = { 'r1-qwen-tiny': 'r1-qwen-tiny.gguf', 'llama31-tiny': 'llama31-tiny.gguf' };
+const r1Model = 'r1-qwen-tiny';
+const llama31Model = 'llama31-tiny';
 let server, port, home, searx, searxPort;
 
 // A GBNF grammar (llama-server's `grammar` field) that accepts exactly `text`:
 // how a random-weight model is made to say what a test needs.
 const exactly = (text) => `root ::= ${JSON.stringify(text)}`;
+
+// An Ollama store entry as `ollama pull` leaves it: the GGUF as a blob named by
+// its digest, and a manifest naming it.
+function installInOllamaStore(root, name, file) {
+  const data = fs.readFileSync(file);
+  const hex = crypto.createHash('sha256').update(data).digest('hex');
+  fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'blobs', `sha256-${hex}`), data);
+  const dir = path.join(root, 'manifests', 'registry.ollama.ai', 'library', name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest'), JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${hex}`, size: data.length }] }));
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -41,6 +59,8 @@ function freePort() {
 before(async () => {
   port = await freePort();
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'owlet-clients-'));
+  for (const [name, file] of Object.entries(templateFixtures))
+    installInOllamaStore(path.join(home, 'ollama'), name, path.join(path.dirname(chatModelPath), file));
   // A SearxNG-shaped search API and a page on loopback, for the web search API.
   searx = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');

@@ -36,6 +36,9 @@ std::unique_ptr<Running> start() {
   r->models = std::make_unique<llm::ModelManager>(mp);
   server::ServerOptions so;
   so.port = 0;
+  // The fixtures are files: configured, they are names the API accepts.
+  for (const char* f : {"r1-qwen-tiny", "qwen3-tiny", "llama31-tiny", "llama-tiny", "bert-tiny"})
+    so.local_models.push_back(test::fixture_model(f));
   r->srv = std::make_unique<server::Server>(so, *r->models);
   Error err;
   EXPECT_TRUE(r->srv->start(&err)) << err;
