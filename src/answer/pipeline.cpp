@@ -9,10 +9,12 @@
 #include "answer/answer_json.h"
 #include "answer/cache_index.h"
 #include "answer/citations.h"
+#include "answer/context_memory.h"
 #include "answer/extractive.h"
 #include "answer/fusion.h"
 #include "answer/learner.h"
 #include "answer/prompt.h"
+#include "answer/prompt_prefix.h"
 #include "kb/knowledge_base.h"
 #include "kb/text.h"
 #include "llm/model_manager.h"
@@ -85,6 +87,7 @@ const char* kind_label(web::ErrorKind k) { return web::error_kind_name(k); }
 
 struct Pipeline::Impl {
   CacheIndex cache_index;
+  ContextMemory context_memory;
   std::unique_ptr<Learner> learner;
   std::atomic<uint64_t> answers{0}, online{0}, cache_hits{0};
   explicit Impl(double jaccard) : cache_index(jaccard) {}
@@ -131,6 +134,9 @@ struct Run {
   std::vector<kb::Document> to_learn;
   double best_local_coverage = 0;
   int64_t best_local_fetched = 0;
+  std::unique_ptr<llm::ChatTemplate> tmpl;
+  std::string fixed_prefix;        // the prompt before the sources (prompt_prefix.h)
+  std::shared_ptr<llm::Job> warm;  // evaluating it while retrieval runs
 
   milliseconds remaining() const {
     auto left = opt.total_deadline - std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
@@ -351,9 +357,13 @@ BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
   // Local hits join online answers too, unless offline-only evidence would be stale noise.
   if (!run.kb_sources.empty()) lists.push_back(run.kb_sources);
   std::vector<Source> ranked = fuse_sources(lists, fo);
+  if (run.cb.on_candidates) run.cb.on_candidates(ranked);
   ContextOptions co = run.opt.context;
   co.token_budget = budget;
-  BuiltContext ctx = build_context(run.req.question, ranked, co, count);
+  std::optional<BuiltContext> prior;
+  if (run.opt.context_reuse && !run.fixed_prefix.empty())
+    prior = run.impl.context_memory.find(run.fixed_prefix, ranked);
+  BuiltContext ctx = build_context(run.req.question, ranked, co, count, prior ? &*prior : nullptr);
   run.r.times.rank = ms_since(t);
   return ctx;
 }
@@ -382,13 +392,26 @@ void answer_extractive(Run& run, const BuiltContext& ctx) {
   run.r.ok = true;
 }
 
+// Templates the fixed part of the prompt and starts evaluating it, before retrieval.
+void warm_up(Run& run, llm::ModelHandle& handle) {
+  auto t = Clock::now();
+  std::string err;
+  run.tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
+  if (run.tmpl) {
+    run.fixed_prefix = grounded_prompt_prefix(*run.tmpl, run.req.history, run.req.system, iso_date(run.now), run.lang);
+    if (run.opt.prefill_early) run.warm = start_prefill(handle.engine(), run.fixed_prefix, run.req.num_ctx);
+  }
+  run.r.times.prompt += ms_since(t);
+}
+
 void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   auto t = Clock::now();
   llm::Engine& engine = handle.engine();
   std::vector<llm::ChatMessage> msgs =
       build_messages(run.req.question, ctx.text, run.req.history, run.req.system, iso_date(run.now), run.lang);
   std::string err;
-  auto tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
+  if (!run.tmpl) run.tmpl = llm::ChatTemplate::create(handle.model(), "", &err);
+  const llm::ChatTemplate* tmpl = run.tmpl.get();
   llm::Request lr;
   if (!tmpl || !tmpl->apply(msgs, true, &lr.prompt, &err)) return fail(run, 500, "chat template: " + err);
   lr.sampling = run.req.sampling.value_or(run.opt.sampling);
@@ -397,8 +420,12 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   lr.stop = run.req.stop;
   for (const auto& s : tmpl->additional_stops()) lr.stop.push_back(s);
   lr.cancel = run.req.cancel;
-  run.r.times.prompt = ms_since(t);
+  run.r.times.prompt += ms_since(t);
   if (run.cb.on_prompt) run.cb.on_prompt(lr.prompt);
+  // The fixed part must be in a slot before this prompt picks one.
+  const auto t_wait = Clock::now();
+  if (run.warm) run.warm->wait();
+  const double waited = ms_since(t_wait);
 
   CitationFilter filter(static_cast<int>(ctx.sources.size()));
   std::string text;
@@ -431,9 +458,11 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   run.r.prompt_tokens = c.n_prompt;
   run.r.prompt_cached_tokens = c.n_prompt_cached;
   run.r.generated_tokens = c.n_generated;
-  run.r.times.prefill = c.prompt_ms;
+  run.r.times.prefill = waited + (c.ttft_ms > 0 ? c.ttft_ms : c.queue_ms + c.prompt_ms);
   run.r.times.generate = c.generate_ms;
   run.r.ok = true;
+  if (run.opt.context_reuse && !run.fixed_prefix.empty() && !ctx.text.empty())
+    run.impl.context_memory.remember(run.fixed_prefix, ctx);
 }
 
 void store(Run& run, Pipeline::Impl& impl) {
@@ -536,6 +565,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
     }
   }
   run.r.engine = run.extractive ? "extractive" : "llm";
+  if (handle) warm_up(run, *handle);
 
   decide(run);
   retrieve(run);
@@ -554,6 +584,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   }
   BuiltContext ctx = budget > 0 ? rank_and_build(run, count, budget) : BuiltContext{};
   run.r.sources = ctx.sources;
+  run.r.context = ctx.text;
   note_staleness(run);
   if (cb.on_route) cb.on_route(run.r);
 

@@ -47,7 +47,9 @@ class Metrics;
 
 namespace owlet::answer {
 
-// Milliseconds spent in each stage of one answer.
+// Milliseconds spent in each stage of one answer. prefill = from the prompt
+// being ready to the first token (waiting for the fixed part's early prefill,
+// the slot, the prompt's evaluation); generate = first token to last.
 struct StageTimes {
   double cache = 0, route = 0, search = 0, fetch = 0, extract = 0, rank = 0, prompt = 0, prefill = 0, generate = 0;
   double total = 0;
@@ -70,6 +72,12 @@ struct PipelineOptions {
   double near_dup_jaccard = 0.8;  // cached question terms vs this one's, for a near-duplicate hit
   double recency_boost = 0.5;     // time-sensitive: score x (1 + boost) for sources from the last recent_days
   bool learn = true;              // ingest fetched pages into the knowledge base
+  // Evaluate the fixed part of the prompt (system prompt, history) while
+  // retrieval runs, so only the sources and the question remain after it.
+  bool prefill_early = true;
+  // A question over the pages of a block sent before extends that block
+  // (ContextMemory), so the engine reuses the earlier prompt's KV.
+  bool context_reuse = true;
   std::string default_model;
   llm::SamplingParams sampling;   // defaults for requests that give none
   int num_predict = -1;
@@ -114,6 +122,7 @@ struct AnswerResult {
   std::string id;         // "ans_<hex>"
   std::string answer;     // dangling [n] markers removed
   std::vector<Source> sources;  // numbered 1..n, as cited
+  std::string context;    // the sources block exactly as placed in the prompt ("" = none)
   RouteDecision decision;
   std::string served_by;  // "cache", "local", "web-light", "web-deep", "offline"
   bool cache_hit = false;
@@ -136,6 +145,8 @@ struct AnswerCallbacks {
   std::function<bool(std::string_view)> on_text;
   // The templated prompt sent to the model (debugging, `--verbose`, tests).
   std::function<void(const std::string&)> on_prompt;
+  // The fused candidates the context builder picks from, best first (evaluations).
+  std::function<void(const std::vector<Source>&)> on_candidates;
 };
 
 class Pipeline {

@@ -41,6 +41,7 @@ struct AskArgs {
   bool quiet = false;
   bool json = false;
   bool no_cache = false;
+  bool include_context = false;
 };
 
 // One line: the tier that served the answer, why, and where the time went.
@@ -137,7 +138,7 @@ int run_ask(const AskArgs& args) {
     return r.status == 400 ? kExitUsage : kExitError;
   }
   if (args.json) {
-    printf("%s\n", answer::answer_to_json(r).dump().c_str());
+    printf("%s\n", answer::answer_to_json(r, args.include_context).dump().c_str());
     fflush(stdout);
     return r.done_reason == "cancelled" && g_interrupted ? kExitInterrupted : kExitOk;
   }
@@ -182,6 +183,8 @@ void register_ask(CLI::App& app, int* exit_code) {
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");
   cmd->add_flag("--json", args->json, "print one JSON object (answer, sources, route, timings) instead of streaming");
   cmd->add_flag("--no-cache", args->no_cache, "neither read nor write the answer cache");
+  cmd->add_flag("--include-context", args->include_context,
+                "with --json: also print `context`, the sources block exactly as the model saw it");
   cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
 }
 

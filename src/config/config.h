@@ -60,6 +60,12 @@ struct Config {
   int fetch_pages = 5;             // pages read for a web-deep answer
   int context_tokens = 1024;       // token budget of the sources block
   int max_sources = 6;
+  double context_confidence = 1.0; // adaptive stop: picks end once they hold this share of belief; 1 = fill the budget
+  double context_floor = 0.0;      // sentences scoring below this fraction of the best are left out; 0 = off
+  int context_neighbors = 0;       // sentences kept on each side of the best pick
+  int context_chunks = 0;          // k > 0: the top-k chunks whole (the naive peer); 0 = picked sentences
+  bool context_reuse = true;       // a question over the same pages extends the block sent before (KV reuse)
+  bool prefill_early = true;       // evaluate the system prompt and history while retrieval runs
   std::string cache_ttl_fast = "10m";   // answer-cache TTL by freshness class
   std::string cache_ttl_slow = "24h";
   std::string cache_ttl_never = "30d";
