@@ -279,22 +279,27 @@ Selection select_units(const Pool& p, IndexSets sent, size_t n_prior, int used, 
   }
   const bool fill = options.confidence >= 1.0;  // no early stop at all
   const double floor = options.relative_floor * p.top_score;
+  auto eligible = [&](const Candidate& c) {
+    return c.score > 0 && c.score >= options.min_sentence_score && c.score >= floor;
+  };
+  auto in_block = [&](const Candidate& c) {
+    return sel.sent[c.source].count(c.sentence) || sel.fresh[c.source].count(c.sentence) ||
+           seen_text.count(p.sentences[c.source][c.sentence]);
+  };
   bool first = true;
   for (size_t ci = 0; ci < p.cands.size() && (fill || held < options.confidence); ++ci) {
     const Candidate& c = p.cands[ci];
-    if (c.score <= 0 || c.score < options.min_sentence_score || c.score < floor) continue;
+    if (!eligible(c)) continue;
     const bool best = first;
     first = false;
     const int around = best ? std::max(options.neighbor_sentences, options.best_neighbors) : options.neighbor_sentences;
-    const std::string& text = p.sentences[c.source][c.sentence];
-    if (sel.sent[c.source].count(c.sentence) || sel.fresh[c.source].count(c.sentence) || seen_text.count(text)) {
-      sel.best_in = sel.best_in || best;  // already in the block (sent, a neighbour, or the same words elsewhere)
+    if (in_block(c)) {
+      // Sent before, a neighbour, or the same words elsewhere: only its neighbours may be new.
       if (around == 0 || !sel.sent[c.source].count(c.sentence)) continue;
     } else {
       if (per_source[c.source] >= options.max_sentences_per_source) continue;
       if (!take(c.source, c.sentence, c.tokens)) continue;
-      seen_text.insert(text);
-      sel.best_in = sel.best_in || best;
+      seen_text.insert(p.sentences[c.source][c.sentence]);
       held += p.share[ci];
     }
     // Neighbours give the pick its context (who "he" is, what "it" was).
@@ -309,6 +314,11 @@ Selection select_units(const Pool& p, IndexSets sent, size_t n_prior, int used, 
       }
     }
   }
+  for (const Candidate& c : p.cands)
+    if (eligible(c)) {
+      sel.best_in = in_block(c);
+      break;
+    }
   return sel;
 }
 
