@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "answer/context_builder.h"
+#include "answer/context_memory.h"
 #include "answer/pipeline.h"
 #include "bench_process.h"
 #include "eval_data.h"
@@ -150,6 +151,52 @@ struct Tally {
   double recall() const { return n ? static_cast<double>(hits) / n : 0; }
 };
 
+// Second questions over the same pages: for pairs of questions about one
+// paragraph, the second one's block with the first one's remembered (as the
+// pipeline's ContextMemory does) against its block built fresh.
+void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>& qs,
+                  const std::map<const XquadQuestion*, std::vector<answer::Source>>& candidates, const Setting& setting,
+                  const answer::TokenCounter& count) {
+  std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
+  for (const XquadQuestion* q : qs) by_paragraph[q->paragraph].push_back(q);
+  int pairs = 0, found = 0, extended = 0, hit_ext = 0, hit_fresh = 0, hit_lean = 0;
+  std::vector<double> new_tokens, fresh_tokens, lean_tokens;
+  answer::ContextOptions lean = setting.options;  // extending without the best pick's neighbours
+  lean.best_neighbors = 0;
+  for (const auto& [p, list] : by_paragraph) {
+    if (list.size() < 2) continue;
+    const XquadQuestion* a = list[0];
+    const XquadQuestion* b = list[1];
+    const auto& ca = candidates.at(a);
+    const auto& cb = candidates.at(b);
+    answer::ContextMemory memory;
+    const answer::BuiltContext first = answer::build_context(a->text, ca, setting.options, count);
+    memory.remember("prefix", first);
+    const std::optional<answer::BuiltContext> prior = memory.find("prefix", cb);
+    const answer::BuiltContext fresh = answer::build_context(b->text, cb, setting.options, count);
+    const answer::BuiltContext second =
+        answer::build_context(b->text, cb, setting.options, count, prior ? &*prior : nullptr);
+    const answer::BuiltContext slim = answer::build_context(b->text, cb, lean, count, prior ? &*prior : nullptr);
+    hit_lean += contains_any(slim.text, b->answers);
+    lean_tokens.push_back(slim.extends_prior ? slim.tokens - first.tokens + count("<<<END SOURCES>>>\n") : slim.tokens);
+    ++pairs;
+    found += prior.has_value();
+    extended += second.extends_prior;
+    hit_ext += contains_any(second.text, b->answers);
+    hit_fresh += contains_any(fresh.text, b->answers);
+    // Tokens the engine must evaluate for the block: all of it, or what follows the prior's bytes.
+    new_tokens.push_back(second.extends_prior ? second.tokens - first.tokens + count("<<<END SOURCES>>>\n") : second.tokens);
+    fresh_tokens.push_back(fresh.tokens);
+  }
+  const double n = std::max(1, pairs);
+  std::printf("pairs (%s, %s): %d; prior block found %.1f%%, extended %.1f%%; second recall %.1f%% (fresh %.1f%%); "
+              "block tokens to evaluate p50 %.0f (fresh %.0f)\n",
+              site.lang.c_str(), setting.name.c_str(), pairs, 100 * found / n, 100 * extended / n, 100 * hit_ext / n,
+              100 * hit_fresh / n, percentile(new_tokens, 0.5), percentile(fresh_tokens, 0.5));
+  std::printf("  extending without the best pick's neighbours: second recall %.1f%%, block tokens to evaluate p50 %.0f\n",
+              100 * hit_lean / n, percentile(lean_tokens, 0.5));
+}
+
 std::vector<Setting> grid(int argc, char** argv) {
   std::vector<Setting> out;
   auto nums = [&](const char* name, const char* def) {
@@ -161,30 +208,53 @@ std::vector<Setting> grid(int argc, char** argv) {
   answer::ContextOptions today;
   today.token_budget = 1024;
   today.confidence = 1;
+  today.best_neighbors = 0;
+  today.relative_floor = 0;
+  today.max_sentences_per_source = 4;
   out.push_back({"today (1024, fill)", today});
   for (double k : nums("--chunks", "1,2,3")) {
     answer::ContextOptions o = today;
     o.chunks = static_cast<int>(k);
     out.push_back({"naive top-" + std::to_string(static_cast<int>(k)) + " chunks", o});
   }
-  for (double budget : nums("--budgets", "512,384,256"))
-    for (double conf : nums("--conf", "1,0.95,0.9,0.8"))
-      for (double nb : nums("--best-neighbors", "0,1"))
-        for (double clause : nums("--clause", "0"))
-          for (double floor : nums("--floor", "0,0.4"))
-            for (double per : nums("--per-source", "4")) {
-              answer::ContextOptions o;
-              o.token_budget = static_cast<int>(budget);
-              o.confidence = conf;
-              o.best_neighbors = static_cast<int>(nb);
-              o.clause_tokens = static_cast<int>(clause);
-              o.relative_floor = floor;
-              o.max_sentences_per_source = static_cast<int>(per);
-              char name[160];
-              std::snprintf(name, sizeof name, "b%d c%.2f n%d cl%d f%.2f per%d", o.token_budget, conf, o.best_neighbors,
-                            o.clause_tokens, floor, o.max_sentences_per_source);
-              out.push_back({name, o});
-            }
+  // Every combination of the listed values, odometer order.
+  struct Knob {
+    const char* flag;
+    const char* values;
+  };
+  const std::vector<Knob> knobs = {{"--budgets", "512,384,256"}, {"--conf", "1,0.95,0.9,0.8"},
+                                   {"--best-neighbors", "0,1"},  {"--neighbors", "0"},
+                                   {"--clause", "0"},            {"--floor", "0,0.4"},
+                                   {"--per-source", "4"}};
+  std::vector<std::vector<double>> values;
+  for (const Knob& k : knobs) values.push_back(nums(k.flag, k.values));
+  for (const auto& v : values)
+    if (v.empty()) return out;
+  std::vector<size_t> at(knobs.size(), 0);
+  for (bool more = true; more;) {
+    auto v = [&](size_t knob) { return values[knob][at[knob]]; };
+    answer::ContextOptions o;
+    o.token_budget = static_cast<int>(v(0));
+    o.confidence = v(1);
+    o.best_neighbors = static_cast<int>(v(2));
+    o.neighbor_sentences = static_cast<int>(v(3));
+    o.clause_tokens = static_cast<int>(v(4));
+    o.relative_floor = v(5);
+    o.max_sentences_per_source = static_cast<int>(v(6));
+    char name[160];
+    std::snprintf(name, sizeof name, "b%d c%.2f n%d/%d cl%d f%.2f per%d", o.token_budget, o.confidence,
+                  o.best_neighbors, o.neighbor_sentences, o.clause_tokens, o.relative_floor,
+                  o.max_sentences_per_source);
+    out.push_back({name, o});
+    more = false;
+    for (size_t i = knobs.size(); i-- > 0;) {
+      if (++at[i] < values[i].size()) {
+        more = true;
+        break;
+      }
+      at[i] = 0;
+    }
+  }
   return out;
 }
 
@@ -226,8 +296,9 @@ int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::En
     const std::vector<const XquadQuestion*> qs = pick_questions(site, split, limit);
     std::vector<Tally> tallies(settings.size());
     int fetched_gold = 0, candidate_gold = 0;
+    std::map<const XquadQuestion*, std::vector<answer::Source>> candidates;
     for (const XquadQuestion* q : qs) {
-      std::vector<answer::Source> cands;
+      std::vector<answer::Source>& cands = candidates[q];
       answer::AnswerCallbacks cb;
       cb.on_candidates = [&](const std::vector<answer::Source>& c) { cands = c; };
       answer::AnswerRequest req;
@@ -271,6 +342,22 @@ int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::En
                   best->name.c_str(), mean(best_t->tokens), 100 * best_t->recall());
     else
       std::printf("no setting reaches recall >= %.0f%% and today's %.1f%%\n", 100 * target, 100 * today.recall());
+    const std::string pair_name = flag(argc, argv, "--pair-setting", best ? best->name : "");
+    int misses = std::atoi(flag(argc, argv, "--misses", "0").c_str());  // print some misses of that setting
+    for (const Setting& st : settings) {
+      if (st.name != pair_name) continue;
+      report_pairs(site, qs, candidates, st, count);
+      for (const XquadQuestion* q : qs) {
+        if (misses <= 0) break;
+        const answer::BuiltContext c = answer::build_context(q->text, candidates[q], st.options, count);
+        std::string all;
+        for (const answer::Source& s : candidates[q]) all += s.text + "\n";
+        if (contains_any(c.text, q->answers) || !contains_any(all, q->answers)) continue;
+        --misses;
+        std::printf("MISS %s | gold: %s\n%s\n", q->text.c_str(), q->answers.empty() ? "" : q->answers[0].c_str(),
+                    c.text.c_str());
+      }
+    }
   }
   return 0;
 }
@@ -437,7 +524,7 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
   // Today's context behaviour, spelled out so the row stays comparable when defaults move.
   const std::vector<std::pair<std::string, std::string>> today = {
       {"context_tokens", "1024"}, {"context_confidence", "1"}, {"context_neighbors", "0"}, {"context_floor", "0"},
-      {"context_reuse", "false"}, {"prefill_early", "false"}};
+      {"context_per_source", "4"}, {"context_reuse", "false"}, {"prefill_early", "false"}};
   std::vector<Arm> arms;
   for (const std::string& name : arm_names) {
     if (name == "plain" || name == "new") arms.push_back({name, {}});

@@ -17,17 +17,21 @@ namespace owlet::answer {
 using TokenCounter = std::function<int(std::string_view)>;
 int estimate_tokens(std::string_view text);  // kb's estimate (1 per CJK char, ~1 per word)
 
+// The defaults were chosen on the even half of XQuAD en/zh laid out as a
+// multi-page web (bench/answer/grounded_bench.cpp --tune): the fewest tokens at
+// an answer-in-context recall no lower than the former fill-the-1,024-token-
+// budget default, in both languages (docs/BENCHMARKS.md).
 struct ContextOptions {
-  int token_budget = 1024;          // for the whole sources block, delimiters included
+  int token_budget = 384;           // cap for the whole sources block, delimiters included
   int max_sources = 6;
-  int max_sentences_per_source = 4;
+  int max_sentences_per_source = 6;
   int neighbor_sentences = 0;       // also keep this many sentences around each pick
   double min_sentence_score = 0.0;  // sentences scoring below are never picked
   // Adaptive stop: sentence scores become shares of belief (a softmax with this
   // sharpness), and picking stops once the picks hold `confidence` of it. A clear
   // winner then comes alone; a question with several close candidates gets them
   // all, up to the budget. 1 fills the budget.
-  double confidence = 1.0;
+  double confidence = 0.9;
   double sharpness = 8.0;
   double source_rank_penalty = kSourceRankPenalty;
   // Sentences longer than this (tokens) are picked by clause (split after "，" or
@@ -35,10 +39,10 @@ struct ContextOptions {
   int clause_tokens = 0;
   // Sentences kept on each side of the best pick (the unit the answer most
   // likely sits in), whatever neighbor_sentences says for the other picks.
-  int best_neighbors = 0;
+  int best_neighbors = 1;
   // Units scoring below this fraction of the best unit's score are never picked
   // (0 = off): relevance that falls far below the best is noise.
-  double relative_floor = 0.0;
+  double relative_floor = 0.4;
   // k > 0: the block is the top-k retrieved chunks whole (kb's chunker, ranked by
   // the same scorer) instead of picked sentences: the naive peer the benchmarks
   // measure against. 0 = picked sentences.
@@ -80,7 +84,7 @@ double sentence_score(std::string_view question, std::string_view sentence);
 // Any delimiter text inside a source is neutralized so a page cannot close the block.
 //
 // With a `prior` block (ContextMemory: one sent before under the same prompt
-// prefix, over pages that are all among `ranked`), the new block is the prior
+// prefix, whose first page is among `ranked`), the new block is the prior
 // one byte for byte up to its close marker, then what this question needs
 // besides — its sources keep their numbers and get continuation lines
 //   [1] … sentence.

@@ -15,6 +15,11 @@ bool covered(const BuiltContext& block, const std::unordered_set<std::string>& h
   return !block.sources.empty();
 }
 
+// The page `block` was built on first of all (its source [1]) is in `have`.
+bool led_by(const BuiltContext& block, const std::unordered_set<std::string>& have) {
+  return !block.sources.empty() && have.count(block.sources[0].url);
+}
+
 std::unordered_set<std::string> urls_of(const std::vector<Source>& sources) {
   std::unordered_set<std::string> out;
   for (const Source& s : sources) out.insert(s.url);
@@ -28,7 +33,7 @@ std::optional<BuiltContext> ContextMemory::find(const std::string& prefix, const
   const std::unordered_set<std::string> have = urls_of(candidates);
   std::lock_guard lk(mu_);
   for (const Entry& e : entries_)
-    if (e.prefix_hash == h && covered(e.block, have)) return e.block;
+    if (e.prefix_hash == h && led_by(e.block, have)) return e.block;
   return std::nullopt;
 }
 

@@ -5,9 +5,11 @@
 //
 // A block is remembered under the fixed part of its prompt (system prompt,
 // history: what comes before the sources); it is offered again only to a prompt
-// with the same fixed part, and only when every one of its sources is among the
-// new question's candidates ("the same pages"). Small and LRU: the engine keeps
-// a prompt's KV only until its slot serves other prompts.
+// with the same fixed part, and only when the page it was built on first (its
+// source [1]) is among the new question's candidates: the same pages. Its other
+// pages come along even when this search did not return them; they are in the
+// KV already, so they cost no prefill. Small and LRU: the engine keeps a
+// prompt's KV only until its slot serves other prompts.
 #pragma once
 
 #include <cstdint>
@@ -25,8 +27,8 @@ class ContextMemory {
  public:
   explicit ContextMemory(size_t capacity = 8) : capacity_(capacity) {}
 
-  // The most recent block remembered under `prefix` whose sources (by URL) are
-  // all among `candidates`; nullopt when none is.
+  // The most recent block remembered under `prefix` whose first source (by URL)
+  // is among `candidates`; nullopt when none is.
   std::optional<BuiltContext> find(const std::string& prefix, const std::vector<Source>& candidates) const;
 
   // Remembers `block` under `prefix`, replacing the block it extends (if any).

@@ -92,6 +92,7 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.context.confidence = cfg.context_confidence;
   o.context.relative_floor = cfg.context_floor;
   o.context.best_neighbors = cfg.context_neighbors;
+  o.context.max_sentences_per_source = cfg.context_per_source;
   o.context.chunks = cfg.context_chunks;
   o.context_reuse = cfg.context_reuse;
   o.prefill_early = cfg.prefill_early;

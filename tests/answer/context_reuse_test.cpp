@@ -33,10 +33,13 @@ std::vector<Source> bridge_pages() {
                       "Salmon returned to the Aire in 2017.")};
 }
 
+// A clear winner comes alone: one sentence a question, nothing around it.
 ContextOptions adaptive() {
   ContextOptions o;
   o.token_budget = 400;
   o.confidence = 0.6;
+  o.best_neighbors = 0;
+  o.relative_floor = 0;
   return o;
 }
 
@@ -56,6 +59,8 @@ TEST(ContextSize, BestPickKeepsItsNeighbours) {
 
 TEST(ContextSize, RelativeFloorLeavesWeakSentencesOut) {
   ContextOptions o;
+  o.confidence = 1;
+  o.relative_floor = 0;
   o.token_budget = 400;
   o.max_sentences_per_source = 10;
   const std::string q = "When was the Kings Bridge over the river Aire opened by the mayor?";

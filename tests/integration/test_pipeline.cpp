@@ -238,7 +238,10 @@ TEST(Pipeline, SearchDownFallsBackToTheKnowledgeBaseWithinTheDeadline) {
 
 TEST(Pipeline, PageInjectionStaysInsideTheDataDelimiters) {
   World w;
-  auto p = w.pipeline();
+  answer::PipelineOptions o;
+  o.context.confidence = 1;  // fill the budget: every page that matches is quoted, the injected one too
+  o.context.relative_floor = 0;
+  auto p = w.pipeline(o);
   std::string prompt;
   answer::AnswerCallbacks cb;
   cb.on_prompt = [&](const std::string& s) { prompt = s; };
