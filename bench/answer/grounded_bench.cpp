@@ -490,8 +490,14 @@ struct ArmResult {
   std::vector<int> pair_second_cached, pair_second_prompt;
 };
 
+std::string fixed(double v, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
 void print_row(const std::string& lang, const std::string& arm, const ArmResult& r) {
-  std::vector<double> first, sources, prompt, resid;
+  std::vector<double> first, sources, prompt, cached, resid;
   int hits = 0, ok = 0, errors = 0;
   for (const Sample& s : r.samples) {
     if (!s.ok) {
@@ -502,14 +508,15 @@ void print_row(const std::string& lang, const std::string& arm, const ArmResult&
     first.push_back(s.t_first);
     if (s.t_sources > 0) sources.push_back(s.t_sources);
     prompt.push_back(s.prompt);
+    cached.push_back(s.cached);
     hits += s.recall;
     if (s.total > 0) resid.push_back(s.total - s.stage_sum);
   }
-  std::printf("| %s | %s | %d | %.0f | %.0f | %s | %.0f | %s | %s |%s\n", lang.c_str(), arm.c_str(), ok,
-              percentile(first, 0.5), percentile(first, 0.9),
-              sources.empty() ? "—" : std::to_string(static_cast<int>(percentile(sources, 0.5) + 0.5)).c_str(),
-              mean(prompt), arm == "plain" ? "—" : (std::to_string(static_cast<int>(1000.0 * hits / std::max(ok, 1)) / 10.0).substr(0, 4) + " %").c_str(),
-              resid.empty() ? "—" : (std::to_string(percentile(resid, 0.5)).substr(0, 4) + " / " + std::to_string(percentile(resid, 0.9)).substr(0, 4)).c_str(),
+  const bool plain = arm == "plain";
+  std::printf("| %s | %s | %d | %.0f | %.0f | %s | %.0f (%.0f cached) | %s | %s |%s\n", lang.c_str(), arm.c_str(), ok,
+              percentile(first, 0.5), percentile(first, 0.9), plain ? "—" : fixed(percentile(sources, 0.5), 0).c_str(),
+              mean(prompt), mean(cached), plain ? "—" : (fixed(100.0 * hits / std::max(ok, 1), 1) + " %").c_str(),
+              plain ? "—" : (fixed(percentile(resid, 0.5), 1) + " / " + fixed(percentile(resid, 0.9), 1)).c_str(),
               errors ? (" " + std::to_string(errors) + " errors").c_str() : "");
 }
 
@@ -582,7 +589,7 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
   }
   std::printf("\nGrounded answers through owlet serve (%s split, %d questions per language, %d threads)\n",
               split.c_str(), limit, threads);
-  std::printf("| lang | arm | n | TTFT p50 ms | TTFT p90 ms | sources p50 ms | prompt tokens | recall | total - stages p50 / p90 ms |\n");
+  std::printf("| lang | arm | n | TTFT p50 ms | TTFT p90 ms | sources p50 ms | prompt tokens (cached) | recall | total − stages p50 / p90 ms |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& [lang, by_arm] : results)
     for (const Arm& arm : arms)
