@@ -172,9 +172,19 @@ function renderSources(msg, view) {
   list.setAttribute('aria-label', t('sources'));
 }
 
+// What the model saw: the sources block exactly as it was placed in the prompt.
+function renderContext(msg, view) {
+  const box = $('.context', view);
+  box.hidden = !msg.context;
+  if (!msg.context) return;
+  $('summary', box).textContent = t('modelSaw');
+  $('.context-text', box).textContent = msg.context;
+}
+
 function renderAnswer(msg, view) {
   renderRoute(msg, view);
   renderSources(msg, view);
+  renderContext(msg, view);
   const body = $('.answer', view);
   body.innerHTML = renderMarkdown(msg.content, {
     citeCount: msg.sources && msg.sources.length ? msg.sources.length : 0,
@@ -256,6 +266,7 @@ function applyEvent(msg, ev) {
       break;
     case 'sources':
       msg.sources = ev.sources || [];
+      if (typeof ev.context === 'string') msg.context = ev.context;
       break;
     case 'token':
       msg.content += ev.content || '';
@@ -263,6 +274,7 @@ function applyEvent(msg, ev) {
     case 'done':
       if (typeof ev.answer === 'string') msg.content = ev.answer;
       if (ev.sources) msg.sources = ev.sources;
+      if (typeof ev.context === 'string') msg.context = ev.context;
       if (ev.route) msg.route = { ...msg.route, ...ev.route };
       msg.model = ev.model;
       msg.done_reason = ev.done_reason;
@@ -290,7 +302,8 @@ async function ask(text) {
   current = { controller, msg, view };
   setBusy(true);
 
-  const body = { question: text, web: $('#web-mode').value, engine: $('#engine').value, stream: true };
+  const body = { question: text, web: $('#web-mode').value, engine: $('#engine').value, stream: true,
+    include_context: true };
   if ($('#model').value) body.model = $('#model').value;
   if (earlier.length) body.messages = earlier;
   const maxTokens = store.get('maxTokens', null);

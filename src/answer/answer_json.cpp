@@ -42,8 +42,8 @@ json route_to_json(const AnswerResult& r) {
   return j;
 }
 
-json answer_to_json(const AnswerResult& r) {
-  return json{{"id", r.id},
+json answer_to_json(const AnswerResult& r, bool include_context) {
+  json j{{"id", r.id},
               {"answer", r.answer},
               {"thinking", r.reasoning},
               {"sources", sources_to_json(r.sources)},
@@ -54,6 +54,8 @@ json answer_to_json(const AnswerResult& r) {
               {"prompt_eval_count", r.prompt_tokens},
               {"prompt_cached_tokens", r.prompt_cached_tokens},
               {"eval_count", r.generated_tokens}};
+  if (include_context) j["context"] = r.context;
+  return j;
 }
 
 std::vector<Source> sources_from_json(const std::string& text) {

@@ -33,6 +33,12 @@ bool run_turn(llm::ModelHandle& model, const std::string& model_name, TurnReques
     }
     return !stopped;
   };
+  if (req.wait_for) {
+    auto t_wait = std::chrono::steady_clock::now();
+    req.wait_for->wait();
+    out->waited_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_wait).count();
+  }
   auto job = model.engine().submit(std::move(req.request),
                                    [&](std::string_view piece) { return hand_out(parser.push(piece)); });
   out->completion = job->wait();

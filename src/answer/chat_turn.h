@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@ struct TurnRequest {
   llm::ChatOptions chat;           // tools, tool choice, effort
   std::optional<bool> think;       // unset = the template's default (thinking models think)
   llm::Request request;            // sampling, limits, stops, cancel; the prompt is filled in here
+  std::shared_ptr<llm::Job> wait_for;  // a job to finish first (an early prefill of the prompt's start)
 };
 
 struct TurnCallbacks {
@@ -39,6 +41,7 @@ struct TurnResult {
   llm::ParsedMessage message;      // content, reasoning, tool calls
   bool stopped = false;            // a callback asked to stop
   double template_ms = 0;
+  double waited_ms = 0;            // waiting for wait_for
 };
 
 // False with *err when the model's template cannot do what was asked

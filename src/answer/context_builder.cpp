@@ -14,6 +14,7 @@
 #include "answer/source_text.h"
 #include "answer/terms.h"
 #include "common/text.h"
+#include "kb/chunker.h"  // the naive peer cuts pages as the knowledge base cuts documents
 
 namespace owlet::answer {
 
@@ -150,6 +151,11 @@ std::vector<double> belief_shares(const std::vector<Candidate>& cands, double sh
 
 int estimate_tokens(std::string_view text) { return owlet::estimate_tokens(text); }
 
+std::string_view sources_open_line() {
+  static const std::string line = std::string(kOpen) + "\n";
+  return line;
+}
+
 std::vector<std::string> split_sentences(std::string_view text) {
   std::vector<std::string> out;
   const std::string clean = owlet::utf8_sanitize(text);
@@ -182,98 +188,263 @@ double sentence_score(std::string_view question, std::string_view sentence) {
   return static_cast<double>(hit) / static_cast<double>(q.size());
 }
 
-BuiltContext build_context(std::string_view question, const std::vector<Source>& ranked_in,
-                           const ContextOptions& options, const TokenCounter& count) {
-  const size_t n_sources = std::min(ranked_in.size(), static_cast<size_t>(std::max(0, options.max_sources)));
-  const std::vector<Source> ranked(ranked_in.begin(), ranked_in.begin() + static_cast<std::ptrdiff_t>(n_sources));
+namespace {
 
-  // Candidates: every sentence of every source, scored against the whole set.
-  std::vector<std::vector<std::string>> sentences(ranked.size());
+// The sources a block draws from, in block order, split into units and scored.
+struct Pool {
+  std::vector<Source> sources;
+  std::vector<std::vector<std::string>> sentences;  // per source
+  std::vector<std::vector<double>> order;           // per source sentence: its ordering score
+  std::vector<Candidate> cands;                     // every unit, best first
+  std::vector<double> share;                        // per candidate: share of belief
+  double top_score = 0;
+};
+
+// `rank[i]`: source i's place in the retriever's order (its rank penalty).
+Pool make_pool(std::string_view question, std::vector<Source> sources, const std::vector<size_t>& rank,
+               const ContextOptions& options, const TokenCounter& count) {
+  Pool p;
+  p.sources = std::move(sources);
+  p.sentences.resize(p.sources.size());
+  p.order.resize(p.sources.size());
   std::vector<std::string> flat;
   std::vector<size_t> passage;
-  std::vector<Candidate> cands;
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    for (std::string& s : split_sentences(ranked[i].text)) {
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    for (std::string& s : split_sentences(p.sources[i].text)) {
       for (std::string& clean : split_long(neutralize_source_text(s), options.clause_tokens, count)) {
         if (clean.empty()) continue;
-        cands.push_back({i, sentences[i].size(), 0, 0, count(clean)});
+        p.cands.push_back({i, p.sentences[i].size(), 0, 0, count(clean)});
         flat.push_back(clean);
         passage.push_back(i);
-        sentences[i].push_back(std::move(clean));
+        p.sentences[i].push_back(std::move(clean));
       }
     }
   }
   const std::vector<double> scores = score_sentences(question, flat, passage, options.scoring);
-  std::vector<std::vector<double>> sentence_scores(ranked.size());
-  for (size_t c = 0; c < cands.size(); ++c) {
-    cands[c].score = scores[c];
-    cands[c].rank = scores[c] - options.source_rank_penalty * static_cast<double>(cands[c].source);
-    sentence_scores[cands[c].source].push_back(cands[c].rank);
+  for (size_t c = 0; c < p.cands.size(); ++c) {
+    Candidate& cand = p.cands[c];
+    cand.score = scores[c];
+    cand.rank = scores[c] - options.source_rank_penalty * static_cast<double>(rank[cand.source]);
+    p.order[cand.source].push_back(cand.rank);
+    p.top_score = std::max(p.top_score, cand.score);
   }
   // Best first; on ties the better-ranked source, then the earlier sentence.
-  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
-  const std::vector<double> share = belief_shares(cands, options.sharpness);
+  std::stable_sort(p.cands.begin(), p.cands.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
+  p.share = belief_shares(p.cands, options.sharpness);
+  return p;
+}
 
-  Picks picks;
-  picks.by_source.resize(ranked.size());
-  std::vector<int> per_source(ranked.size(), 0);
-  std::vector<std::unordered_set<size_t>> chosen(ranked.size());
-  const int frame = count(std::string(kOpen) + "\n" + kClose + "\n");
-  int used = frame;
+using IndexSets = std::vector<std::unordered_set<size_t>>;
+
+// What goes into the block: units already sent (from the block being
+// extended) and units picked now.
+struct Selection {
+  IndexSets sent;
+  IndexSets fresh;
+  int sentences = 0;     // fresh units
+  bool best_in = false;  // the best-scoring unit is in the block
+};
+
+// Picks units best first until the adaptive stop, the relative floor or the
+// budget says enough. `used` is what the block costs before any fresh pick;
+// units of the first `n_prior` sources cost a short continuation line, not a header.
+Selection select_units(const Pool& p, IndexSets sent, size_t n_prior, int used, const ContextOptions& options,
+                       const TokenCounter& count) {
+  Selection sel;
+  sel.fresh.resize(p.sources.size());
+  sel.sent = std::move(sent);
+  std::vector<int> per_source(p.sources.size(), 0);
+  const int continuation = count("[1] … \n");
   auto take = [&](size_t src, size_t idx, int tokens) {
-    if (!chosen[src].insert(idx).second) return true;
-    const int header = per_source[src] == 0 ? count(source_header(1, ranked[src]) + "\n") : 1;
+    sel.fresh[src].insert(idx);
+    int header = 1;
+    if (per_source[src] == 0) header = src < n_prior ? continuation : count(source_header(1, p.sources[src]) + "\n");
     if (used + header + tokens > options.token_budget) {
-      chosen[src].erase(idx);
+      sel.fresh[src].erase(idx);
       return false;
     }
     used += header + tokens;
     ++per_source[src];
-    ++picks.sentences;
+    ++sel.sentences;
     return true;
   };
   std::unordered_set<std::string_view> seen_text;  // overlapping chunks repeat sentences
-  double held = 0;                                 // belief share of the picks so far
-  const bool fill = options.confidence >= 1.0;     // the default: no early stop at all
-  for (size_t ci = 0; ci < cands.size() && (fill || held < options.confidence); ++ci) {
-    const Candidate& c = cands[ci];
-    if (c.score <= 0 || c.score < options.min_sentence_score) continue;
-    if (!seen_text.insert(sentences[c.source][c.sentence]).second) continue;
-    if (per_source[c.source] >= options.max_sentences_per_source) continue;
-    if (chosen[c.source].count(c.sentence)) continue;
-    if (!take(c.source, c.sentence, c.tokens)) continue;
-    held += share[ci];
+  double held = 0;                                 // belief share of the units in the block
+  for (size_t ci = 0; ci < p.cands.size(); ++ci) {
+    const Candidate& c = p.cands[ci];
+    if (sel.sent[c.source].count(c.sentence)) {
+      seen_text.insert(p.sentences[c.source][c.sentence]);
+      held += p.share[ci];
+    }
+  }
+  const bool fill = options.confidence >= 1.0;  // no early stop at all
+  const double floor = options.relative_floor * p.top_score;
+  auto eligible = [&](const Candidate& c) {
+    return c.score > 0 && c.score >= options.min_sentence_score && c.score >= floor;
+  };
+  auto in_block = [&](const Candidate& c) {
+    return sel.sent[c.source].count(c.sentence) || sel.fresh[c.source].count(c.sentence) ||
+           seen_text.count(p.sentences[c.source][c.sentence]);
+  };
+  bool first = true;
+  for (size_t ci = 0; ci < p.cands.size() && (fill || held < options.confidence); ++ci) {
+    const Candidate& c = p.cands[ci];
+    if (!eligible(c)) continue;
+    const bool best = first;
+    first = false;
+    const int around = best ? std::max(options.neighbor_sentences, options.best_neighbors) : options.neighbor_sentences;
+    if (in_block(c)) {
+      // Sent before, a neighbour, or the same words elsewhere: only its neighbours may be new.
+      if (around == 0 || !sel.sent[c.source].count(c.sentence)) continue;
+    } else {
+      if (per_source[c.source] >= options.max_sentences_per_source) continue;
+      if (!take(c.source, c.sentence, c.tokens)) continue;
+      seen_text.insert(p.sentences[c.source][c.sentence]);
+      held += p.share[ci];
+    }
     // Neighbours give the pick its context (who "he" is, what "it" was).
-    for (int d = 1; d <= options.neighbor_sentences; ++d) {
+    for (int d = 1; d <= around; ++d) {
       for (const long off : {-static_cast<long>(d), static_cast<long>(d)}) {
         const long j = static_cast<long>(c.sentence) + off;
-        if (j < 0 || j >= static_cast<long>(sentences[c.source].size())) continue;
-        take(c.source, static_cast<size_t>(j), count(sentences[c.source][static_cast<size_t>(j)]));
+        if (j < 0 || j >= static_cast<long>(p.sentences[c.source].size())) continue;
+        const size_t k = static_cast<size_t>(j);
+        const std::string& near = p.sentences[c.source][k];
+        if (sel.sent[c.source].count(k) || sel.fresh[c.source].count(k) || seen_text.count(near)) continue;
+        if (take(c.source, k, count(near))) seen_text.insert(near);
       }
     }
   }
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    picks.by_source[i].assign(chosen[i].begin(), chosen[i].end());
-    std::sort(picks.by_source[i].begin(), picks.by_source[i].end());
+  for (const Candidate& c : p.cands)
+    if (eligible(c)) {
+      sel.best_in = in_block(c);
+      break;
+    }
+  return sel;
+}
+
+// Renders the block: `head` (the open marker, or the block being extended, up
+// to its close marker), then each source's fresh units in pool order, then the
+// close marker. The first `n_prior` sources keep their numbers 1..n_prior and
+// get a continuation line ("[n] … more"); later sources are numbered on.
+BuiltContext render_block(const Pool& p, const Selection& sel, size_t n_prior, const std::string& head,
+                          const TokenCounter& count) {
+  BuiltContext out;
+  out.text = head;
+  std::vector<std::vector<size_t>> units(p.sources.size());
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    units[i].assign(sel.fresh[i].begin(), sel.fresh[i].end());
+    std::sort(units[i].begin(), units[i].end());
+    if (i >= n_prior && units[i].empty()) continue;
+    Source s = p.sources[i];
+    s.n = static_cast<int>(out.sources.size()) + 1;
+    std::vector<size_t> all(sel.sent[i].begin(), sel.sent[i].end());
+    all.insert(all.end(), units[i].begin(), units[i].end());
+    std::sort(all.begin(), all.end());
+    std::vector<std::string> picked;
+    for (size_t k : all) picked.push_back(p.sentences[i][k]);
+    out.picked.push_back(std::move(picked));
+    if (!units[i].empty()) {
+      out.text += i < n_prior ? "[" + std::to_string(s.n) + "] … " : source_header(s.n, s) + "\n";
+      for (size_t k = 0; k < units[i].size(); ++k) {
+        if (k > 0) out.text += (units[i][k] == units[i][k - 1] + 1) ? " " : " … ";
+        out.text += p.sentences[i][units[i][k]];
+      }
+      out.text += "\n";
+    }
+    out.sources.push_back(std::move(s));
   }
-  BuiltContext out = render(ranked, sentences, picks, count);
-  // The running sum estimates joins; the rendered count is exact. Drop the
-  // weakest picks until the block fits (rarely more than one round).
-  while (out.tokens > options.token_budget && picks.sentences > 0) {
-    size_t best_src = 0, best_pos = 0;
+  out.text += kClose;
+  out.text += "\n";
+  out.sentences = sel.sentences;
+  out.tokens = count(out.text);
+  return out;
+}
+
+// Selects, renders, and drops the weakest fresh units until the rendered block
+// (counted exactly; the running sum only estimates joins) fits the budget.
+BuiltContext assemble(const Pool& p, IndexSets sent, size_t n_prior, const std::string& head, int used,
+                      const ContextOptions& options, const TokenCounter& count, bool* best_in) {
+  Selection sel = select_units(p, std::move(sent), n_prior, used, options, count);
+  *best_in = sel.best_in;
+  BuiltContext out = render_block(p, sel, n_prior, head, count);
+  while (out.tokens > options.token_budget && sel.sentences > 0) {
+    size_t worst_src = 0, worst_unit = 0;
     double worst = std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < ranked.size(); ++i) {
-      for (size_t k = 0; k < picks.by_source[i].size(); ++k) {
-        const double s = sentence_scores[i][picks.by_source[i][k]];
-        if (s <= worst) worst = s, best_src = i, best_pos = k;
-      }
-    }
-    picks.by_source[best_src].erase(picks.by_source[best_src].begin() + static_cast<std::ptrdiff_t>(best_pos));
-    --picks.sentences;
-    out = render(ranked, sentences, picks, count);
+    for (size_t i = 0; i < p.sources.size(); ++i)
+      for (size_t k : sel.fresh[i])
+        if (p.order[i][k] < worst || (p.order[i][k] == worst && (i > worst_src || (i == worst_src && k > worst_unit))))
+          worst = p.order[i][k], worst_src = i, worst_unit = k;
+    sel.fresh[worst_src].erase(worst_unit);
+    --sel.sentences;
+    out = render_block(p, sel, n_prior, head, count);
   }
   if (out.tokens > options.token_budget) return BuiltContext{};
   return out;
+}
+
+BuiltContext build_fresh(std::string_view question, const std::vector<Source>& ranked, const ContextOptions& options,
+                         const TokenCounter& count) {
+  const size_t n = std::min(ranked.size(), static_cast<size_t>(std::max(0, options.max_sources)));
+  std::vector<size_t> rank(n);
+  for (size_t i = 0; i < n; ++i) rank[i] = i;
+  const Pool p = make_pool(question, std::vector<Source>(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n)),
+                           rank, options, count);
+  const std::string head = std::string(kOpen) + "\n";
+  bool best_in = false;
+  return assemble(p, IndexSets(n), 0, head, count(head + kClose + "\n"), options, count, &best_in);
+}
+
+// The prior block's sources first, in its order, then the other candidates in
+// the retriever's order; the prior's text stays byte for byte in front.
+BuiltContext build_extension(std::string_view question, const std::vector<Source>& ranked, const BuiltContext& prior,
+                             const ContextOptions& options, const TokenCounter& count, bool* best_in) {
+  const std::string close = std::string(kClose) + "\n";
+  if (prior.text.size() < close.size() || prior.text.compare(prior.text.size() - close.size(), close.size(), close) != 0 ||
+      prior.picked.size() != prior.sources.size())
+    return BuiltContext{};
+  std::vector<Source> sources = prior.sources;
+  std::vector<size_t> rank;
+  std::unordered_set<std::string> in_prior;
+  for (const Source& s : prior.sources) {
+    in_prior.insert(s.url);
+    size_t r = ranked.size();
+    for (size_t i = 0; i < ranked.size(); ++i)
+      if (ranked[i].url == s.url) r = std::min(r, i);
+    rank.push_back(r);
+  }
+  const size_t room = static_cast<size_t>(std::max(options.max_sources, static_cast<int>(sources.size())));
+  for (size_t i = 0; i < ranked.size() && sources.size() < room; ++i) {
+    if (in_prior.count(ranked[i].url)) continue;
+    sources.push_back(ranked[i]);
+    rank.push_back(i);
+  }
+  const size_t n_prior = prior.sources.size();
+  const Pool p = make_pool(question, std::move(sources), rank, options, count);
+  IndexSets sent(p.sources.size());
+  for (size_t i = 0; i < n_prior; ++i) {
+    const std::unordered_set<std::string> texts(prior.picked[i].begin(), prior.picked[i].end());
+    for (size_t k = 0; k < p.sentences[i].size(); ++k)
+      if (texts.count(p.sentences[i][k])) sent[i].insert(k);
+  }
+  const std::string head = prior.text.substr(0, prior.text.size() - close.size());
+  BuiltContext out = assemble(p, std::move(sent), n_prior, head, count(prior.text), options, count, best_in);
+  out.extends_prior = !out.text.empty();
+  return out;
+}
+
+}  // namespace
+
+BuiltContext build_context(std::string_view question, const std::vector<Source>& ranked, const ContextOptions& options,
+                           const TokenCounter& count, const BuiltContext* prior) {
+  if (options.chunks > 0) return build_chunk_context(question, ranked, options, count);
+  if (prior && !prior->sources.empty()) {
+    // Extending pays only while the best unit still fits: else a fresh block
+    // answers better than a cached one.
+    bool best_in = false;
+    BuiltContext out = build_extension(question, ranked, *prior, options, count, &best_in);
+    if (!out.text.empty() && best_in) return out;
+  }
+  return build_fresh(question, ranked, options, count);
 }
 
 BuiltContext build_naive_context(const std::vector<Source>& ranked, int k, const TokenCounter& count) {
@@ -291,6 +462,49 @@ BuiltContext build_naive_context(const std::vector<Source>& ranked, int k, const
     ++picks.sentences;
   }
   return render(top, texts, picks, count);
+}
+
+BuiltContext build_chunk_context(std::string_view question, const std::vector<Source>& ranked_in,
+                                 const ContextOptions& options, const TokenCounter& count) {
+  const size_t n = std::min(ranked_in.size(), static_cast<size_t>(std::max(0, options.max_sources)));
+  const std::vector<Source> ranked(ranked_in.begin(), ranked_in.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<std::vector<std::string>> chunks(n);
+  std::vector<std::string> flat;
+  std::vector<size_t> passage;
+  std::vector<Candidate> cands;
+  for (size_t i = 0; i < n; ++i) {
+    for (const kb::Chunk& c : kb::chunk_text(ranked[i].text)) {
+      std::string t = neutralize_source_text(c.text);
+      if (t.empty()) continue;
+      cands.push_back({i, chunks[i].size(), 0, 0, count(t)});
+      flat.push_back(t);
+      passage.push_back(i);
+      chunks[i].push_back(std::move(t));
+    }
+  }
+  const std::vector<double> scores = score_sentences(question, flat, passage, options.scoring);
+  for (size_t c = 0; c < cands.size(); ++c) {
+    cands[c].score = scores[c];
+    cands[c].rank = scores[c] - options.source_rank_penalty * static_cast<double>(cands[c].source);
+  }
+  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
+  Picks picks;
+  picks.by_source.resize(n);
+  for (size_t k = 0; k < cands.size() && picks.sentences < options.chunks; ++k) {
+    if (cands[k].score <= 0) break;
+    picks.by_source[cands[k].source].push_back(cands[k].sentence);
+    ++picks.sentences;
+  }
+  for (auto& idx : picks.by_source) std::sort(idx.begin(), idx.end());
+  BuiltContext out = render(ranked, chunks, picks, count);
+  // Over the budget: the weakest chunk goes first (chunks are whole or absent).
+  for (size_t k = static_cast<size_t>(picks.sentences); out.tokens > options.token_budget && k-- > 0;) {
+    auto& idx = picks.by_source[cands[k].source];
+    idx.erase(std::find(idx.begin(), idx.end(), cands[k].sentence));
+    --picks.sentences;
+    out = render(ranked, chunks, picks, count);
+  }
+  return out.tokens > options.token_budget ? BuiltContext{} : out;
 }
 
 }  // namespace owlet::answer

@@ -11,11 +11,13 @@
 #include "answer/cache_index.h"
 #include "answer/chat_turn.h"
 #include "answer/citations.h"
+#include "answer/context_memory.h"
 #include "answer/direct_tasks.h"
 #include "answer/extractive.h"
 #include "answer/fusion.h"
 #include "answer/learner.h"
 #include "answer/prompt.h"
+#include "answer/prompt_prefix.h"
 #include "answer/route_refiner.h"
 #include "answer/search_query.h"
 #include "kb/knowledge_base.h"
@@ -90,6 +92,7 @@ const char* kind_label(web::ErrorKind k) { return web::error_kind_name(k); }
 
 struct Pipeline::Impl {
   CacheIndex cache_index;
+  ContextMemory context_memory;
   std::unique_ptr<Learner> learner;
   std::atomic<uint64_t> answers{0}, online{0}, cache_hits{0};
   explicit Impl(double jaccard) : cache_index(jaccard) {}
@@ -139,6 +142,8 @@ struct Run {
   int64_t best_local_fetched = 0;
   std::string query;                   // what a web search sends (search_query.h)
   llm::ModelHandle* handle = nullptr;  // the answering model, for the model-assisted router
+  std::string fixed_prefix;            // the prompt before the sources (prompt_prefix.h)
+  std::shared_ptr<llm::Job> warm;      // evaluating it while retrieval runs
 
   milliseconds remaining() const {
     auto left = opt.total_deadline - std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
@@ -391,9 +396,13 @@ BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
   // Local hits join online answers too, unless offline-only evidence would be stale noise.
   if (!run.kb_sources.empty()) lists.push_back(run.kb_sources);
   std::vector<Source> ranked = fuse_sources(lists, fo);
+  if (run.cb.on_candidates) run.cb.on_candidates(ranked);
   ContextOptions co = run.opt.context;
   co.token_budget = budget;
-  BuiltContext ctx = build_context(run.req.question, ranked, co, count);
+  std::optional<BuiltContext> prior;
+  if (run.opt.context_reuse && !run.fixed_prefix.empty())
+    prior = run.impl.context_memory.find(run.fixed_prefix, ranked);
+  BuiltContext ctx = build_context(run.req.question, ranked, co, count, prior ? &*prior : nullptr);
   run.r.times.rank = ms_since(t);
   return ctx;
 }
@@ -422,6 +431,20 @@ void answer_extractive(Run& run, const BuiltContext& ctx) {
   run.r.ok = true;
 }
 
+// Templates the fixed part of the prompt and starts evaluating it, before retrieval.
+void warm_up(Run& run, llm::ModelHandle& handle) {
+  auto t = Clock::now();
+  Error err;
+  if (const llm::ChatTemplate* tmpl = handle.get().get_template(&err)) {
+    llm::ChatOptions chat;
+    chat.thinking = run.req.think.value_or(true);
+    chat.reasoning_effort = run.req.reasoning_effort;
+    run.fixed_prefix = grounded_prompt_prefix(*tmpl, chat, run.req.history, run.req.system, iso_date(run.now), run.lang);
+    if (run.opt.prefill_early) run.warm = start_prefill(handle.engine(), run.fixed_prefix, run.req.num_ctx);
+  }
+  run.r.times.prompt += ms_since(t);
+}
+
 // The model's turn. Its reasoning is handed out and returned apart; only the
 // answer text goes through the citation check and on to the cache.
 void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
@@ -430,6 +453,7 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
       build_messages(run.req.question, ctx.text, run.req.history, run.req.system, iso_date(run.now), run.lang);
   turn.think = run.req.think;
   turn.chat.reasoning_effort = run.req.reasoning_effort;
+  turn.wait_for = run.warm;  // the fixed part must be in a slot before this prompt picks one
   llm::Request& lr = turn.request;
   lr.sampling = run.req.sampling.value_or(run.opt.sampling);
   lr.num_predict = run.req.num_predict.value_or(run.opt.num_predict);
@@ -451,7 +475,7 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   TurnResult tr;
   Error err;
   if (!run_turn(handle, run.r.model, std::move(turn), tc, &tr, &err)) return fail(run, err);
-  run.r.times.prompt = tr.template_ms;
+  run.r.times.prompt += tr.template_ms;
   const llm::Completion& c = tr.completion;
   std::string tail = filter.finish();
   if (!tail.empty() && !tr.stopped && cb.on_text) cb.on_text(tail);
@@ -466,9 +490,11 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   run.r.generated_tokens = c.n_generated;
   run.r.drafted_tokens = c.n_drafted;
   run.r.accepted_tokens = c.n_accepted;
-  run.r.times.prefill = c.prompt_ms;
+  run.r.times.prefill = tr.waited_ms + (c.ttft_ms > 0 ? c.ttft_ms : c.queue_ms + c.prompt_ms);
   run.r.times.generate = c.generate_ms;
   run.r.ok = true;
+  if (run.opt.context_reuse && !run.fixed_prefix.empty() && !ctx.text.empty())
+    run.impl.context_memory.remember(run.fixed_prefix, ctx);
 }
 
 void store(Run& run, Pipeline::Impl& impl) {
@@ -576,8 +602,9 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
     run.handle = handle.get();
   }
   run.r.engine = run.extractive ? "extractive" : "llm";
-
   decide(run);
+  // A prompt that goes to the sources has a known start; evaluate it while they come.
+  if (handle && run.r.decision.needs_retrieval()) warm_up(run, *handle);
   retrieve(run);
 
   TokenCounter count = estimate_tokens;
@@ -594,6 +621,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   }
   BuiltContext ctx = budget > 0 ? rank_and_build(run, count, budget) : BuiltContext{};
   run.r.sources = ctx.sources;
+  run.r.context = ctx.text;
   note_staleness(run);
   if (cb.on_route) cb.on_route(run.r);
 

@@ -51,7 +51,9 @@ class Metrics;
 
 namespace owlet::answer {
 
-// Milliseconds spent in each stage of one answer.
+// Milliseconds spent in each stage of one answer. prefill = from the prompt
+// being ready to the first token (waiting for the fixed part's early prefill,
+// the slot, the prompt's evaluation); generate = first token to last.
 struct StageTimes {
   double cache = 0, route = 0, search = 0, fetch = 0, extract = 0, rank = 0, prompt = 0, prefill = 0, generate = 0;
   double total = 0;
@@ -75,6 +77,12 @@ struct PipelineOptions {
   double recency_boost = 0.5;     // time-sensitive: score x (1 + boost) for sources from the last recent_days
   bool learn = true;              // ingest fetched pages into the knowledge base
   int max_tool_rounds = 4;        // answer_with_tools: rounds of owlet's tools before the model must answer
+  // Evaluate the fixed part of the prompt (system prompt, history) while
+  // retrieval runs, so only the sources and the question remain after it.
+  bool prefill_early = true;
+  // A question over the pages of a block sent before extends that block
+  // (ContextMemory), so the engine reuses the earlier prompt's KV.
+  bool context_reuse = true;
   std::string default_model;
   llm::SamplingParams sampling;   // defaults for requests that give none
   int num_predict = -1;
@@ -132,6 +140,7 @@ struct AnswerResult {
   std::string answer;     // dangling [n] markers removed; the final content only
   std::string reasoning;  // the model's thinking, apart: never cited, checked, cached or learned from
   std::vector<Source> sources;  // numbered 1..n, as cited
+  std::string context;    // the sources block exactly as placed in the prompt ("" = none)
   RouteDecision decision;
   std::string served_by;  // "cache", "none", "local", "web-light", "web-deep", "offline"
   bool cache_hit = false;
@@ -159,6 +168,8 @@ struct AnswerCallbacks {
   std::function<bool(std::string_view)> on_thinking;
   // The templated prompt sent to the model (debugging, `--verbose`, tests).
   std::function<void(const std::string&)> on_prompt;
+  // The fused candidates the context builder picks from, best first (evaluations).
+  std::function<void(const std::vector<Source>&)> on_candidates;
 };
 
 class Pipeline {

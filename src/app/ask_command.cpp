@@ -44,6 +44,7 @@ struct AskArgs {
   std::string think;           // "" = the model's default; true | false | low | medium | high
   bool hide_thinking = false;  // the model thinks, nobody sees it
   bool no_pull = false;
+  bool include_context = false;
 };
 
 // Reasoning models' thinking, kept apart from the answer: dimmed on a
@@ -181,7 +182,9 @@ int run_ask(const AskArgs& args) {
   }
   if (args.json) {
     // A reply cut mid-character (num_predict) must not abort the JSON: bad bytes print as U+FFFD.
-    printf("%s\n", answer::answer_to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    printf("%s\n", answer::answer_to_json(r, args.include_context)
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                       .c_str());
     fflush(stdout);
     return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
   }
@@ -233,6 +236,8 @@ void register_ask(CLI::App& app, int* exit_code) {
   cmd->add_flag("--hide-thinking", args->hide_thinking, "let a reasoning model think, but do not show its thinking");
   cmd->add_flag("--no-pull", args->no_pull,
                 "with no model configured, do not pull default_model (answer from the sources' own sentences)");
+  cmd->add_flag("--include-context", args->include_context,
+                "with --json: also print `context`, the sources block exactly as the model saw it");
   cmd->callback([args, exit_code] { *exit_code = run_ask(*args); });
 }
 

@@ -124,6 +124,13 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.router_model = cfg.router_model;
   o.context.token_budget = cfg.context_tokens;
   o.context.max_sources = cfg.max_sources;
+  o.context.confidence = cfg.context_confidence;
+  o.context.relative_floor = cfg.context_floor;
+  o.context.best_neighbors = cfg.context_neighbors;
+  o.context.max_sentences_per_source = cfg.context_per_source;
+  o.context.chunks = cfg.context_chunks;
+  o.context_reuse = cfg.context_reuse;
+  o.prefill_early = cfg.prefill_early;
   answer::parse_web_mode(cfg.web, &o.web);
   o.extractive = cfg.engine == "extractive";
   o.search_deadline = std::chrono::milliseconds(cfg.search_deadline_ms);

@@ -63,8 +63,15 @@ struct Config {
   int fetch_deadline_ms = 3000;    // page fetches (web-deep), all in parallel
   int total_deadline_ms = 5000;    // everything before the prompt; what arrived in time is used
   int fetch_pages = 5;             // pages read for a web-deep answer
-  int context_tokens = 1024;       // token budget of the sources block
+  int context_tokens = 384;        // cap of the sources block (tokens)
   int max_sources = 6;
+  double context_confidence = 0.9; // adaptive stop: picks end once they hold this share of belief; 1 = fill the budget
+  double context_floor = 0.4;      // sentences scoring below this fraction of the best are left out; 0 = off
+  int context_neighbors = 1;       // sentences kept on each side of the best pick
+  int context_per_source = 6;      // sentences taken from one source at most
+  int context_chunks = 0;          // k > 0: the top-k chunks whole (the naive peer); 0 = picked sentences
+  bool context_reuse = true;       // a question over the same pages extends the block sent before (KV reuse)
+  bool prefill_early = true;       // evaluate the system prompt and history while retrieval runs
   std::string cache_ttl_fast = "10m";   // answer-cache TTL by freshness class
   std::string cache_ttl_slow = "24h";
   std::string cache_ttl_never = "30d";

@@ -321,6 +321,15 @@ void Engine::assign_locked() {
       job->finish(c);
       continue;
     }
+    if (job->req_.prefill_only && held_by_a_slot(job->tokens_)) {
+      queue_.pop_front();
+      Completion c;
+      c.ok = true;
+      c.finish = FinishReason::stop;
+      c.n_prompt = c.n_prompt_cached = static_cast<int>(job->tokens_.size());
+      job->finish(c);
+      continue;
+    }
     // The free slot that already holds the longest prefix of this prompt; else the least recently used.
     Slot* best = nullptr;
     size_t best_prefix = 0;
@@ -336,6 +345,12 @@ void Engine::assign_locked() {
     queue_.pop_front();
     start_slot(*best, job);
   }
+}
+
+bool Engine::held_by_a_slot(const std::vector<int>& tokens) const {
+  for (const auto& s : slots_)
+    if (s->cache.size() >= tokens.size() && common_prefix(s->cache, tokens) == tokens.size()) return true;
+  return false;
 }
 
 void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
@@ -511,6 +526,10 @@ bool Engine::step() {
     } else if (s.state == SlotState::prompt) {
       s.out.prompt_ms = now_ms() - s.t_start;
       s.state = SlotState::generating;
+      if (s.job->req_.prefill_only) {
+        finish_slot(s, FinishReason::stop);  // the KV stays: that was the point
+        continue;
+      }
     }
     sample_slot(s);
   }

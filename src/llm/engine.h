@@ -73,6 +73,12 @@ struct Request {
   int num_ctx = 0;                  // per-request context limit; 0 = the slot's
   std::vector<std::string> stop;    // never emitted; matched across token boundaries
   bool truncate = false;            // drop the oldest prompt tokens instead of failing on overflow
+  // Evaluate the prompt into a slot's KV cache and stop: nothing is sampled, the
+  // job ends with finish stop and no text. A later prompt that starts with this
+  // one finds it by the longest-prefix slot choice (warming a prompt's fixed part
+  // while its variable part is still being gathered). A prompt some slot already
+  // holds costs nothing and leaves that slot's longer cache alone.
+  bool prefill_only = false;
   const std::atomic<bool>* cancel = nullptr;  // optional external cancel flag, polled every step
   // Special tokens whose text is emitted (a chat template's <think>, tool-call
   // markers…): the output parser needs them. Others stay invisible.
@@ -158,6 +164,7 @@ class Engine {
   void loop();
   void assign_locked();
   void start_slot(Slot& s, std::shared_ptr<Job> job);
+  bool held_by_a_slot(const std::vector<int>& tokens) const;
   bool step();  // one decode: cancellations, a batch of generating slots and prompt chunks, sampling
   void finish_cancelled();
   void batch_generating(::llama_batch& batch);

@@ -234,9 +234,9 @@ void register_answer_routes(Server::Impl& s) {
     Error err;
     if (!b.parse(req.body, &err)) return send_error(res, err);
     answer::AnswerRequest a;
-    bool stream = true, cache = true;
+    bool stream = true, cache = true, include_context = false;
     if (!b.str("question", &a.question, true) || !b.str("model", &a.model) || !b.boolean("stream", &stream) ||
-        !b.str("system", &a.system) || !b.boolean("cache", &cache))
+        !b.str("system", &a.system) || !b.boolean("cache", &cache) || !b.boolean("include_context", &include_context))
       return send_error(res, b.error());
     if (a.question.find_first_not_of(" \t\r\n") == std::string::npos)
       return send_error(res, ErrorKind::bad_request, "field 'question' is empty");
@@ -264,19 +264,20 @@ void register_answer_routes(Server::Impl& s) {
     if (!stream) {
       answer::AnswerResult r = run_answer(s, std::move(a));
       if (!r.ok) return send_error(res, r.error);
-      return send_json(res, 200, answer::answer_to_json(r));
+      return send_json(res, 200, answer::answer_to_json(r, include_context));
     }
     auto line = [](json j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
     AnswerFormat fmt;
-    fmt.route = [line](const answer::AnswerResult& r) {
-      return line(json{{"type", "route"}, {"id", r.id}, {"route", answer::route_to_json(r)}}) +
-             line(json{{"type", "sources"}, {"sources", answer::sources_to_json(r.sources)}});
+    fmt.route = [line, include_context](const answer::AnswerResult& r) {
+      json sources{{"type", "sources"}, {"sources", answer::sources_to_json(r.sources)}};
+      if (include_context) sources["context"] = r.context;  // before prefill starts: what the model will see
+      return line(json{{"type", "route"}, {"id", r.id}, {"route", answer::route_to_json(r)}}) + line(sources);
     };
     fmt.text = [line](const std::string& t) { return line(json{{"type", "token"}, {"content", t}}); };
     fmt.thinking = [line](const std::string& t) { return line(json{{"type", "thinking"}, {"content", t}}); };
-    fmt.done = [line](const answer::AnswerResult& r) {
+    fmt.done = [line, include_context](const answer::AnswerResult& r) {
       if (!r.ok) return line(json{{"type", "error"}, {"error", r.error.message}});
-      json j = answer::answer_to_json(r);
+      json j = answer::answer_to_json(r, include_context);
       j["type"] = "done";
       return line(j);
     };

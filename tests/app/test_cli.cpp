@@ -224,3 +224,19 @@ TEST(Cli, ThinkingStaysOutOfThePipedAnswer) {
     EXPECT_NE(tty.out.substr(0, end).find(head), std::string::npos) << tty.out;
   }
 }
+
+TEST(Cli, JsonCanIncludeTheContextTheModelSaw) {
+  TempDir home, docs;
+  write_file(docs / "owls.md", "# Owls\n\nThe barn owl hunts voles at night across open fields.\n");
+  ProcessOptions o = clean_env(home);
+  ProcessResult in = owlet_run({"ingest", docs.path().string()}, o);
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  const std::string q = "What does the barn owl hunt at night?";
+  ProcessResult r = owlet_run(ask(fixture_model("qwen2-tiny"), q, {"-n", "4", "--json", "--include-context", "--no-cache"}), o);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"context\":\"<<<SOURCES"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("The barn owl hunts voles at night"), std::string::npos) << r.out;
+  ProcessResult plain = owlet_run(ask(fixture_model("qwen2-tiny"), q, {"-n", "4", "--json", "--no-cache"}), o);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find("\"context\""), std::string::npos) << plain.out;
+}

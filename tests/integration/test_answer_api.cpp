@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "answer/prompt.h"
 #include "integration/answer_world.h"
 #include "kb/knowledge_base.h"
+#include "llm/chat_template.h"
 
 using json = nlohmann::json;
 using namespace owlet;
@@ -189,4 +191,49 @@ TEST(AnswerApi, OverLongPromptIsTheSame400EverywhereAndTheServerStaysUp) {
     EXPECT_NE(msg.find("context holds"), std::string::npos) << c.path << ": " << msg;
   }
   EXPECT_EQ(s.cli->Get("/health")->status, 200);
+}
+
+// ---- include_context: the sources block exactly as the model saw it (issue #19)
+
+TEST(AnswerApi, IncludeContextReturnsTheBlockTheModelSaw) {
+  Stack s;
+  const std::string q = "How many snowy owl pairs were counted this week?";
+  json body{{"question", q}, {"web", "always"}, {"cache", false}, {"include_context", true}};
+  auto res = s.cli->Post("/api/answer", body.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::vector<json> ev = ndjson(res->body);
+  ASSERT_GE(ev.size(), 3u);
+  ASSERT_EQ(ev[1]["type"], "sources");
+  ASSERT_TRUE(ev[1].contains("context")) << "shown with the sources, before the answer starts";
+  const std::string context = ev[1]["context"].get<std::string>();
+  EXPECT_EQ(context.rfind("<<<SOURCES", 0), 0u) << context;
+  EXPECT_NE(context.find("412 nesting pairs"), std::string::npos) << context;
+  const json& done = ev.back();
+  ASSERT_EQ(done["type"], "done");
+  EXPECT_EQ(done["context"], context);
+
+  // Byte for byte: templating the question with this block gives exactly the
+  // prompt the server evaluated (its token count).
+  std::string err;
+  auto h = s.models->acquire(s.model, std::nullopt, &err);
+  ASSERT_TRUE(h) << err;
+  auto tmpl = llm::ChatTemplate::create(h->model(), "", &err);
+  ASSERT_TRUE(tmpl) << err;
+  std::string prompt;
+  ASSERT_TRUE(tmpl->apply(answer::build_messages(q, context, {}, "", answer::iso_date(time(nullptr)), "en"), true,
+                          &prompt, &err))
+      << err;
+  EXPECT_EQ(done["prompt_eval_count"].get<int>(), static_cast<int>(h->engine().tokenize(prompt, true).size()));
+
+  // The one-object form carries it too; without the flag it stays out.
+  body["stream"] = false;
+  json one = json::parse(s.cli->Post("/api/answer", body.dump(), "application/json")->body);
+  EXPECT_EQ(one["context"].get<std::string>().rfind("<<<SOURCES", 0), 0u) << one.dump();
+  body.erase("include_context");
+  json plain = json::parse(s.cli->Post("/api/answer", body.dump(), "application/json")->body);
+  EXPECT_FALSE(plain.contains("context")) << plain.dump();
+  auto bad = s.cli->Post("/api/answer", json{{"question", q}, {"include_context", "yes"}}.dump(), "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_NE(bad->body.find("include_context"), std::string::npos) << bad->body;
 }

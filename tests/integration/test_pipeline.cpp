@@ -238,7 +238,10 @@ TEST(Pipeline, SearchDownFallsBackToTheKnowledgeBaseWithinTheDeadline) {
 
 TEST(Pipeline, PageInjectionStaysInsideTheDataDelimiters) {
   World w;
-  auto p = w.pipeline();
+  answer::PipelineOptions o;
+  o.context.confidence = 1;  // fill the budget: every page that matches is quoted, the injected one too
+  o.context.relative_floor = 0;
+  auto p = w.pipeline(o);
   std::string prompt;
   answer::AnswerCallbacks cb;
   cb.on_prompt = [&](const std::string& s) { prompt = s; };
@@ -331,4 +334,103 @@ TEST(Pipeline, BadInputIsRefused) {
   answer::AnswerResult b = p->answer(q);
   EXPECT_FALSE(b.ok);
   EXPECT_EQ(b.error.kind, ErrorKind::not_found) << b.error;
+}
+
+// ---- What the model saw, block reuse and the early prefill (issue #19)
+
+namespace {
+
+answer::AnswerRequest question(const std::string& text) {
+  answer::AnswerRequest q;
+  q.question = text;
+  q.use_cache = false;
+  return q;
+}
+
+int token_count(World& w, const std::string& text) {
+  std::string err;
+  auto h = w.models->acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
+  EXPECT_TRUE(h) << err;
+  return h ? static_cast<int>(h->engine().tokenize(text, true).size()) : 0;
+}
+
+}  // namespace
+
+TEST(Pipeline, ContextIsTheBlockThePromptCarries) {
+  World w;
+  answer::PipelineOptions o;
+  o.web = answer::WebMode::always;
+  auto p = w.pipeline(o);
+  std::string prompt;
+  answer::AnswerCallbacks cb;
+  cb.on_prompt = [&](const std::string& s) { prompt = s; };
+  answer::AnswerResult r = p->answer(question("How many snowy owl pairs did the census count?"), cb);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_FALSE(r.context.empty());
+  EXPECT_NE(r.context.find("412 nesting pairs"), std::string::npos) << r.context;
+  const size_t open = prompt.find("<<<SOURCES");
+  const std::string close = "<<<END SOURCES>>>\n";
+  const size_t end = prompt.find(close);
+  ASSERT_NE(open, std::string::npos) << prompt;
+  ASSERT_NE(end, std::string::npos) << prompt;
+  EXPECT_EQ(prompt.substr(open, end + close.size() - open), r.context) << "byte for byte what was templated";
+}
+
+TEST(Pipeline, SecondQuestionOverTheSamePagesReusesTheFirstPrompt) {
+  for (bool reuse : {true, false}) {
+    World w;
+    answer::PipelineOptions o;
+    o.web = answer::WebMode::always;
+    o.context.confidence = 0.5;  // one sentence each: the two questions pick different ones
+    o.context_reuse = reuse;
+    auto p = w.pipeline(o);
+    std::string first_prompt, second_prompt;
+    answer::AnswerCallbacks cb;
+    cb.on_prompt = [&](const std::string& s) { (first_prompt.empty() ? first_prompt : second_prompt) = s; };
+    answer::AnswerResult a = p->answer(question("How many snowy owl pairs did the census count?"), cb);
+    answer::AnswerResult b = p->answer(question("Where did the barn owls return after ten years?"), cb);
+    ASSERT_TRUE(a.ok && b.ok) << a.error << b.error;
+    EXPECT_NE(b.context.find("church tower"), std::string::npos) << b.context;
+    const std::string head = first_prompt.substr(0, first_prompt.find("<<<END SOURCES>>>"));
+    if (reuse) {
+      EXPECT_EQ(second_prompt.compare(0, head.size(), head), 0) << first_prompt << "\n---\n" << second_prompt;
+      EXPECT_GE(b.prompt_cached_tokens, token_count(w, head) - 2) << "the first prompt's KV serves the second";
+      EXPECT_GE(b.sources.size(), a.sources.size());
+      EXPECT_EQ(b.sources[0].url, a.sources[0].url) << "numbers stay with their pages";
+    } else {
+      EXPECT_NE(second_prompt.compare(0, head.size(), head), 0);
+      EXPECT_LT(b.prompt_cached_tokens, token_count(w, head) - 2);
+    }
+  }
+}
+
+TEST(Pipeline, FixedPartIsEvaluatedWhileRetrievalRuns) {
+  for (bool early : {true, false}) {
+    World w;  // a fresh engine: nothing cached
+    w.search_delay_ms = 100;
+    answer::PipelineOptions o;
+    o.web = answer::WebMode::always;
+    o.prefill_early = early;
+    auto p = w.pipeline(o);
+    answer::AnswerRequest q = question("And how many snowy owl pairs were counted?");
+    q.history = {{"user", "Tell me about owls in the news."}, {"assistant", "Owls were in the news this week."}};
+    answer::AnswerResult r = p->answer(q);
+    ASSERT_TRUE(r.ok) << r.error;
+    if (early) EXPECT_GT(r.prompt_cached_tokens, 60) << "system prompt and history were in the KV already";
+    else EXPECT_EQ(r.prompt_cached_tokens, 0);
+  }
+}
+
+TEST(Pipeline, StageTimesAddUpToTheTotal) {
+  World w;
+  answer::PipelineOptions o;
+  o.web = answer::WebMode::always;
+  auto p = w.pipeline(o);
+  ASSERT_TRUE(p->answer(question("What did the census count?")).ok);  // loads the model
+  answer::AnswerResult r = p->answer(question("Why can owls find prey in darkness?"));
+  ASSERT_TRUE(r.ok) << r.error;
+  const answer::StageTimes& t = r.times;
+  const double sum = t.cache + t.route + t.search + t.fetch + t.extract + t.rank + t.prompt + t.prefill + t.generate;
+  EXPECT_LE(sum, t.total + 0.5) << "stages do not overlap";
+  EXPECT_GE(sum, 0.5 * t.total) << "most of the time is in a stage";
 }

@@ -1,0 +1,662 @@
+// owlet-bench-grounded — how fast a grounded answer starts, and whether the
+// answer is in what the model saw, on a multi-page loopback web built from
+// XQuAD (xquad_web.h: pages of 4 paragraphs, a BM25 search API of its own).
+//
+// Serve mode (default): `owlet serve` (the real binary) with the given model, one
+// server per arm, each with a fresh knowledge path, `web: always`, `learn: false`,
+// searching the loopback web. Arms, on the same questions:
+//   plain  POST /api/chat with owlet.ground = false (no retrieval, no sources)
+//   today  the context defaults before issue #19 (1,024-token budget filled,
+//          no adaptive stop, no block reuse, no early prefill)
+//   new    owlet's defaults now
+//   naive  the peer: the top-k retrieved chunks whole (context_chunks = k)
+// Each grounded question is POST /api/answer (streamed, include_context, cache
+// off, num_predict 1): time to the `sources` event and to the end (= the first
+// token) on the client's clock, prompt tokens, recall = a gold answer string in
+// the returned context, and the route's stage timings against its total.
+// Questions run in an order that puts different articles next to each other
+// (cold: no two neighbours share pages). Then pairs: two questions about the
+// same paragraph back to back; the second one's time against the first's.
+//
+// Tune mode (--tune): no server, no generation. The answer pipeline runs in
+// process (extractive, same web) to get each question's fused candidates; then
+// every context setting of a grid is built over them, counted with the model's
+// tokenizer: tokens and recall per setting, for choosing defaults on one half.
+//
+//   owlet-bench-grounded --model q05.gguf [--lang en,zh] [--split odd] [--questions 80]
+//   owlet-bench-grounded --model q05.gguf --tune --split even [--budgets ...] [--conf ...]
+//
+// Tune on --split even, report --split odd (the default).
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "answer/context_builder.h"
+#include "answer/context_memory.h"
+#include "answer/pipeline.h"
+#include "bench_process.h"
+#include "eval_data.h"
+#include "kb/knowledge_base.h"
+#include "llm/engine.h"
+#include "llm/model.h"
+#include "web/http_client.h"
+#include "web/search_providers.h"
+#include "xquad_web.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace owlet;
+using namespace owlet::bench;
+using answer::eval::flag;
+using answer::eval::has_flag;
+
+namespace {
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double at = p * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(at);
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+bool contains_any(const std::string& text, const std::vector<std::string>& answers) {
+  for (const auto& a : answers)
+    if (!a.empty() && text.find(a) != std::string::npos) return true;
+  return false;
+}
+
+std::string temp_dir(const char* name) {
+  std::string tmpl = (fs::temp_directory_path() / (std::string(name) + "-XXXXXX")).string();
+  return mkdtemp(tmpl.data()) ? tmpl : "";
+}
+
+bool in_split(const std::string& split, int index) {
+  if (split == "even") return index % 2 == 0;
+  if (split == "odd") return index % 2 == 1;
+  return true;
+}
+
+// The split's questions, at most `limit`, spread over the split and ordered so
+// that neighbours come from different articles (pages): one question per
+// article in turn.
+std::vector<const XquadQuestion*> pick_questions(const XquadSite& site, const std::string& split, int limit) {
+  std::vector<const XquadQuestion*> all;
+  for (const XquadQuestion& q : site.questions)
+    if (in_split(split, q.index)) all.push_back(&q);
+  if (limit > 0 && static_cast<int>(all.size()) > limit) {
+    std::vector<const XquadQuestion*> spread;
+    for (int i = 0; i < limit; ++i) spread.push_back(all[static_cast<size_t>(i) * all.size() / static_cast<size_t>(limit)]);
+    all = std::move(spread);
+  }
+  std::map<std::string, std::vector<const XquadQuestion*>> by_article;
+  std::vector<std::string> order;
+  for (const XquadQuestion* q : all) {
+    const std::string& t = site.paragraph_titles[static_cast<size_t>(q->paragraph)];
+    if (!by_article.count(t)) order.push_back(t);
+    by_article[t].push_back(q);
+  }
+  std::vector<const XquadQuestion*> out;
+  for (size_t round = 0; out.size() < all.size(); ++round)
+    for (const std::string& t : order)
+      if (round < by_article[t].size()) out.push_back(by_article[t][round]);
+  return out;
+}
+
+// ---------------------------------------------------------------- tune mode
+
+struct Setting {
+  std::string name;
+  answer::ContextOptions options;
+};
+
+struct Tally {
+  std::vector<double> tokens;
+  int hits = 0;
+  int n = 0;
+  double recall() const { return n ? static_cast<double>(hits) / n : 0; }
+};
+
+// Second questions over the same pages: for pairs of questions about one
+// paragraph, the second one's block with the first one's remembered (as the
+// pipeline's ContextMemory does) against its block built fresh.
+void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>& qs,
+                  const std::map<const XquadQuestion*, std::vector<answer::Source>>& candidates, const Setting& setting,
+                  const answer::TokenCounter& count) {
+  std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
+  for (const XquadQuestion* q : qs) by_paragraph[q->paragraph].push_back(q);
+  int pairs = 0, found = 0, extended = 0, hit_ext = 0, hit_fresh = 0, hit_lean = 0;
+  std::vector<double> new_tokens, fresh_tokens, lean_tokens;
+  answer::ContextOptions lean = setting.options;  // extending without the best pick's neighbours
+  lean.best_neighbors = 0;
+  for (const auto& [p, list] : by_paragraph) {
+    if (list.size() < 2) continue;
+    const XquadQuestion* a = list[0];
+    const XquadQuestion* b = list[1];
+    const auto& ca = candidates.at(a);
+    const auto& cb = candidates.at(b);
+    answer::ContextMemory memory;
+    const answer::BuiltContext first = answer::build_context(a->text, ca, setting.options, count);
+    memory.remember("prefix", first);
+    const std::optional<answer::BuiltContext> prior = memory.find("prefix", cb);
+    const answer::BuiltContext fresh = answer::build_context(b->text, cb, setting.options, count);
+    const answer::BuiltContext second =
+        answer::build_context(b->text, cb, setting.options, count, prior ? &*prior : nullptr);
+    const answer::BuiltContext slim = answer::build_context(b->text, cb, lean, count, prior ? &*prior : nullptr);
+    hit_lean += contains_any(slim.text, b->answers);
+    lean_tokens.push_back(slim.extends_prior ? slim.tokens - first.tokens + count("<<<END SOURCES>>>\n") : slim.tokens);
+    ++pairs;
+    found += prior.has_value();
+    extended += second.extends_prior;
+    hit_ext += contains_any(second.text, b->answers);
+    hit_fresh += contains_any(fresh.text, b->answers);
+    // Tokens the engine must evaluate for the block: all of it, or what follows the prior's bytes.
+    new_tokens.push_back(second.extends_prior ? second.tokens - first.tokens + count("<<<END SOURCES>>>\n") : second.tokens);
+    fresh_tokens.push_back(fresh.tokens);
+  }
+  const double n = std::max(1, pairs);
+  std::printf("pairs (%s, %s): %d; prior block found %.1f%%, extended %.1f%%; second recall %.1f%% (fresh %.1f%%); "
+              "block tokens to evaluate p50 %.0f (fresh %.0f)\n",
+              site.lang.c_str(), setting.name.c_str(), pairs, 100 * found / n, 100 * extended / n, 100 * hit_ext / n,
+              100 * hit_fresh / n, percentile(new_tokens, 0.5), percentile(fresh_tokens, 0.5));
+  std::printf("  extending without the best pick's neighbours: second recall %.1f%%, block tokens to evaluate p50 %.0f\n",
+              100 * hit_lean / n, percentile(lean_tokens, 0.5));
+}
+
+std::vector<Setting> grid(int argc, char** argv) {
+  std::vector<Setting> out;
+  auto nums = [&](const char* name, const char* def) {
+    std::vector<double> v;
+    for (const std::string& s : split_list(flag(argc, argv, name, def))) v.push_back(std::atof(s.c_str()));
+    return v;
+  };
+  // Today's defaults first: the row every other one is held against.
+  answer::ContextOptions today;
+  today.token_budget = 1024;
+  today.confidence = 1;
+  today.best_neighbors = 0;
+  today.relative_floor = 0;
+  today.max_sentences_per_source = 4;
+  out.push_back({"today (1024, fill)", today});
+  for (double k : nums("--chunks", "1,2,3")) {
+    answer::ContextOptions o = today;
+    o.chunks = static_cast<int>(k);
+    out.push_back({"naive top-" + std::to_string(static_cast<int>(k)) + " chunks", o});
+  }
+  // Every combination of the listed values, odometer order.
+  struct Knob {
+    const char* flag;
+    const char* values;
+  };
+  const std::vector<Knob> knobs = {{"--budgets", "512,384,256"}, {"--conf", "1,0.95,0.9,0.8"},
+                                   {"--best-neighbors", "0,1"},  {"--neighbors", "0"},
+                                   {"--clause", "0"},            {"--floor", "0,0.4"},
+                                   {"--per-source", "4"}};
+  std::vector<std::vector<double>> values;
+  for (const Knob& k : knobs) values.push_back(nums(k.flag, k.values));
+  for (const auto& v : values)
+    if (v.empty()) return out;
+  std::vector<size_t> at(knobs.size(), 0);
+  for (bool more = true; more;) {
+    auto v = [&](size_t knob) { return values[knob][at[knob]]; };
+    answer::ContextOptions o;
+    o.token_budget = static_cast<int>(v(0));
+    o.confidence = v(1);
+    o.best_neighbors = static_cast<int>(v(2));
+    o.neighbor_sentences = static_cast<int>(v(3));
+    o.clause_tokens = static_cast<int>(v(4));
+    o.relative_floor = v(5);
+    o.max_sentences_per_source = static_cast<int>(v(6));
+    char name[160];
+    std::snprintf(name, sizeof name, "b%d c%.2f n%d/%d cl%d f%.2f per%d", o.token_budget, o.confidence,
+                  o.best_neighbors, o.neighbor_sentences, o.clause_tokens, o.relative_floor,
+                  o.max_sentences_per_source);
+    out.push_back({name, o});
+    more = false;
+    for (size_t i = knobs.size(); i-- > 0;) {
+      if (++at[i] < values[i].size()) {
+        more = true;
+        break;
+      }
+      at[i] = 0;
+    }
+  }
+  return out;
+}
+
+int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::Engine& tokenizer_engine) {
+  const std::string split = flag(argc, argv, "--split", "even");
+  const int limit = std::atoi(flag(argc, argv, "--questions", "0").c_str());
+  const double target = std::atof(flag(argc, argv, "--target", "0.92").c_str());
+  std::vector<const XquadSite*> ptrs;
+  for (const XquadSite& s : sites) ptrs.push_back(&s);
+  LoopbackWeb web(ptrs);
+  // Token counts repeat across settings: count each string once.
+  std::unordered_map<std::string, int> memo;
+  answer::TokenCounter count = [&](std::string_view s) {
+    auto it = memo.find(std::string(s));
+    if (it != memo.end()) return it->second;
+    const int n = static_cast<int>(tokenizer_engine.tokenize(std::string(s), false).size());
+    memo.emplace(std::string(s), n);
+    return n;
+  };
+  const std::vector<Setting> settings = grid(argc, argv);
+  for (const XquadSite& site : sites) {
+    const std::string kb_dir = temp_dir("owlet-bench-grounded-kb");
+    std::string err;
+    auto kb = kb::KnowledgeBase::open(kb_dir, {}, &err);
+    web::ClientOptions co;
+    co.ssrf.allow_cidrs = {"127.0.0.1"};
+    web::HttpClient http(co);
+    auto searxng = web::make_searxng_provider({web.base_url(), ""});
+    answer::PipelineServices sv;
+    sv.kb = kb.get();
+    sv.http = &http;
+    sv.providers = {searxng.get()};
+    answer::PipelineOptions po;
+    po.web = answer::WebMode::always;
+    po.learn = false;
+    po.context.token_budget = 1 << 20;  // the pipeline's own block is not what is measured here
+    answer::Pipeline pipeline(sv, po);
+
+    const std::vector<const XquadQuestion*> qs = pick_questions(site, split, limit);
+    std::vector<Tally> tallies(settings.size());
+    int fetched_gold = 0, candidate_gold = 0;
+    std::map<const XquadQuestion*, std::vector<answer::Source>> candidates;
+    for (const XquadQuestion* q : qs) {
+      std::vector<answer::Source>& cands = candidates[q];
+      answer::AnswerCallbacks cb;
+      cb.on_candidates = [&](const std::vector<answer::Source>& c) { cands = c; };
+      answer::AnswerRequest req;
+      req.question = q->text;
+      req.use_cache = false;
+      pipeline.answer(req, cb);
+      const std::string gold_url = web.page_url(site.lang, site.page_of_paragraph[static_cast<size_t>(q->paragraph)]);
+      std::string all;
+      for (const answer::Source& s : cands) {
+        if (s.url == gold_url && s.origin == "web-page") ++fetched_gold;
+        all += s.text + "\n";
+      }
+      candidate_gold += contains_any(all, q->answers);
+      for (size_t i = 0; i < settings.size(); ++i) {
+        const answer::BuiltContext c = answer::build_context(q->text, cands, settings[i].options, count);
+        tallies[i].tokens.push_back(c.tokens);
+        tallies[i].hits += contains_any(c.text, q->answers);
+        ++tallies[i].n;
+      }
+    }
+    kb.reset();
+    std::error_code ec;
+    fs::remove_all(kb_dir, ec);
+
+    const double n = static_cast<double>(qs.size());
+    std::printf("\n== %s, %s questions: %zu; gold page fetched %.1f%%; answer in some candidate %.1f%% ==\n",
+                site.lang.c_str(), split.c_str(), qs.size(), 100 * fetched_gold / n, 100 * candidate_gold / n);
+    std::printf("%-34s %9s %9s %9s %8s\n", "context setting", "tok mean", "tok p50", "tok p90", "recall");
+    const Tally& today = tallies[0];
+    const Setting* best = nullptr;
+    const Tally* best_t = nullptr;
+    for (size_t i = 0; i < settings.size(); ++i) {
+      const Tally& t = tallies[i];
+      std::printf("%-34s %9.1f %9.1f %9.1f %7.1f%%\n", settings[i].name.c_str(), mean(t.tokens), percentile(t.tokens, 0.5),
+                  percentile(t.tokens, 0.9), 100 * t.recall());
+      const bool good = settings[i].options.chunks == 0 && i > 0 && t.recall() >= target && t.hits >= today.hits;
+      if (good && (!best_t || mean(t.tokens) < mean(best_t->tokens))) best = &settings[i], best_t = &t;
+    }
+    if (best)
+      std::printf("cheapest setting at recall >= %.0f%% and >= today's: %s (%.1f tokens, %.1f%%)\n", 100 * target,
+                  best->name.c_str(), mean(best_t->tokens), 100 * best_t->recall());
+    else
+      std::printf("no setting reaches recall >= %.0f%% and today's %.1f%%\n", 100 * target, 100 * today.recall());
+    const std::string pair_name = flag(argc, argv, "--pair-setting", best ? best->name : "");
+    int misses = std::atoi(flag(argc, argv, "--misses", "0").c_str());  // print some misses of that setting
+    for (const Setting& st : settings) {
+      if (st.name != pair_name) continue;
+      report_pairs(site, qs, candidates, st, count);
+      for (const XquadQuestion* q : qs) {
+        if (misses <= 0) break;
+        const answer::BuiltContext c = answer::build_context(q->text, candidates[q], st.options, count);
+        std::string all;
+        for (const answer::Source& s : candidates[q]) all += s.text + "\n";
+        if (contains_any(c.text, q->answers) || !contains_any(all, q->answers)) continue;
+        --misses;
+        std::printf("MISS %s | gold: %s\n%s\n", q->text.c_str(), q->answers.empty() ? "" : q->answers[0].c_str(),
+                    c.text.c_str());
+      }
+    }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- serve mode
+
+struct Arm {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> config;  // on top of the common config
+};
+
+struct Sample {
+  double t_sources = 0;  // client: request sent -> `sources` event
+  double t_first = 0;    // client: request sent -> first token (or the end, num_predict 1)
+  int prompt = 0, cached = 0, context_tokens = 0;
+  bool recall = false;
+  double stage_sum = 0, total = 0;  // the route's stages and its total
+  bool ok = false;
+  std::string error;
+};
+
+// One streamed POST /api/answer, timed on the client's clock.
+Sample ask(int port, const std::string& question, const std::vector<std::string>& answers) {
+  Sample s;
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_read_timeout(300, 0);
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/api/answer";
+  req.set_header("Content-Type", "application/json");
+  req.body = json{{"question", question}, {"include_context", true}, {"cache", false},
+                  {"options", {{"num_predict", 1}, {"temperature", 0}}}}
+                 .dump();
+  std::string buf;
+  const auto t0 = Clock::now();
+  json done;
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    buf.append(data, len);
+    for (size_t nl; (nl = buf.find('\n')) != std::string::npos;) {
+      const json ev = json::parse(buf.substr(0, nl), nullptr, false);
+      buf.erase(0, nl + 1);
+      if (!ev.is_object()) continue;
+      const std::string type = ev.value("type", "");
+      if (type == "sources" && s.t_sources == 0) s.t_sources = ms_since(t0);
+      if (type == "token" && s.t_first == 0) s.t_first = ms_since(t0);
+      if (type == "done" || type == "error") done = ev;
+    }
+    return true;
+  };
+  auto res = cli.send(req);
+  const double t_end = ms_since(t0);
+  if (!res || res->status != 200 || !done.is_object() || done.value("type", "") != "done") {
+    s.error = !res ? "no response" : res->status != 200 ? "HTTP " + std::to_string(res->status) : done.dump();
+    return s;
+  }
+  if (s.t_first == 0) s.t_first = t_end;  // the one token was an end of turn, or held back
+  s.prompt = done.value("prompt_eval_count", 0);
+  s.cached = done.value("prompt_cached_tokens", 0);
+  const std::string context = done.value("context", "");
+  s.recall = contains_any(context, answers);
+  const json& t = done["route"]["timings_ms"];
+  for (const char* k : {"cache", "route", "search", "fetch", "extract", "rank", "prompt", "prefill", "generate"})
+    s.stage_sum += t.value(k, 0.0);
+  s.total = t.value("total", 0.0);
+  s.ok = true;
+  return s;
+}
+
+// Plain chat: the same question with no retrieval.
+Sample ask_plain(int port, const std::string& question) {
+  Sample s;
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_read_timeout(300, 0);
+  const json body{{"messages", {{{"role", "user"}, {"content", question}}}},
+                  {"stream", false},
+                  {"owlet", {{"ground", false}}},
+                  {"options", {{"num_predict", 1}, {"temperature", 0}}}};
+  const auto t0 = Clock::now();
+  auto res = cli.Post("/api/chat", body.dump(), "application/json");
+  s.t_first = ms_since(t0);
+  if (!res || res->status != 200) {
+    s.error = res ? "HTTP " + std::to_string(res->status) + " " + res->body : "no response";
+    return s;
+  }
+  s.prompt = json::parse(res->body, nullptr, false).value("prompt_eval_count", 0);
+  s.ok = true;
+  return s;
+}
+
+struct Server {
+  pid_t pid = -1;
+  int port = 0;
+  std::string dir;
+  ~Server() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      int st = 0;
+      waitpid(pid, &st, 0);
+    }
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+int free_port() {
+  httplib::Server probe;
+  const int port = probe.bind_to_any_port("127.0.0.1");
+  probe.stop();
+  return port;
+}
+
+bool start_server(const std::string& binary, const std::string& model, const std::string& search_url, int threads,
+                  const Arm& arm, Server* s) {
+  s->dir = temp_dir("owlet-bench-grounded");
+  s->port = free_port();
+  std::ofstream yml(s->dir + "/config.yml");
+  yml << "model: " << json(model).dump() << "\nport: " << s->port << "\nthreads: " << threads
+      << "\nknowledge_path: " << json(s->dir + "/kb").dump() << "\nweb: always\nlearn: false\n"
+      << "search_providers: searxng\nsearxng_url: " << json(search_url).dump() << "\nallow_private: 127.0.0.1\n"
+      << "log_level: error\n";
+  for (const auto& [k, v] : arm.config) yml << k << ": " << v << "\n";
+  yml.close();
+  s->pid = spawn({binary, "serve", "--config", s->dir + "/config.yml"});
+  return wait_healthy(s->port, 120);
+}
+
+struct ArmResult {
+  std::vector<Sample> samples;
+  std::vector<double> pair_first, pair_second;
+  std::vector<int> pair_second_cached, pair_second_prompt;
+};
+
+std::string fixed(double v, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+void print_row(const std::string& lang, const std::string& arm, const ArmResult& r) {
+  std::vector<double> first, sources, prompt, cached, resid;
+  int hits = 0, ok = 0, errors = 0;
+  for (const Sample& s : r.samples) {
+    if (!s.ok) {
+      ++errors;
+      continue;
+    }
+    ++ok;
+    first.push_back(s.t_first);
+    if (s.t_sources > 0) sources.push_back(s.t_sources);
+    prompt.push_back(s.prompt);
+    cached.push_back(s.cached);
+    hits += s.recall;
+    if (s.total > 0) resid.push_back(s.total - s.stage_sum);
+  }
+  const bool plain = arm == "plain";
+  std::printf("| %s | %s | %d | %.0f | %.0f | %s | %.0f (%.0f cached) | %s | %s |%s\n", lang.c_str(), arm.c_str(), ok,
+              percentile(first, 0.5), percentile(first, 0.9), plain ? "—" : fixed(percentile(sources, 0.5), 0).c_str(),
+              mean(prompt), mean(cached), plain ? "—" : (fixed(100.0 * hits / std::max(ok, 1), 1) + " %").c_str(),
+              plain ? "—" : (fixed(percentile(resid, 0.5), 1) + " / " + fixed(percentile(resid, 0.9), 1)).c_str(),
+              errors ? (" " + std::to_string(errors) + " errors").c_str() : "");
+}
+
+int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const std::string& model) {
+  const std::string binary = flag(argc, argv, "--owlet", OWLET_BINARY_PATH);
+  const std::string split = flag(argc, argv, "--split", "odd");
+  const int limit = std::atoi(flag(argc, argv, "--questions", "80").c_str());
+  const int pairs = std::atoi(flag(argc, argv, "--pairs", "20").c_str());
+  const int threads = std::atoi(flag(argc, argv, "--threads", "2").c_str());
+  const int naive_k = std::atoi(flag(argc, argv, "--naive-k", "2").c_str());
+  const std::vector<std::string> arm_names = split_list(flag(argc, argv, "--arms", "plain,today,new,naive"));
+  // Today's context behaviour, spelled out so the row stays comparable when defaults move.
+  const std::vector<std::pair<std::string, std::string>> today = {
+      {"context_tokens", "1024"}, {"context_confidence", "1"}, {"context_neighbors", "0"}, {"context_floor", "0"},
+      {"context_per_source", "4"}, {"context_reuse", "false"}, {"prefill_early", "false"}};
+  std::vector<Arm> arms;
+  for (const std::string& name : arm_names) {
+    if (name == "plain" || name == "new") arms.push_back({name, {}});
+    else if (name == "today") arms.push_back({name, today});
+    else if (name == "naive") {
+      Arm a{"naive top-" + std::to_string(naive_k), today};
+      a.config.push_back({"context_chunks", std::to_string(naive_k)});
+      arms.push_back(a);
+    } else {
+      std::fprintf(stderr, "unknown arm '%s' (plain, today, new, naive)\n", name.c_str());
+      return 2;
+    }
+  }
+  std::vector<const XquadSite*> ptrs;
+  for (const XquadSite& s : sites) ptrs.push_back(&s);
+  LoopbackWeb web(ptrs);
+
+  std::map<std::string, std::map<std::string, ArmResult>> results;  // lang -> arm -> result
+  for (const Arm& arm : arms) {
+    Server server;
+    if (!start_server(binary, model, web.base_url(), threads, arm, &server)) {
+      std::fprintf(stderr, "owlet serve did not become healthy (arm %s; OWLET_BENCH_SERVER_LOG=file keeps its log)\n",
+                   arm.name.c_str());
+      return 1;
+    }
+    for (const XquadSite& site : sites) {
+      ArmResult& r = results[site.lang][arm.name];
+      const std::vector<const XquadQuestion*> qs = pick_questions(site, split, limit);
+      // Warm-up: loads the model and computes this language's system prompt once.
+      if (arm.name == "plain") ask_plain(server.port, site.questions[0].text);
+      else ask(server.port, site.questions[0].text, {});
+      for (const XquadQuestion* q : qs) {
+        r.samples.push_back(arm.name == "plain" ? ask_plain(server.port, q->text) : ask(server.port, q->text, q->answers));
+        if (!r.samples.back().ok) std::fprintf(stderr, "%s/%s: %s\n", site.lang.c_str(), arm.name.c_str(), r.samples.back().error.c_str());
+      }
+      if (arm.name == "plain") continue;
+      // Pairs: two questions about one paragraph, back to back.
+      std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
+      for (const XquadQuestion& q : site.questions)
+        if (in_split(split, q.index)) by_paragraph[q.paragraph].push_back(&q);
+      int done = 0;
+      for (auto& [p, list] : by_paragraph) {
+        if (done >= pairs) break;
+        if (list.size() < 2 || p % 4 != 1) continue;  // spread over the site
+        const Sample a = ask(server.port, list[0]->text, list[0]->answers);
+        const Sample b = ask(server.port, list[1]->text, list[1]->answers);
+        if (!a.ok || !b.ok) continue;
+        r.pair_first.push_back(a.t_first);
+        r.pair_second.push_back(b.t_first);
+        r.pair_second_cached.push_back(b.cached);
+        r.pair_second_prompt.push_back(b.prompt);
+        ++done;
+      }
+    }
+  }
+  std::printf("\nGrounded answers through owlet serve (%s split, %d questions per language, %d threads)\n",
+              split.c_str(), limit, threads);
+  std::printf("| lang | arm | n | TTFT p50 ms | TTFT p90 ms | sources p50 ms | prompt tokens (cached) | recall | total − stages p50 / p90 ms |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& [lang, by_arm] : results)
+    for (const Arm& arm : arms)
+      if (by_arm.count(arm.name)) print_row(lang, arm.name, by_arm.at(arm.name));
+  std::printf("\nSecond question over the same pages (pairs of questions about one paragraph, back to back)\n");
+  std::printf("| lang | arm | pairs | first TTFT p50 ms | second TTFT p50 ms | median ratio second/first | second: cached / prompt tokens |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  for (const auto& [lang, by_arm] : results)
+    for (const Arm& arm : arms) {
+      if (!by_arm.count(arm.name) || arm.name == "plain") continue;
+      const ArmResult& r = by_arm.at(arm.name);
+      std::vector<double> ratio, cached, prompt;
+      for (size_t i = 0; i < r.pair_first.size(); ++i) {
+        ratio.push_back(r.pair_second[i] / std::max(1.0, r.pair_first[i]));
+        cached.push_back(r.pair_second_cached[i]);
+        prompt.push_back(r.pair_second_prompt[i]);
+      }
+      std::printf("| %s | %s | %zu | %.0f | %.0f | %.2f | %.0f / %.0f |\n", lang.c_str(), arm.name.c_str(), ratio.size(),
+                  percentile(r.pair_first, 0.5), percentile(r.pair_second, 0.5), percentile(ratio, 0.5), mean(cached),
+                  mean(prompt));
+    }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string model_path = flag(argc, argv, "--model", "");
+  if (model_path.empty()) {
+    std::fprintf(stderr,
+                 "usage: owlet-bench-grounded --model MODEL.gguf [--lang en,zh] [--split odd|even|all] [--questions N]\n"
+                 "         [--pairs N] [--arms plain,today,new,naive] [--naive-k K] [--threads N] [--data DIR]\n"
+                 "       owlet-bench-grounded --model MODEL.gguf --tune [--split even] [--budgets ...] [--conf ...]\n"
+                 "         [--best-neighbors ...] [--clause ...] [--floor ...] [--per-source ...] [--chunks ...]\n");
+    return 2;
+  }
+  // The servers read their config from the bench's file only.
+  for (char** e = environ; *e;) {
+    if (std::strncmp(*e, "OWLET_", 6) == 0 && std::strncmp(*e, "OWLET_BENCH_", 12) != 0) {
+      const std::string name(*e, std::strchr(*e, '=') - *e);
+      unsetenv(name.c_str());
+    } else {
+      ++e;
+    }
+  }
+  const std::string dir = flag(argc, argv, "--data", OWLET_EVAL_DIR);
+  std::vector<XquadSite> sites;
+  for (const std::string& lang : split_list(flag(argc, argv, "--lang", "en,zh"))) {
+    sites.emplace_back();
+    if (!load_xquad_site(dir, lang, 4, &sites.back())) return 1;
+  }
+  if (has_flag(argc, argv, "--tune")) {
+    std::string err;
+    auto model = llm::Model::load({model_path, 0, true}, &err);
+    if (!model) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    llm::EngineParams ep;
+    ep.n_slots = 1;
+    ep.n_ctx_slot = 128;
+    auto engine = llm::Engine::create(*model, ep, &err);
+    if (!engine) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    return run_tune(argc, argv, sites, *engine);
+  }
+  return run_serve(argc, argv, sites, model_path);
+}
