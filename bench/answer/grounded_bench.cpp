@@ -277,7 +277,7 @@ int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::En
   const std::vector<Setting> settings = grid(argc, argv);
   for (const XquadSite& site : sites) {
     const std::string kb_dir = temp_dir("owlet-bench-grounded-kb");
-    std::string err;
+    Error err;
     auto kb = kb::KnowledgeBase::open(kb_dir, {}, &err);
     web::ClientOptions co;
     co.ssrf.allow_cidrs = {"127.0.0.1"};
@@ -642,10 +642,10 @@ int main(int argc, char** argv) {
     if (!load_xquad_site(dir, lang, 4, &sites.back())) return 1;
   }
   if (has_flag(argc, argv, "--tune")) {
-    std::string err;
+    Error err;
     auto model = llm::Model::load({model_path, 0, true}, &err);
     if (!model) {
-      std::fprintf(stderr, "%s\n", err.c_str());
+      std::fprintf(stderr, "%s\n", err.message.c_str());
       return 1;
     }
     llm::EngineParams ep;
@@ -653,7 +653,7 @@ int main(int argc, char** argv) {
     ep.n_ctx_slot = 128;
     auto engine = llm::Engine::create(*model, ep, &err);
     if (!engine) {
-      std::fprintf(stderr, "%s\n", err.c_str());
+      std::fprintf(stderr, "%s\n", err.message.c_str());
       return 1;
     }
     return run_tune(argc, argv, sites, *engine);

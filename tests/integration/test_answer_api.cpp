@@ -215,8 +215,8 @@ TEST(AnswerApi, IncludeContextReturnsTheBlockTheModelSaw) {
 
   // Byte for byte: templating the question with this block gives exactly the
   // prompt the server evaluated (its token count).
-  std::string err;
-  auto h = s.models->acquire(s.model, std::nullopt, &err);
+  Error err;
+  auto h = s.stack.models->acquire(s.model, std::nullopt, &err);
   ASSERT_TRUE(h) << err;
   auto tmpl = llm::ChatTemplate::create(h->model(), "", &err);
   ASSERT_TRUE(tmpl) << err;

@@ -348,7 +348,7 @@ answer::AnswerRequest question(const std::string& text) {
 }
 
 int token_count(World& w, const std::string& text) {
-  std::string err;
+  Error err;
   auto h = w.models->acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
   EXPECT_TRUE(h) << err;
   return h ? static_cast<int>(h->engine().tokenize(text, true).size()) : 0;

@@ -12,7 +12,7 @@ using namespace owlet::llm;
 namespace {
 
 std::unique_ptr<Model> load_tiny() {
-  std::string err;
+  owlet::Error err;
   auto m = Model::load({owlet::test::fixture_model("qwen2-tiny"), 0, true}, &err);
   EXPECT_NE(m, nullptr) << err;
   return m;
@@ -23,7 +23,7 @@ std::unique_ptr<Engine> make_engine(const Model& m, int slots) {
   p.n_slots = slots;
   p.n_ctx_slot = 1024;
   p.n_threads = 2;
-  std::string err;
+  owlet::Error err;
   auto e = Engine::create(m, p, &err);
   EXPECT_NE(e, nullptr) << err;
   return e;
