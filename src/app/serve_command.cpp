@@ -92,7 +92,11 @@ int run_serve(const ServeArgs& args) {
   so.allowed_hosts = config_split_list(cfg.allowed_hosts);
   so.allowed_registries = config_split_list(cfg.allowed_registries);
   so.allow_insecure_registries = cfg.allow_insecure_registries;
-  so.local_models = {cfg.embedding_model, cfg.draft_model};
+  // What the operator configured may be a file path; names from requests may not.
+  so.local_models = {cfg.model, cfg.embedding_model, cfg.draft_model};
+  for (const auto& [arm, overrides] : cfg.arms)
+    for (const auto& [key, value] : overrides)
+      if (key == "model") so.local_models.push_back(value);
   so.ground_chat = cfg.ground_chat;
   so.sources_block = cfg.sources_block;
   server::ServerServices services{stack.pipeline.get(), stack.knowledge.kb.get(), stack.http.get(), {}, &stack.metrics};

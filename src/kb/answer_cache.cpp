@@ -21,16 +21,14 @@ CachedAnswer read_answer(Stmt& st) {
   return a;
 }
 
-// The shared tier's key: the question and the variant (model, engine, options)
-// its answer was made for, as the local table's primary key.
-std::string shared_key(std::string_view question, std::string_view variant) {
+}  // namespace
+
+std::string shared_answer_key(std::string_view question, std::string_view variant) {
   std::string k = normalize_question(question);
   k += '\x1f';
   k += variant;
   return k;
 }
-
-}  // namespace
 
 bool KnowledgeBase::cache_put(const CachedAnswer& e_in, Error* err) {
   CachedAnswer e = e_in;
@@ -41,7 +39,7 @@ bool KnowledgeBase::cache_put(const CachedAnswer& e_in, Error* err) {
     std::lock_guard lock(impl_->shared_mu);
     shared = impl_->shared_answers;
   }
-  if (shared) shared->put(shared_key(e.question, e.variant), e);
+  if (shared) shared->put(shared_answer_key(e.question, e.variant), e);
   return true;
 }
 
@@ -84,7 +82,7 @@ std::optional<CachedAnswer> KnowledgeBase::cache_get(std::string_view question, 
     shared = impl_->shared_answers;
   }
   if (!shared) return std::nullopt;
-  std::optional<CachedAnswer> hit = shared->get(shared_key(key, variant));
+  std::optional<CachedAnswer> hit = shared->get(shared_answer_key(key, variant));
   if (!hit || (hit->expires_at != 0 && hit->expires_at <= now)) return std::nullopt;
   hit->question = key;
   hit->variant = std::string(variant);

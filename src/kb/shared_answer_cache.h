@@ -7,10 +7,15 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kb/answer_cache.h"
 
 namespace owlet::kb {
+
+// The shared tier's key of an answer: its normalized question and its variant
+// (model, engine, options; answer_cache.h), as the local table's primary key.
+std::string shared_answer_key(std::string_view question, std::string_view variant);
 
 class SharedAnswerCache {
  public:

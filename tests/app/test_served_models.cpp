@@ -219,6 +219,20 @@ TEST(ServedModels, DraftModelKeepsGreedyTextAndIsCounted) {
   TempDir home;
   std::string target = copy_fixture(home, "qwen2-tiny");
   std::string draft = fixture_model("qwen2-tiny-draft");
+  // Over the API a model is a store name, never a file (the front door): the
+  // drafts a request names are in owlet's store, as `owlet pull` leaves them.
+  RegistryServer reg;
+  reg.add_ollama_model("library", "owl-draft", "latest", read_file(draft));
+  reg.add_ollama_model("library", "llama-tiny", "latest", read_file(fixture_model("llama-tiny")));
+  owlet::models::PullOptions po;
+  po.store_dir = (home / "models").string();
+  po.registry = reg.url();
+  po.insecure = true;
+  po.ssrf.allow_cidrs = {"127.0.0.1"};  // the registry is on loopback
+  for (const char* name : {"owl-draft:latest", "llama-tiny:latest"}) {
+    auto pulled = owlet::models::pull_model(name, po);
+    ASSERT_TRUE(pulled.ok()) << pulled.error.message;
+  }
   std::string plain_text;
   {
     ServeProcess serve(serve_args(target), scratch_env(home));
@@ -230,12 +244,12 @@ TEST(ServedModels, DraftModelKeepsGreedyTextAndIsCounted) {
     EXPECT_EQ(plain["eval_count"], 32) << plain.dump();
     EXPECT_EQ(metric(c, "owlet_draft_tokens_total"), 0);
     // Per request: options.draft_model, the same text.
-    json per_request = plain_chat(c, "qwen2-tiny", {{"draft_model", draft}});
+    json per_request = plain_chat(c, "qwen2-tiny", {{"draft_model", "owl-draft"}});
     EXPECT_EQ(per_request["message"]["content"], plain_text) << per_request.dump();
     EXPECT_GT(metric(c, "owlet_draft_tokens_total"), 0);
     // A draft with another vocabulary is refused, saying why.
     int status = 0;
-    json bad = plain_chat(c, "qwen2-tiny", {{"draft_model", fixture_model("llama-tiny")}}, &status);
+    json bad = plain_chat(c, "qwen2-tiny", {{"draft_model", "llama-tiny"}}, &status);
     EXPECT_EQ(status, 400) << bad.dump();
     EXPECT_NE(bad.value("error", "").find("does not fit"), std::string::npos) << bad.dump();
   }

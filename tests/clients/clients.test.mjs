@@ -104,7 +104,10 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
   assert.equal(listed.size, fs.statSync(chatModelPath).size);
 
   const opts = { num_predict: 6, temperature: 0, seed: 1 };
-  const res = await ollama.chat({ model: chatModel, messages: [{ role: 'user', content: 'Why do owls hoot?' }], options: opts });
+  // A factual question the router sends to the sources (here the empty local
+  // knowledge base: OWLET_WEB=never); a greeting would be answered directly.
+  const question = 'How many eggs does a snowy owl lay?';
+  const res = await ollama.chat({ model: chatModel, messages: [{ role: 'user', content: question }], options: opts });
   assert.equal(res.message.role, 'assistant');
   assert.ok(res.message.content.length > 0);
   assert.equal(res.done, true);
@@ -115,7 +118,7 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
 
   let streamed = '';
   let last;
-  for await (const part of await ollama.chat({ model: chatModel, messages: [{ role: 'user', content: 'Why do owls hoot?' }], options: opts, stream: true })) {
+  for await (const part of await ollama.chat({ model: chatModel, messages: [{ role: 'user', content: question }], options: opts, stream: true })) {
     streamed += part.message.content;
     last = part;
   }
@@ -144,13 +147,13 @@ test('openai: models, chat, stream, completions, embeddings, errors', async () =
   assert.ok(models.data.some((m) => m.id === chatModel), `${chatModel} is listed: ${JSON.stringify(models.data)}`);
 
   const chat = await client.chat.completions.create({
-    model: chatModel, messages: [{ role: 'user', content: 'hello' }], max_tokens: 5, temperature: 0 });
+    model: chatModel, messages: [{ role: 'user', content: 'Where do barn owls nest?' }], max_tokens: 5, temperature: 0 });
   assert.equal(chat.object, 'chat.completion');
   assert.equal(chat.choices[0].message.role, 'assistant');
   assert.equal(chat.usage.completion_tokens, 5);
 
   const stream = await client.chat.completions.create({
-    model: chatModel, messages: [{ role: 'user', content: 'hello' }], max_tokens: 5, temperature: 0,
+    model: chatModel, messages: [{ role: 'user', content: 'Where do barn owls nest?' }], max_tokens: 5, temperature: 0,
     stream: true, stream_options: { include_usage: true } });
   let text = '';
   let usage;

@@ -14,6 +14,7 @@
 #include "cluster/redis_url.h"
 #include "cluster_fixture.h"
 #include "kb/knowledge_base.h"
+#include "kb/shared_answer_cache.h"
 #include "kb/text.h"
 #include "support/test_support.h"
 #include "web/fixture_server.h"
@@ -175,13 +176,39 @@ TEST_F(WithRedis, AnswerTierSharesAnswersWithRedisExpiry) {
   EXPECT_EQ(hit->expires_at, now + 600);
   // Redis holds it with its own expiry, matching the freshness class.
   Reply r;
-  ASSERT_TRUE(link->run({"PTTL", keys::answer(kb::normalize_question(e.question))}, &r, nullptr));
+  ASSERT_TRUE(link->run({"PTTL", keys::answer(kb::shared_answer_key(e.question, e.variant))}, &r, nullptr));
   EXPECT_GT(r.integer, 590 * 1000);
   EXPECT_LE(r.integer, 600 * 1000);
   // B keeps a local copy in front: it still answers with Redis gone.
   redis.stop();
   EXPECT_TRUE(b->cache_get("Why do owls hoot at night?", now));
   EXPECT_FALSE(b->cache_get("A question nobody asked", now));  // a miss, not an error
+}
+
+// An answer is shared for the variant it was made for (its model, engine and
+// options): another model's request for the same question misses in Redis too.
+TEST_F(WithRedis, SharedAnswersKeepTheirVariant) {
+  auto link = std::make_shared<RedisLink>(url_of(redis));
+  ASSERT_TRUE(link->maintain());
+  Error err;
+  auto a = kb::KnowledgeBase::open((dir.path() / "a").string(), {}, &err);
+  auto b = kb::KnowledgeBase::open((dir.path() / "b").string(), {}, &err);
+  ASSERT_TRUE(a && b) << err.message;
+  a->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
+  b->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  kb::CachedAnswer e;
+  e.question = "What do snowy owls eat?";
+  e.answer = "Lemmings [1].";
+  e.variant = "model-a";
+  e.created_at = now;
+  e.expires_at = now + 600;
+  ASSERT_TRUE(a->cache_put(e, &err)) << err.message;
+  EXPECT_FALSE(b->cache_get(e.question, "model-b", now)) << "another model's answer";
+  auto hit = b->cache_get(e.question, "model-a", now);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->variant, "model-a");
+  EXPECT_EQ(hit->answer, "Lemmings [1].");
 }
 
 TEST_F(WithRedis, AnswerTierExpiresByItself) {
