@@ -98,9 +98,29 @@ case "${OWLET_GPU:-}" in
   hip)      GPU_FLAGS="-DGGML_HIP=ON" ;;
   *)        die "OWLET_GPU=$OWLET_GPU: expected cuda, vulkan, hip or cpu" ;;
 esac
+# A compiler cache where one is installed (not part of the cache key: it changes no output).
+LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+# The CPU's instruction sets: -march=native, except where /proc/cpuinfo lists AMX.
+# There ggml compiles in its AMX matmul kernels, and on VMs that advertise AMX
+# (this project's CI machines among them) they die with SIGILL on the first Q4_0,
+# Q8_0 or K-quant matmul — llama-bench itself does. So on such a CPU every other
+# x86 feature it lists is named one by one, without AMX (OWLET_AMX=1: native).
+CPU_FLAGS=(-DGGML_NATIVE=ON)
+cpu_has() { grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -qx "$1"; }
+if [ "$(uname -m)" = x86_64 ] && cpu_has amx_int8 && [ "${OWLET_AMX:-0}" != 1 ]; then
+  CPU_FLAGS=(-DGGML_NATIVE=OFF)
+  for pair in sse4_2:SSE42 f16c:F16C fma:FMA bmi2:BMI2 avx:AVX avx2:AVX2 avx_vnni:AVX_VNNI \
+              avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
+    if cpu_has "${pair%%:*}"; then CPU_FLAGS+=("-DGGML_${pair#*:}=ON"); else CPU_FLAGS+=("-DGGML_${pair#*:}=OFF"); fi
+  done
+  avx512=ON
+  for f in avx512f avx512cd avx512vl avx512dq avx512bw; do cpu_has "$f" || avx512=OFF; done
+  CPU_FLAGS+=("-DGGML_AVX512=$avx512" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
+fi
 LLAMA_FLAGS=(
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
-  -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DGGML_RPC=ON ${GPU_FLAGS} ${OWLET_GGML_FLAGS:-}
+  "${CPU_FLAGS[@]}" -DGGML_OPENMP=ON -DGGML_RPC=ON ${GPU_FLAGS} ${OWLET_GGML_FLAGS:-}
   -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF
@@ -114,7 +134,7 @@ if [ -f "$LLAMA_BUILD/.owlet-ok" ]; then
   info "cached (delete $LLAMA_BUILD to rebuild)"
 else
   info "configuring (no downloads: prebuilt UI off, tests/examples off)"
-  cmake -S "$LLAMA_SRC" -B "$LLAMA_BUILD" -G Ninja "${LLAMA_FLAGS[@]}" >"$CACHE/llama-configure.log" 2>&1 \
+  cmake -S "$LLAMA_SRC" -B "$LLAMA_BUILD" -G Ninja "${LLAMA_FLAGS[@]}" "${LAUNCHER[@]}" >"$CACHE/llama-configure.log" 2>&1 \
     || { tail -30 "$CACHE/llama-configure.log"; die "llama.cpp configure failed (log: $CACHE/llama-configure.log)"; }
   info "building ${LLAMA_TARGETS[*]} with $JOBS jobs (first time: ~15-25 min on 2 cores)"
   start=$(date +%s)
@@ -149,8 +169,6 @@ fi
 # ---------------------------------------------------------------- owlet
 step "5/5 owlet ($BUILD_DIR)"
 # A compiler cache when the machine has one (several checkouts of the tree share it).
-LAUNCHER=()
-if command -v ccache >/dev/null 2>&1; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" \
   -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" \
   -DOWLET_NPM_DIR="$NPM_DIR" -DOWLET_BUILD_BENCH="$([ "$SANITIZE" = ON ] && echo OFF || echo ON)" >/dev/null \

@@ -138,3 +138,33 @@ TEST_F(Engine1, StopStringIsNeverEmitted) {
   EXPECT_EQ(full.text.substr(0, cut.text.size()), cut.text);
   EXPECT_EQ(cut.text, full.text.substr(0, full.text.find(stop)));
 }
+
+// The weight types real models ship in (Q4_0, Q8_0) go through ggml's quantized
+// matmul kernels, which the F16 fixtures never reach; on a CPU whose AMX kernels
+// trap (docs/RELIABILITY.md, "AMX on virtual machines") this is where a build
+// that compiled them in dies with SIGILL.
+TEST(EngineQuantized, Q4AndQ8WeightsGenerate) {
+  for (const char* name : {"qwen2-tiny-q4_0", "qwen2-tiny-q8_0"}) {
+    owlet::Error err;
+    auto model = Model::load({owlet::test::fixture_model(name), 0, true}, &err);
+    ASSERT_NE(model, nullptr) << name << ": " << err;
+    EngineParams ep;
+    ep.n_slots = 1;
+    ep.n_ctx_slot = 512;
+    ep.n_threads = 2;
+    auto engine = Engine::create(*model, ep, &err);
+    ASSERT_NE(engine, nullptr) << name << ": " << err;
+    Request r;
+    r.prompt = "<|im_start|>user\nTell me about owls, please, in a few sentences.<|im_end|>\n<|im_start|>assistant\n";
+    r.sampling.temperature = 0;
+    r.num_predict = 8;
+    std::string text;
+    Completion c = engine->generate(r, [&text](std::string_view t) {
+      text.append(t);
+      return true;
+    });
+    ASSERT_TRUE(c.ok) << name << ": " << c.error;
+    EXPECT_EQ(c.n_generated, 8) << name;
+    EXPECT_GT(c.n_prompt, 8) << name;
+  }
+}
