@@ -462,17 +462,10 @@ struct Server {
   }
 };
 
-int free_port() {
-  httplib::Server probe;
-  const int port = probe.bind_to_any_port("127.0.0.1");
-  probe.stop();
-  return port;
-}
-
 bool start_server(const std::string& binary, const std::string& model, const std::string& search_url, int threads,
                   const Arm& arm, Server* s) {
   s->dir = temp_dir("owlet-bench-grounded");
-  s->port = free_port();
+  s->port = owlet::bench::free_port();
   std::ofstream yml(s->dir + "/config.yml");
   yml << "model: " << json(model).dump() << "\nport: " << s->port << "\nthreads: " << threads
       << "\nknowledge_path: " << json(s->dir + "/kb").dump() << "\nweb: always\nlearn: false\n"

@@ -193,9 +193,16 @@ bool Server::start(Error* err) {
   // handshake completed but was never accepted gets its connection reset with
   // no response. The listening socket is captured here and given a real backlog
   // after bind (listen() again on a listening socket updates it).
+  //
+  // httplib's default options also set SO_REUSEPORT, which lets any other socket
+  // of the same user that sets it too (another httplib server, a leaked probe)
+  // bind the same port: the kernel then hands it half of owlet's connections,
+  // which hang unanswered. owlet sets SO_REUSEADDR only (a restart still binds
+  // past TIME_WAIT), so a port in use fails loudly at start instead.
   auto listen_fd = std::make_shared<std::atomic<int>>(-1);
   h.set_socket_options([listen_fd](socket_t sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     *listen_fd = static_cast<int>(sock);
   });
   // Headers and body go out in separate writes: with Nagle's algorithm on, the

@@ -2,6 +2,10 @@
 // endpoint, streaming framing byte for byte, auth, back-pressure, disconnects, metrics.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -371,4 +375,30 @@ TEST(Server, MetricsAreValidPrometheusAndMove) {
   EXPECT_NE(after->body.find(counted), std::string::npos) << after->body;
   EXPECT_NE(after->body.find("owlet_generated_tokens_total"), std::string::npos);
   EXPECT_NE(after->body.find("owlet_process_resident_memory_bytes"), std::string::npos);
+}
+
+// A port another socket already listens on — even one that set SO_REUSEPORT, as
+// cpp-httplib's defaults do — is an error at start, not a server that silently
+// gets half of the connections (the kernel would split them between the two).
+TEST(Server, PortSharedWithAReusePortSocketFailsAtStart) {
+  int other = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(other, 0);
+  int yes = 1;
+  setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  setsockopt(other, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(other, 5), 0);
+  socklen_t len = sizeof a;
+  getsockname(other, reinterpret_cast<sockaddr*>(&a), &len);
+  llm::ModelManager models(llm::ModelManagerParams{});
+  server::ServerOptions so;
+  so.port = ntohs(a.sin_port);
+  server::Server srv(so, models);
+  owlet::Error err;
+  EXPECT_FALSE(srv.start(&err));
+  EXPECT_NE(err.message.find("cannot listen"), std::string::npos) << err;
+  close(other);
 }
