@@ -41,6 +41,18 @@ class WithRedis : public ::testing::Test {
     std::string err;
     ASSERT_TRUE(redis.start(dir.path() / "redis", &err)) << err;
   }
+  // Two knowledge bases (replicas A and B) with Redis as their shared answer tier.
+  void open_two_sharing(std::shared_ptr<RedisLink>* link, std::unique_ptr<kb::KnowledgeBase>* a,
+                        std::unique_ptr<kb::KnowledgeBase>* b) {
+    *link = std::make_shared<RedisLink>(url_of(redis));
+    ASSERT_TRUE((*link)->maintain());
+    Error err;
+    *a = kb::KnowledgeBase::open((dir.path() / "a").string(), {}, &err);
+    *b = kb::KnowledgeBase::open((dir.path() / "b").string(), {}, &err);
+    ASSERT_TRUE(*a && *b) << err.message;
+    (*a)->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(*link, nullptr));
+    (*b)->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(*link, nullptr));
+  }
   owlet::test::TempDir dir;
   RedisServer redis;
 };
@@ -153,14 +165,11 @@ TEST(RedisLinkTls, SaysWhenThisBuildCannotSpeakTls) {
 }
 
 TEST_F(WithRedis, AnswerTierSharesAnswersWithRedisExpiry) {
-  auto link = std::make_shared<RedisLink>(url_of(redis));
-  ASSERT_TRUE(link->maintain());
+  std::shared_ptr<RedisLink> link;
+  std::unique_ptr<kb::KnowledgeBase> a, b;
+  open_two_sharing(&link, &a, &b);
+  if (HasFatalFailure()) return;
   Error err;
-  auto a = kb::KnowledgeBase::open((dir.path() / "a").string(), {}, &err);
-  auto b = kb::KnowledgeBase::open((dir.path() / "b").string(), {}, &err);
-  ASSERT_TRUE(a && b) << err.message;
-  a->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
-  b->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   kb::CachedAnswer e;
   e.question = "Why do owls hoot at night?";
@@ -188,14 +197,11 @@ TEST_F(WithRedis, AnswerTierSharesAnswersWithRedisExpiry) {
 // An answer is shared for the variant it was made for (its model, engine and
 // options): another model's request for the same question misses in Redis too.
 TEST_F(WithRedis, SharedAnswersKeepTheirVariant) {
-  auto link = std::make_shared<RedisLink>(url_of(redis));
-  ASSERT_TRUE(link->maintain());
+  std::shared_ptr<RedisLink> link;
+  std::unique_ptr<kb::KnowledgeBase> a, b;
+  open_two_sharing(&link, &a, &b);
+  if (HasFatalFailure()) return;
   Error err;
-  auto a = kb::KnowledgeBase::open((dir.path() / "a").string(), {}, &err);
-  auto b = kb::KnowledgeBase::open((dir.path() / "b").string(), {}, &err);
-  ASSERT_TRUE(a && b) << err.message;
-  a->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
-  b->set_shared_answer_cache(std::make_shared<RedisAnswerCache>(link, nullptr));
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   kb::CachedAnswer e;
   e.question = "What do snowy owls eat?";
