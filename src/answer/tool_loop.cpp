@@ -121,6 +121,22 @@ struct ToolRunner {
 
 bool is_owlet_tool(const std::string& name) { return name == kSearch || name == kFetch; }
 
+// What the model sees: owlet's tools system prompt in the language of the last
+// user turn, the client's system text after it, then the rest of the conversation.
+std::vector<llm::ChatMessage> tool_conversation(const AnswerRequest& req, int64_t now) {
+  std::string lang;
+  for (auto it = req.messages.rbegin(); it != req.messages.rend() && lang.empty(); ++it)
+    if (it->role == "user") lang = owlet::detect_language(it->content);
+  std::string sys = tools_system_prompt(iso_date(now), lang);
+  for (const auto& m : req.messages)
+    if (m.role == "system") sys += "\n\n" + m.content;
+  std::vector<llm::ChatMessage> msgs;
+  msgs.push_back({"system", sys});
+  for (const auto& m : req.messages)
+    if (m.role != "system") msgs.push_back(m);
+  return msgs;
+}
+
 }  // namespace
 
 AnswerResult Pipeline::answer_with_tools(const AnswerRequest& req, const AnswerCallbacks& cb) {
@@ -146,17 +162,8 @@ AnswerResult Pipeline::answer_with_tools(const AnswerRequest& req, const AnswerC
     return done(r);
   }
   r.model = model;
-  std::string lang;
-  for (auto it = req.messages.rbegin(); it != req.messages.rend() && lang.empty(); ++it)
-    if (it->role == "user") lang = owlet::detect_language(it->content);
-  std::vector<llm::ChatMessage> msgs;
   const int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
-  std::string sys = tools_system_prompt(iso_date(now), lang);
-  for (const auto& m : req.messages)
-    if (m.role == "system") sys += "\n\n" + m.content;
-  msgs.push_back({"system", sys});
-  for (const auto& m : req.messages)
-    if (m.role != "system") msgs.push_back(m);
+  std::vector<llm::ChatMessage> msgs = tool_conversation(req, now);
 
   ToolRunner runner{*this, options_, r};
   if (cb.on_route) cb.on_route(r);

@@ -107,6 +107,43 @@ std::string route_summary(const answer::AnswerResult& r) {
 
 void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
 
+// The question: the words given, else (no words or "-") what stdin holds when it is not a terminal.
+std::string read_question(const AskArgs& args) {
+  std::string question;
+  for (const auto& w : args.words) question += (question.empty() ? "" : " ") + w;
+  if ((question.empty() || question == "-") && !isatty(STDIN_FILENO)) {
+    question.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    while (!question.empty() && (question.back() == '\n' || question.back() == '\r')) question.pop_back();
+  }
+  return question;
+}
+
+// After the streamed answer: the note, the numbered sources on stdout; the route
+// and the model's speed on stderr unless quiet.
+void print_answer_tail(const answer::AnswerResult& r, bool quiet) {
+  fputc('\n', stdout);
+  if (!r.note.empty()) printf("\n%s\n", r.note.c_str());
+  if (!r.sources.empty()) {
+    printf("\nSources:\n");
+    for (const auto& s : r.sources) {
+      std::string meta = s.site;
+      if (!s.published.empty()) meta += (meta.empty() ? "" : ", ") + s.published;
+      printf("[%d] %s%s%s\n    %s\n", s.n, s.title.empty() ? s.url.c_str() : s.title.c_str(),
+             meta.empty() ? "" : " — ", meta.c_str(), s.url.c_str());
+    }
+  }
+  fflush(stdout);
+  if (quiet) return;
+  fprintf(stderr, "%s\n", route_summary(r).c_str());
+  if (r.engine == "llm" && !r.cache_hit) {
+    double pp = r.times.prefill > 0 ? r.prompt_tokens * 1000.0 / r.times.prefill : 0;
+    double tg = r.times.generate > 0 ? r.generated_tokens * 1000.0 / r.times.generate : 0;
+    fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
+            r.model.c_str(), r.prompt_tokens, pp, r.generated_tokens, r.times.generate / 1000.0, tg,
+            llm::finish_reason_name(r.finish));
+  }
+}
+
 int run_ask(const AskArgs& args) {
   Config cfg;
   std::string err;
@@ -117,12 +154,7 @@ int run_ask(const AskArgs& args) {
   obs::LogLevel lvl;
   if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
 
-  std::string question;
-  for (const auto& w : args.words) question += (question.empty() ? "" : " ") + w;
-  if ((question.empty() || question == "-") && !isatty(STDIN_FILENO)) {
-    question.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    while (!question.empty() && (question.back() == '\n' || question.back() == '\r')) question.pop_back();
-  }
+  const std::string question = read_question(args);
   if (question.empty()) {
     fail("no question given: owlet ask \"your question\" (or pipe it on stdin)");
     return kExitUsage;
@@ -188,28 +220,7 @@ int run_ask(const AskArgs& args) {
     fflush(stdout);
     return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
   }
-  fputc('\n', stdout);
-  if (!r.note.empty()) printf("\n%s\n", r.note.c_str());
-  if (!r.sources.empty()) {
-    printf("\nSources:\n");
-    for (const auto& s : r.sources) {
-      std::string meta = s.site;
-      if (!s.published.empty()) meta += (meta.empty() ? "" : ", ") + s.published;
-      printf("[%d] %s%s%s\n    %s\n", s.n, s.title.empty() ? s.url.c_str() : s.title.c_str(),
-             meta.empty() ? "" : " — ", meta.c_str(), s.url.c_str());
-    }
-  }
-  fflush(stdout);
-  if (!args.quiet) {
-    fprintf(stderr, "%s\n", route_summary(r).c_str());
-    if (r.engine == "llm" && !r.cache_hit) {
-      double pp = r.times.prefill > 0 ? r.prompt_tokens * 1000.0 / r.times.prefill : 0;
-      double tg = r.times.generate > 0 ? r.generated_tokens * 1000.0 / r.times.generate : 0;
-      fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
-              r.model.c_str(), r.prompt_tokens, pp, r.generated_tokens, r.times.generate / 1000.0, tg,
-              llm::finish_reason_name(r.finish));
-    }
-  }
+  print_answer_tail(r, args.quiet);
   return r.finish == llm::FinishReason::cancelled && g_interrupted ? kExitInterrupted : kExitOk;
 }
 

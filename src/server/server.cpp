@@ -178,8 +178,11 @@ Server::~Server() { stop(0); }
 
 obs::Metrics& Server::metrics() { return impl_->metrics; }
 
-bool Server::start(Error* err) {
-  Impl& s = *impl_;
+namespace {
+
+// Socket options, timeouts and the thread pool. Returns where the listening
+// socket's descriptor will be once bound.
+std::shared_ptr<std::atomic<int>> configure_transport(Server::Impl& s) {
   auto& h = s.http;
   h.new_task_queue = [n = s.opts.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
   h.set_payload_max_length(s.opts.max_body_bytes);
@@ -209,7 +212,13 @@ bool Server::start(Error* err) {
   // body waits for the peer's delayed ACK (~40 ms) on a kept-alive connection,
   // which a proxy in front (nginx, deploy/cluster) turns into every request's latency.
   h.set_tcp_nodelay(true);
+  return listen_fd;
+}
 
+// The intake's head checks before routing, JSON bodies for httplib's own errors
+// and exceptions, and the per-request log line and metrics.
+void install_handlers(Server::Impl& s) {
+  auto& h = s.http;
   s.intake = intake_policy(s.opts);
   h.set_intake(&s.intake, send_refusal);
   // Every request passes the intake's head checks (intake.h) before routing; routes
@@ -255,7 +264,15 @@ bool Server::start(Error* err) {
     obs::log(obs::LogLevel::info, "%s %s -> %d (%.1f ms)", req.method.c_str(), req.path.c_str(), res.status,
              secs * 1000);
   });
+}
 
+}  // namespace
+
+bool Server::start(Error* err) {
+  Impl& s = *impl_;
+  auto& h = s.http;
+  auto listen_fd = configure_transport(s);
+  install_handlers(s);
   register_common_routes(s);
   register_ollama_routes(s);
   register_model_routes(s);
