@@ -86,8 +86,10 @@ int main(int argc, char** argv) {
   setenv("HOME", home.c_str(), 1);
   setenv("OWLET_WEB", "never", 1);
   setenv("OWLET_KNOWLEDGE_PATH", (home / "kb").c_str(), 1);
-  pid_t pid = spawn({owlet_bin, "serve", "--model", model, "--port", std::to_string(port), "--threads",
-                     std::to_string(threads), "--parallel", std::to_string(parallel), "--ctx-size", "2048"});
+  // Both models configured: over the API only configured files are model names (the front door).
+  pid_t pid = spawn({owlet_bin, "serve", "--model", model, "--embedding-model", embed_model, "--port",
+                     std::to_string(port), "--threads", std::to_string(threads), "--parallel",
+                     std::to_string(parallel), "--ctx-size", "2048"});
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(300, 0);
   if (!wait_healthy(port, 120)) {
