@@ -107,7 +107,8 @@ if command -v ccache >/dev/null 2>&1; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCH
 # Q8_0 or K-quant matmul — llama-bench itself does. So on such a CPU every other
 # x86 feature it lists is named one by one, without AMX (OWLET_AMX=1: native).
 CPU_FLAGS=(-DGGML_NATIVE=ON)
-cpu_has() { grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -qx "$1"; }
+CPU_FLAG_LIST=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2 || true) "
+cpu_has() { [[ "$CPU_FLAG_LIST" == *" $1 "* ]]; }  # no pipeline: pipefail and an early grep exit would race
 if [ "$(uname -m)" = x86_64 ] && cpu_has amx_int8 && [ "${OWLET_AMX:-0}" != 1 ]; then
   CPU_FLAGS=(-DGGML_NATIVE=OFF)
   for pair in sse4_2:SSE42 f16c:F16C fma:FMA bmi2:BMI2 avx:AVX avx2:AVX2 avx_vnni:AVX_VNNI \
