@@ -34,6 +34,7 @@ std::string make_placeholder(size_t index) {
 }  // namespace
 
 bool has_control_token_text(const llama_vocab* vocab, const std::string& text) {
+  if (!vocab) return false;  // a template read from metadata alone (ChatTemplate::from_gguf) tokenizes nothing
   for (llama_token t : tokenize(vocab, text.data(), text.size(), false, true))
     if (llama_vocab_get_attr(vocab, t) & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_UNKNOWN)) return true;
   return false;
