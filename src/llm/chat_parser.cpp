@@ -3,6 +3,7 @@
 #include <chat.h>
 
 #include <chrono>
+#include <ctime>
 #include <random>
 
 #include "llm/chat_format.h"
@@ -145,6 +146,18 @@ ChatParser::ChatParser(std::shared_ptr<const ChatFormat> format) : impl_(std::ma
 
 ChatParser::~ChatParser() = default;
 
+namespace {
+
+// The calling thread's CPU time: what a parse costs, not how long the thread
+// waited for a core on a busy machine (wall time would batch deltas under load).
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+}  // namespace
+
 // Re-parsing grows with the output (about 1 ms for 32 KB of text) and runs on
 // the engine's thread: once a parse costs more than the budget, the next ones
 // wait for enough pieces that parsing stays within the budget per piece. The
@@ -155,9 +168,9 @@ std::vector<MessageDelta> ChatParser::push(std::string_view piece) {
   text_.append(piece);
   if (++impl_->pending * kBudgetUs < impl_->last_parse_us) return {};
   impl_->pending = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  const double t0 = thread_cpu_us();
   std::vector<MessageDelta> d = impl_->update(text_, true, &msg_);
-  impl_->last_parse_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  impl_->last_parse_us = thread_cpu_us() - t0;
   return d;
 }
 
