@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "llm/backend.h"
 #include "llm/engine.h"
 #include "llm/model.h"
 
@@ -40,8 +41,10 @@ std::string run_capture(const std::string& cmd) {
 }
 
 // llama-bench -o json: one object per test with n_prompt, n_gen and avg_ts.
-bool llama_bench(const std::string& bin, const std::string& model, int threads, int pp, int tg, int reps, Figures* f) {
-  std::string cmd = bin + " -m '" + model + "' -t " + std::to_string(threads) + " -p " + std::to_string(pp) + " -n " +
+bool llama_bench(const std::string& bin, const std::string& model, int threads, int gpu_layers, int pp, int tg, int reps,
+                 Figures* f) {
+  std::string cmd = bin + " -m '" + model + "' -t " + std::to_string(threads) + " -ngl " + std::to_string(gpu_layers) +
+                    " -p " + std::to_string(pp) + " -n " +
                     std::to_string(tg) + " -r " + std::to_string(reps) + " -b 512 -ub 512 -o json 2>/dev/null";
   auto j = nlohmann::json::parse(run_capture(cmd), nullptr, false);
   if (!j.is_array()) return false;
@@ -124,10 +127,11 @@ long peak_rss_mb() {
 int main(int argc, char** argv) {
   CLI::App app{"owlet engine benchmark against llama-bench"};
   std::string model_path, bench_bin = std::string(OWLET_LLAMA_BIN) + "/llama-bench";
-  int threads = 2, pp = 512, tg = 128, reps = 3, prefix = 1500;
+  int threads = 2, gpu_layers = -1, pp = 512, tg = 128, reps = 3, prefix = 1500;
   bool skip_memory = false;
   app.add_option("--model", model_path, "GGUF model (e.g. from owlet-mkmodel --preset qwen2.5-0.5b --type q4_0)")->required();
   app.add_option("--threads", threads, "threads for both engines");
+  app.add_option("--gpu-layers", gpu_layers, "layers offloaded to a GPU backend, both engines (-1 = all, llama-bench's default)");
   app.add_option("--pp", pp, "prompt tokens");
   app.add_option("--tg", tg, "generated tokens");
   app.add_option("--reps", reps, "repetitions");
@@ -137,13 +141,15 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   owlet::Error err;
-  auto m = Model::load({model_path, 0, true}, &err);
+  auto m = Model::load({model_path, gpu_layers, true}, &err);
   if (!m) {
     fprintf(stderr, "owlet-bench-engine: %s\n", err.message.c_str());
     return 1;
   }
-  printf("model: %s (%s), threads %d, pp %d, tg %d, reps %d\n", model_path.c_str(), m->info().description.c_str(),
-         threads, pp, tg, reps);
+  std::string devices;
+  for (const auto& g : accelerator_memory()) devices += (devices.empty() ? "" : ", ") + g.description;
+  printf("model: %s (%s), threads %d, gpu layers %d (%s), pp %d, tg %d, reps %d\n", model_path.c_str(),
+         m->info().description.c_str(), threads, gpu_layers, devices.empty() ? "CPU only" : devices.c_str(), pp, tg, reps);
 
   // Alternate the two, one repetition each, so drift in the machine's speed
   // (shared VMs, thermal limits) lands on both sides alike; the mean of each side is compared.
@@ -151,7 +157,7 @@ int main(int argc, char** argv) {
   std::vector<double> pp_ratios, tg_ratios;
   for (int rep = 0; rep < reps; ++rep) {
     Figures a;
-    if (!llama_bench(bench_bin, model_path, threads, pp, tg, 1, &a)) {
+    if (!llama_bench(bench_bin, model_path, threads, gpu_layers, pp, tg, 1, &a)) {
       fprintf(stderr, "owlet-bench-engine: llama-bench at %s failed\n", bench_bin.c_str());
       return 1;
     }

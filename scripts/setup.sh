@@ -7,7 +7,10 @@
 #   OWLET_LLAMA_DIR=/path/to/llama.cpp bash scripts/setup.sh   # use an existing source tree
 #   OWLET_SANITIZE=ON bash scripts/setup.sh                   # ASan+UBSan build in build-asan/
 #   OWLET_GPU=cuda bash scripts/setup.sh                      # ggml with a GPU backend: cuda | vulkan | hip
-#                                                             # (needs that toolkit installed; own cache key)
+#                                                             # (needs that toolkit installed; own cache key;
+#                                                             # OWLET_CUDA_ARCHITECTURES, default: this machine's GPU)
+#   OWLET_ENGINE_ONLY=1 bash scripts/setup.sh                 # only the engine, its tests and bench (scripts/gpu_check.sh)
+#   OWLET_SKIP_PACKAGES=1 bash scripts/setup.sh               # no apt: the packages were provided otherwise
 set -euo pipefail
 
 LLAMA_VERSION="v0.5.0"
@@ -19,6 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${OWLET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/owlet}"
 JOBS="${OWLET_JOBS:-$(nproc)}"
 SANITIZE="${OWLET_SANITIZE:-OFF}"
+ENGINE_ONLY="${OWLET_ENGINE_ONLY:-0}"
 if [ "$SANITIZE" = ON ]; then BUILD_DIR="${OWLET_BUILD_DIR:-$ROOT/build-asan}"; else BUILD_DIR="${OWLET_BUILD_DIR:-$ROOT/build}"; fi
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -41,18 +45,21 @@ PACKAGES=(
 )
 step "1/5 system packages"
 missing=()
+if [ "${OWLET_SKIP_PACKAGES:-0}" = 1 ]; then PACKAGES=(); info "skipped (OWLET_SKIP_PACKAGES=1)"; fi
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # node and npm may come from another source (nodesource bundles npm): only install Debian's when absent.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#PACKAGES[@]} -gt 0 ]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   info "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
+elif [ ${#PACKAGES[@]} -gt 0 ]; then
   info "all ${#PACKAGES[@]} packages present"
 fi
 
@@ -93,7 +100,11 @@ fi
 # exactly the CPU build's; set, the key differs, so CPU and GPU builds live side by side.
 case "${OWLET_GPU:-}" in
   "" | cpu) GPU_FLAGS="" ;;
-  cuda)     GPU_FLAGS="-DGGML_CUDA=ON" ;;
+  # Without GGML_NATIVE (see AMX below) ggml would build for a list of old GPUs
+  # that current toolkits refuse: build for this machine's by default. NCCL (for
+  # splitting over several GPUs) off: owlet links ggml statically and would not
+  # carry it.
+  cuda)     GPU_FLAGS="-DGGML_CUDA=ON -DGGML_CUDA_NCCL=OFF -DCMAKE_CUDA_ARCHITECTURES=${OWLET_CUDA_ARCHITECTURES:-native}" ;;
   vulkan)   GPU_FLAGS="-DGGML_VULKAN=ON" ;;
   hip)      GPU_FLAGS="-DGGML_HIP=ON" ;;
   *)        die "OWLET_GPU=$OWLET_GPU: expected cuda, vulkan, hip or cpu" ;;
@@ -128,10 +139,12 @@ LLAMA_FLAGS=(
 )
 # ggml-rpc-server: llama.cpp's RPC backend server, for models split over machines (rpc_servers).
 LLAMA_TARGETS=(llama ggml llama-common llama-bench llama-server llama-quantize ggml-rpc-server)
+LLAMA_STAMP=.owlet-ok
+if [ "$ENGINE_ONLY" = 1 ]; then LLAMA_TARGETS=(llama ggml llama-common llama-bench); LLAMA_STAMP=.owlet-ok-engine; fi
 flags_hash="$( (echo "$LLAMA_SRC"; printf '%s\n' "${LLAMA_FLAGS[@]}"; grep -m1 'model name' /proc/cpuinfo || true) | sha256sum | cut -c1-12)"
 LLAMA_BUILD="$CACHE/llama-$LLAMA_VERSION-$flags_hash"
 step "3/5 llama.cpp build ($LLAMA_BUILD)"
-if [ -f "$LLAMA_BUILD/.owlet-ok" ]; then
+if [ -f "$LLAMA_BUILD/.owlet-ok" ] || [ -f "$LLAMA_BUILD/$LLAMA_STAMP" ]; then
   info "cached (delete $LLAMA_BUILD to rebuild)"
 else
   info "configuring (no downloads: prebuilt UI off, tests/examples off)"
@@ -141,7 +154,7 @@ else
   start=$(date +%s)
   cmake --build "$LLAMA_BUILD" -j "$JOBS" --target "${LLAMA_TARGETS[@]}" >"$CACHE/llama-build.log" 2>&1 \
     || { tail -30 "$CACHE/llama-build.log"; die "llama.cpp build failed (log: $CACHE/llama-build.log)"; }
-  touch "$LLAMA_BUILD/.owlet-ok"
+  touch "$LLAMA_BUILD/$LLAMA_STAMP"
   info "built in $(( $(date +%s) - start ))s"
 fi
 ln -sfn "$LLAMA_BUILD" "$CACHE/llama-current"
@@ -154,7 +167,9 @@ NPM_DIR="$CACHE/npm-clients"
 NPM_PACKAGES=(ollama@0.6.4 openai@5.23.2 playwright-core@1.64.1)
 step "4/5 npm test clients ($NPM_DIR)"
 npm_stamp="$NPM_DIR/.owlet-$(printf '%s ' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-12)"
-if [ -f "$npm_stamp" ]; then
+if [ "$ENGINE_ONLY" = 1 ]; then
+  info "skipped (engine only)"
+elif [ -f "$npm_stamp" ]; then
   info "cached: ${NPM_PACKAGES[*]}"
 else
   mkdir -p "$NPM_DIR"
@@ -172,7 +187,8 @@ step "5/5 owlet ($BUILD_DIR)"
 # A compiler cache when the machine has one (several checkouts of the tree share it).
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" \
   -DOWLET_LLAMA_SRC="$LLAMA_SRC" -DOWLET_LLAMA_BUILD="$LLAMA_BUILD" -DOWLET_SANITIZE="$SANITIZE" \
-  -DOWLET_NPM_DIR="$NPM_DIR" -DOWLET_BUILD_BENCH="$([ "$SANITIZE" = ON ] && echo OFF || echo ON)" >/dev/null \
+  -DOWLET_NPM_DIR="$NPM_DIR" -DOWLET_ENGINE_ONLY="$([ "$ENGINE_ONLY" = 1 ] && echo ON || echo OFF)" \
+  -DOWLET_BUILD_BENCH="$([ "$SANITIZE" = ON ] && echo OFF || echo ON)" >/dev/null \
   || die "owlet configure failed"
 cmake --build "$BUILD_DIR" -j "$JOBS" || die "owlet build failed"
 info "done: $BUILD_DIR/owlet"

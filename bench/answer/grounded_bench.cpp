@@ -39,6 +39,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -156,13 +157,28 @@ struct Tally {
 // pipeline's ContextMemory does) against its block built fresh.
 void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>& qs,
                   const std::map<const XquadQuestion*, std::vector<answer::Source>>& candidates, const Setting& setting,
-                  const answer::TokenCounter& count) {
+                  const answer::TokenCounter& count, const std::vector<int>& extension_caps) {
   std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
   for (const XquadQuestion* q : qs) by_paragraph[q->paragraph].push_back(q);
-  int pairs = 0, found = 0, extended = 0, hit_ext = 0, hit_fresh = 0, hit_lean = 0;
-  std::vector<double> new_tokens, fresh_tokens, lean_tokens;
-  answer::ContextOptions lean = setting.options;  // extending without the best pick's neighbours
+  // One row per extension cap (context_extension; 0 = up to the block's cap), and
+  // one without the best pick's neighbours.
+  struct Row {
+    std::string name;
+    answer::ContextOptions options;
+    int extended = 0, hits = 0;
+    std::vector<double> tokens;
+  };
+  std::vector<Row> rows;
+  for (int cap : extension_caps) {
+    answer::ContextOptions o = setting.options;
+    o.extension_tokens = cap;
+    rows.push_back({"extension cap " + (cap > 0 ? std::to_string(cap) : std::string("none")), o});
+  }
+  answer::ContextOptions lean = setting.options;
   lean.best_neighbors = 0;
+  rows.push_back({"no best-pick neighbours", lean});
+  int pairs = 0, found = 0, hit_fresh = 0;
+  std::vector<double> fresh_tokens;
   for (const auto& [p, list] : by_paragraph) {
     if (list.size() < 2) continue;
     const XquadQuestion* a = list[0];
@@ -174,27 +190,25 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
     memory.remember("prefix", first);
     const std::optional<answer::BuiltContext> prior = memory.find("prefix", cb);
     const answer::BuiltContext fresh = answer::build_context(b->text, cb, setting.options, count);
-    const answer::BuiltContext second =
-        answer::build_context(b->text, cb, setting.options, count, prior ? &*prior : nullptr);
-    const answer::BuiltContext slim = answer::build_context(b->text, cb, lean, count, prior ? &*prior : nullptr);
-    hit_lean += contains_any(slim.text, b->answers);
-    lean_tokens.push_back(slim.extends_prior ? slim.tokens - first.tokens + count("<<<END SOURCES>>>\n") : slim.tokens);
     ++pairs;
     found += prior.has_value();
-    extended += second.extends_prior;
-    hit_ext += contains_any(second.text, b->answers);
     hit_fresh += contains_any(fresh.text, b->answers);
-    // Tokens the engine must evaluate for the block: all of it, or what follows the prior's bytes.
-    new_tokens.push_back(second.extends_prior ? second.tokens - first.tokens + count("<<<END SOURCES>>>\n") : second.tokens);
     fresh_tokens.push_back(fresh.tokens);
+    for (Row& r : rows) {
+      const answer::BuiltContext second = answer::build_context(b->text, cb, r.options, count, prior ? &*prior : nullptr);
+      r.extended += second.extends_prior;
+      r.hits += contains_any(second.text, b->answers);
+      // Tokens the engine must evaluate for the block: all of it, or what follows the prior's bytes.
+      r.tokens.push_back(second.extends_prior ? second.tokens - first.tokens + count("<<<END SOURCES>>>\n") : second.tokens);
+    }
   }
   const double n = std::max(1, pairs);
-  std::printf("pairs (%s, %s): %d; prior block found %.1f%%, extended %.1f%%; second recall %.1f%% (fresh %.1f%%); "
-              "block tokens to evaluate p50 %.0f (fresh %.0f)\n",
-              site.lang.c_str(), setting.name.c_str(), pairs, 100 * found / n, 100 * extended / n, 100 * hit_ext / n,
-              100 * hit_fresh / n, percentile(new_tokens, 0.5), percentile(fresh_tokens, 0.5));
-  std::printf("  extending without the best pick's neighbours: second recall %.1f%%, block tokens to evaluate p50 %.0f\n",
-              100 * hit_lean / n, percentile(lean_tokens, 0.5));
+  std::printf("pairs (%s, %s): %d; prior block found %.1f%%; a fresh block: recall %.1f%%, tokens p50 %.0f\n",
+              site.lang.c_str(), setting.name.c_str(), pairs, 100 * found / n, 100 * hit_fresh / n,
+              percentile(fresh_tokens, 0.5));
+  for (const Row& r : rows)
+    std::printf("  %-26s extended %5.1f%%  second recall %5.1f%%  block tokens to evaluate p50 %4.0f mean %5.1f\n",
+                r.name.c_str(), 100 * r.extended / n, 100 * r.hits / n, percentile(r.tokens, 0.5), mean(r.tokens));
 }
 
 std::vector<Setting> grid(int argc, char** argv) {
@@ -346,7 +360,9 @@ int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::En
     int misses = std::atoi(flag(argc, argv, "--misses", "0").c_str());  // print some misses of that setting
     for (const Setting& st : settings) {
       if (st.name != pair_name) continue;
-      report_pairs(site, qs, candidates, st, count);
+      std::vector<int> caps;
+      for (const std::string& c : split_list(flag(argc, argv, "--extensions", "0,96,64,48,32"))) caps.push_back(std::atoi(c.c_str()));
+      report_pairs(site, qs, candidates, st, count, caps);
       for (const XquadQuestion* q : qs) {
         if (misses <= 0) break;
         const answer::BuiltContext c = answer::build_context(q->text, candidates[q], st.options, count);
@@ -373,6 +389,7 @@ struct Sample {
   double t_sources = 0;  // client: request sent -> `sources` event
   double t_first = 0;    // client: request sent -> first token (or the end, num_predict 1)
   int prompt = 0, cached = 0, context_tokens = 0;
+  std::string context;  // the sources block the model saw
   bool recall = false;
   double stage_sum = 0, total = 0;  // the route's stages and its total
   bool ok = false;
@@ -416,8 +433,8 @@ Sample ask(int port, const std::string& question, const std::vector<std::string>
   if (s.t_first == 0) s.t_first = t_end;  // the one token was an end of turn, or held back
   s.prompt = done.value("prompt_eval_count", 0);
   s.cached = done.value("prompt_cached_tokens", 0);
-  const std::string context = done.value("context", "");
-  s.recall = contains_any(context, answers);
+  s.context = done.value("context", "");
+  s.recall = contains_any(s.context, answers);
   const json& t = done["route"]["timings_ms"];
   for (const char* k : {"cache", "route", "search", "fetch", "extract", "rank", "prompt", "prefill", "generate"})
     s.stage_sum += t.value(k, 0.0);
@@ -565,13 +582,26 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
       std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
       for (const XquadQuestion& q : site.questions)
         if (in_split(split, q.index)) by_paragraph[q.paragraph].push_back(&q);
+      // Each pair on an article no earlier question of this run touched, so that
+      // its first question is a cold one (its pages in no block sent before).
+      std::set<std::string> articles;
+      for (const XquadQuestion* q : qs) articles.insert(site.paragraph_titles[static_cast<size_t>(q->paragraph)]);
       int done = 0;
       for (auto& [p, list] : by_paragraph) {
         if (done >= pairs) break;
         if (list.size() < 2 || p % 4 != 1) continue;  // spread over the site
+        if (!articles.insert(site.paragraph_titles[static_cast<size_t>(p)]).second) continue;
         const Sample a = ask(server.port, list[0]->text, list[0]->answers);
         const Sample b = ask(server.port, list[1]->text, list[1]->answers);
         if (!a.ok || !b.ok) continue;
+        if (std::getenv("OWLET_BENCH_PAIRS_LOG")) {
+          const std::string close = "<<<END SOURCES>>>\n";
+          const bool extends = a.context.size() > close.size() &&
+                               b.context.compare(0, a.context.size() - close.size(), a.context, 0, a.context.size() - close.size()) == 0;
+          std::fprintf(stderr, "pair %s/%s: first %.0f ms %d (%d cached), second %.0f ms %d (%d cached), extends %d, +%zu bytes\n",
+                       site.lang.c_str(), arm.name.c_str(), a.t_first, a.prompt, a.cached, b.t_first, b.prompt, b.cached,
+                       extends, b.context.size() - std::min(b.context.size(), a.context.size()));
+        }
         r.pair_first.push_back(a.t_first);
         r.pair_second.push_back(b.t_first);
         r.pair_second_cached.push_back(b.cached);

@@ -78,11 +78,13 @@ std::vector<std::string> split_long(std::string s, int max_tokens, const TokenCo
   return out;
 }
 
-// "[1] Title — site — 2026-11-27 — https://..." with empty fields left out.
+// "[1] Title — site — 2026-11-27" with empty fields left out. No URL: the model
+// cites by number and the reader gets the URLs with the sources; a URL costs
+// 10–30 prompt tokens a source, and they are paid on the way to the first token.
 std::string source_header(int n, const Source& s) {
   std::string h = "[" + std::to_string(n) + "]";
   bool first = true;
-  for (const std::string* field : {&s.title, &s.site, &s.published, &s.url}) {
+  for (const std::string* field : {&s.title, &s.site, &s.published}) {
     const std::string v = neutralize_source_text(*field);
     if (v.empty()) continue;
     h += first ? " " : " — ";
@@ -153,6 +155,11 @@ int estimate_tokens(std::string_view text) { return owlet::estimate_tokens(text)
 
 std::string_view sources_open_line() {
   static const std::string line = std::string(kOpen) + "\n";
+  return line;
+}
+
+std::string_view sources_close_line() {
+  static const std::string line = std::string(kClose) + "\n";
   return line;
 }
 
@@ -427,7 +434,15 @@ BuiltContext build_extension(std::string_view question, const std::vector<Source
       if (texts.count(p.sentences[i][k])) sent[i].insert(k);
   }
   const std::string head = prior.text.substr(0, prior.text.size() - close.size());
-  BuiltContext out = assemble(p, std::move(sent), n_prior, head, count(prior.text), options, count, best_in);
+  // What was sent before is in the KV cache already: the cap bounds what this
+  // question adds (extension_tokens, else token_budget), and the whole block may
+  // grow to twice token_budget over a run of follow-ups before a fresh one starts.
+  const int prior_tokens = count(prior.text);
+  const int add = options.extension_tokens > 0 ? options.extension_tokens : options.token_budget;
+  ContextOptions capped = options;
+  capped.token_budget = std::min(prior_tokens + add, 2 * options.token_budget);
+  if (options.room_tokens > 0) capped.token_budget = std::min(capped.token_budget, options.room_tokens);
+  BuiltContext out = assemble(p, std::move(sent), n_prior, head, prior_tokens, capped, count, best_in);
   out.extends_prior = !out.text.empty();
   return out;
 }

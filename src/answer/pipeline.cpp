@@ -381,8 +381,20 @@ void retrieve(Run& run) {
   if (deep) read_pages(run);
 }
 
+// A block sent before is worth extending only while the engine still holds its
+// KV: else the extension costs the old block and the new units both, more than
+// a fresh block. (ContextMemory cannot know: slots serve other prompts.)
+bool prior_still_cached(const Run& run, const llm::Engine& engine, const BuiltContext& prior) {
+  const std::string_view open = sources_open_line(), close = sources_close_line();
+  if (prior.text.size() < open.size() + close.size()) return false;
+  const std::string prefix = run.fixed_prefix + prior.text.substr(open.size(), prior.text.size() - open.size() - close.size());
+  int n = 0;
+  const int cached = engine.cached_prefix(prefix, &n);
+  return cached >= n - 4;  // the last tokens may merge with what follows
+}
+
 // Fuses, builds the context; returns the numbered context.
-BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
+BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget, int room, const llm::Engine* engine) {
   if (!run.r.decision.needs_retrieval()) return {};  // tier none: the model answers on its own
   auto t = Clock::now();
   FusionOptions fo;
@@ -399,9 +411,11 @@ BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget) {
   if (run.cb.on_candidates) run.cb.on_candidates(ranked);
   ContextOptions co = run.opt.context;
   co.token_budget = budget;
+  co.room_tokens = room;
   std::optional<BuiltContext> prior;
   if (run.opt.context_reuse && !run.fixed_prefix.empty())
     prior = run.impl.context_memory.find(run.fixed_prefix, ranked);
+  if (prior && engine && !prior_still_cached(run, *engine, *prior)) prior.reset();
   BuiltContext ctx = build_context(run.req.question, ranked, co, count, prior ? &*prior : nullptr);
   run.r.times.rank = ms_since(t);
   return ctx;
@@ -609,17 +623,20 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
 
   TokenCounter count = estimate_tokens;
   int budget = options_.context.token_budget;
+  int room = 0;  // unknown without an engine: the caps alone bound the block
+  const llm::Engine* engine = nullptr;
   if (handle) {
     llm::Engine* e = &handle->engine();
+    engine = e;
     count = [e](std::string_view s) { return static_cast<int>(e->tokenize(std::string(s), false).size()); };
     int n_ctx = req.num_ctx > 0 ? std::min(req.num_ctx, e->params().n_ctx_slot) : e->params().n_ctx_slot;
     int history_tokens = 0;
     for (const auto& h : req.history) history_tokens += estimate_tokens(h.content);
     int reserve = std::min(options_.answer_reserve, n_ctx / 2);
-    int room = n_ctx - reserve - history_tokens - estimate_tokens(req.question) - 200;
+    room = n_ctx - reserve - history_tokens - estimate_tokens(req.question) - 200;
     budget = std::max(0, std::min(budget, room));
   }
-  BuiltContext ctx = budget > 0 ? rank_and_build(run, count, budget) : BuiltContext{};
+  BuiltContext ctx = budget > 0 ? rank_and_build(run, count, budget, room, engine) : BuiltContext{};
   run.r.sources = ctx.sources;
   run.r.context = ctx.text;
   note_staleness(run);

@@ -359,10 +359,10 @@ void check_gpu(Report& r, const Config& cfg) {
       r.add("gpu", Status::ok, gpus);
     return;
   }
-  if (cfg.num_gpu != 0)
+  if (cfg.num_gpu > 0)
     r.add("gpu", Status::warn,
           "num_gpu is " + std::to_string(cfg.num_gpu) + " but this build has no GPU backend (CPU only)",
-          "build with OWLET_GPU=cuda (or vulkan, hip) in scripts/setup.sh / --build-arg GPU=cuda, or set num_gpu: 0");
+          "build with OWLET_GPU=cuda (or vulkan, hip) in scripts/setup.sh / --build-arg GPU=cuda, or set num_gpu: -1");
   else
     r.add("gpu", Status::ok, "none (CPU build; OWLET_GPU=cuda|vulkan|hip in scripts/setup.sh adds one)");
 }

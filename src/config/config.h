@@ -32,7 +32,7 @@ struct Config {
   int batch_size = 512;            // tokens per decode call
   std::string precision = "f16";   // KV-cache type: f16 | bf16 | q8_0
   std::string flash_attn = "auto"; // auto | on | off
-  int num_gpu = 0;                 // layers offloaded when a GPU backend is built
+  int num_gpu = -1;                // layers offloaded when a GPU backend is built (-1 = all)
   bool mmap = true;
 
   // sampling
@@ -71,6 +71,7 @@ struct Config {
   int context_per_source = 6;      // sentences taken from one source at most
   int context_chunks = 0;          // k > 0: the top-k chunks whole (the naive peer); 0 = picked sentences
   bool context_reuse = true;       // a question over the same pages extends the block sent before (KV reuse)
+  int context_extension = 128;     // tokens such an extension may add at most; 0 = up to context_tokens
   bool prefill_early = true;       // evaluate the system prompt and history while retrieval runs
   std::string cache_ttl_fast = "10m";   // answer-cache TTL by freshness class
   std::string cache_ttl_slow = "24h";

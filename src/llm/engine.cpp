@@ -110,6 +110,7 @@ struct Engine::Slot {
   int id = 0;
   SlotState state = SlotState::idle;
   std::vector<llama_token> cache;   // tokens whose KV this sequence holds, in order
+  std::vector<llama_token> held;    // the prompt it holds once prefilled (mu_; read by cached_prefix)
   std::shared_ptr<Job> job;
   std::unique_ptr<Sampler> sampler;
   size_t n_prompt_done = 0;         // prompt tokens in cache
@@ -347,6 +348,15 @@ void Engine::assign_locked() {
   }
 }
 
+int Engine::cached_prefix(const std::string& prompt, int* n_tokens) const {
+  const std::vector<int> toks = tokenize_prompt(model_->vocab(), prompt, {}, true);
+  if (n_tokens) *n_tokens = static_cast<int>(toks.size());
+  std::lock_guard<std::mutex> lk(mu_);
+  size_t best = 0;
+  for (const auto& s : slots_) best = std::max(best, common_prefix(s->held, toks));
+  return static_cast<int>(best);
+}
+
 bool Engine::held_by_a_slot(const std::vector<int>& tokens) const {
   for (const auto& s : slots_)
     if (s->cache.size() >= tokens.size() && common_prefix(s->cache, tokens) == tokens.size()) return true;
@@ -379,6 +389,7 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
     s.cache.resize(keep);
   }
 
+  s.held = toks;
   s.job = std::move(job);
   s.state = SlotState::prompt;
   s.n_prompt_done = keep;
@@ -518,12 +529,17 @@ bool Engine::step() {
     s->n_prompt_done += take;
     n_prompt_ += take;
   }
+  bool synced = false;
   for (auto& sp : slots_) {
     Slot& s = *sp;
     if (s.batch_index < 0) continue;
     if (s.state == SlotState::generating) {
       s.cache.push_back(s.pending);
     } else if (s.state == SlotState::prompt) {
+      // On a GPU llama_decode returns before the batch is computed: the prompt's
+      // time is taken once it is (on a CPU this returns at once).
+      if (!synced) llama_synchronize(ctx_);
+      synced = true;
       s.out.prompt_ms = now_ms() - s.t_start;
       s.state = SlotState::generating;
       if (s.job->req_.prefill_only) {

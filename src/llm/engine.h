@@ -157,6 +157,11 @@ class Engine {
   const Model& model() const { return *model_; }
   const EngineParams& params() const { return params_; }
   std::vector<int> tokenize(const std::string& text, bool add_special) const;
+  // Tokens at the start of `prompt` (tokenized as submit() does) whose KV some
+  // slot holds, or will once its current prompt is in: what a request that
+  // begins with `prompt` would not evaluate again.
+  // `n_tokens`, when given, receives the prompt's length in tokens.
+  int cached_prefix(const std::string& prompt, int* n_tokens = nullptr) const;
 
  private:
   struct Slot;

@@ -1,10 +1,13 @@
 #include "llm/model.h"
 
+#include <ggml-backend.h>
 #include <llama.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "llm/backend.h"
 #include "llm/rpc.h"
@@ -53,6 +56,27 @@ bool precheck_file(const std::string& path, Error* err) {
   return true;
 }
 
+// The devices a model's offloaded layers may go to: the RPC servers it names,
+// then this machine's discrete GPUs (integrated ones where there is none) —
+// llama.cpp's own choice, except that its default would also take every RPC
+// server another model of this process registered. Ends with a nullptr.
+std::vector<ggml_backend_dev_t> model_devices(const std::string& rpc_servers) {
+  std::vector<ggml_backend_dev_t> out = rpc_devices(rpc_servers);
+  std::vector<ggml_backend_dev_t> gpus, igpus;
+  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+    ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+    if (std::string(ggml_backend_reg_name(ggml_backend_dev_backend_reg(dev))) == "RPC") continue;
+    const auto type = ggml_backend_dev_type(dev);
+    if (type == GGML_BACKEND_DEVICE_TYPE_GPU) gpus.push_back(dev);
+    if (type == GGML_BACKEND_DEVICE_TYPE_IGPU && (igpus.empty() || ggml_backend_dev_backend_reg(dev) == ggml_backend_dev_backend_reg(igpus.back())))
+      igpus.push_back(dev);
+  }
+  out.insert(out.end(), gpus.begin(), gpus.end());
+  if (gpus.empty()) out.insert(out.end(), igpus.begin(), igpus.end());
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const ModelParams& params, Error* err) {
@@ -66,6 +90,8 @@ std::unique_ptr<Model> Model::load(const ModelParams& params, Error* err) {
     if (!add_rpc_servers(params.rpc_servers, err)) return nullptr;
     if (mp.n_gpu_layers == 0) mp.n_gpu_layers = -1;  // what the servers are for
   }
+  std::vector<ggml_backend_dev_t> devices = model_devices(params.rpc_servers);
+  mp.devices = devices.data();
   if (!params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;  // default is auto (mmap where it helps)
   mp.vocab_only = params.vocab_only;
   llama_model* raw = llama_model_load_from_file(params.path.c_str(), mp);

@@ -18,11 +18,14 @@ namespace owlet::llm {
 
 struct ModelParams {
   std::string path;
-  int n_gpu_layers = 0;  // -1 = all, when a GPU backend is built
+  // Layers offloaded to this machine's GPUs (and the RPC servers below): -1 =
+  // all, as llama.cpp and Ollama do; in a CPU-only build every layer stays here.
+  int n_gpu_layers = -1;
   bool use_mmap = true;
   bool vocab_only = false;  // the tokenizer and metadata only, no weights (cheap checks)
   // llama.cpp RPC servers ("host:port,...", llm/rpc.h) holding the offloaded
-  // layers; with n_gpu_layers 0 every layer goes there.
+  // layers; with n_gpu_layers 0 every layer goes there. Only these servers:
+  // another model's servers in the same process are not this model's.
   std::string rpc_servers;
 };
 

@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <mutex>
-#include <set>
 
 #include "common/strings.h"
 #include "llm/backend.h"
@@ -54,13 +54,19 @@ bool reachable(const std::string& host, const std::string& port, std::string* wh
   return ok;
 }
 
+// Endpoint -> its registry entry, for every server added in this process.
+std::mutex g_rpc_mu;
+std::map<std::string, ggml_backend_reg_t>& added_servers() {
+  static auto* m = new std::map<std::string, ggml_backend_reg_t>();  // lives as long as ggml's registry
+  return *m;
+}
+
 }  // namespace
 
 bool add_rpc_servers(const std::string& endpoints, Error* err) {
-  static std::mutex mu;
-  static std::set<std::string> added;
   backend_init();
-  std::lock_guard lock(mu);
+  std::lock_guard lock(g_rpc_mu);
+  auto& added = added_servers();
   for (const std::string& raw : split(endpoints, ',')) {
     const std::string ep(trim(raw));
     if (ep.empty() || added.count(ep)) continue;
@@ -80,9 +86,21 @@ bool add_rpc_servers(const std::string& endpoints, Error* err) {
     ggml_backend_reg_t reg = add_server(ep.c_str());
     if (!reg) return fail(err, ErrorKind::unavailable, "rpc_servers: " + ep + " offers no device");
     ggml_backend_register(reg);
-    added.insert(ep);
+    added[ep] = reg;
   }
   return true;
+}
+
+std::vector<ggml_backend_dev_t> rpc_devices(const std::string& endpoints) {
+  std::vector<ggml_backend_dev_t> out;
+  std::lock_guard lock(g_rpc_mu);
+  const auto& added = added_servers();
+  for (const std::string& raw : split(endpoints, ',')) {
+    auto it = added.find(std::string(trim(raw)));
+    if (it == added.end()) continue;
+    for (size_t i = 0; i < ggml_backend_reg_dev_count(it->second); ++i) out.push_back(ggml_backend_reg_dev_get(it->second, i));
+  }
+  return out;
 }
 
 }  // namespace owlet::llm

@@ -10,8 +10,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/error.h"
+
+typedef struct ggml_backend_device* ggml_backend_dev_t;
 
 namespace owlet::llm {
 
@@ -21,5 +24,10 @@ namespace owlet::llm {
 // a server does not accept a connection, unsupported when this build has no
 // RPC backend.
 bool add_rpc_servers(const std::string& endpoints, Error* err);
+
+// The devices registered for these endpoints (by add_rpc_servers), in list
+// order. ggml's registry is process-wide, so a model places layers only on the
+// servers it names, never on another model's.
+std::vector<ggml_backend_dev_t> rpc_devices(const std::string& endpoints);
 
 }  // namespace owlet::llm

@@ -133,6 +133,7 @@ TEST(ContextExtension, FreshBlockWhenTheBestSentenceNoLongerFits) {
   ASSERT_EQ(first.text.find("opened in 1850"), std::string::npos) << first.text;
   // This question's room is no larger than the first block (e.g. its history grew).
   o.token_budget = first.tokens + 2;
+  o.room_tokens = first.tokens + 2;
   const BuiltContext second = build_context("When was the Kings Bridge opened by the mayor?", bridge_pages(), o,
                                             estimate_tokens, &first);
   EXPECT_FALSE(second.extends_prior);

@@ -404,6 +404,39 @@ TEST(Pipeline, SecondQuestionOverTheSamePagesReusesTheFirstPrompt) {
   }
 }
 
+TEST(Pipeline, NoExtensionOnceTheFirstPromptsKvIsGone) {
+  World w;
+  answer::PipelineOptions o;
+  o.web = answer::WebMode::always;
+  o.context.confidence = 0.5;
+  auto p = w.pipeline(o);
+  std::string first_prompt, second_prompt;
+  answer::AnswerCallbacks cb;
+  cb.on_prompt = [&](const std::string& s) { (first_prompt.empty() ? first_prompt : second_prompt) = s; };
+  answer::AnswerResult a = p->answer(question("How many snowy owl pairs did the census count?"), cb);
+  ASSERT_TRUE(a.ok) << a.error;
+  // Other prompts take every slot (the world serves two): the first block's KV is gone.
+  {
+    Error err;
+    auto h = w.models->acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
+    ASSERT_TRUE(h) << err;
+    std::vector<std::shared_ptr<llm::Job>> jobs;
+    for (int i = 0; i < 2; ++i) {
+      llm::Request r;
+      r.prompt = "Unrelated prompt number " + std::to_string(i) + " about river boats and their engines.";
+      r.num_predict = 4;
+      jobs.push_back(h->engine().submit(std::move(r)));
+    }
+    for (auto& j : jobs) ASSERT_TRUE(j->wait().ok);
+  }
+  answer::AnswerResult b = p->answer(question("Where did the barn owls return after ten years?"), cb);
+  ASSERT_TRUE(b.ok) << b.error;
+  const std::string head = first_prompt.substr(0, first_prompt.find("<<<END SOURCES>>>"));
+  EXPECT_NE(second_prompt.compare(0, head.size(), head), 0)
+      << "extending a block the engine no longer holds would cost both blocks:\n" << second_prompt;
+  EXPECT_NE(b.context.find("church tower"), std::string::npos) << b.context;
+}
+
 TEST(Pipeline, FixedPartIsEvaluatedWhileRetrievalRuns) {
   for (bool early : {true, false}) {
     World w;  // a fresh engine: nothing cached

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "llm/backend.h"
 #include "llm/engine.h"
 #include "llm/grammar.h"
 #include "llm/model.h"
@@ -127,7 +129,18 @@ TEST_F(Parallel, PrefixBorrowedFromBusySlotGivesSameText) {
   Completion c = e->generate(greedy(q, 16));
   ASSERT_TRUE(c.ok);
   EXPECT_GT(c.n_prompt_cached, 150);
-  EXPECT_EQ(c.text, expected.text);
+  if (owlet::llm::accelerator_memory().empty()) {
+    EXPECT_EQ(c.text, expected.text);
+  } else {
+    // On a GPU the kernels depend on the batch's shape (two sequences here, one
+    // there), so a random-weight model's near-tied logits may part after a
+    // while (seen on an H200 after 13 of 16 tokens); the first tokens show the
+    // borrowed KV is the prefix's.
+    const auto got = e->tokenize(c.text, false), want = e->tokenize(expected.text, false);
+    ASSERT_GE(got.size(), 8u);
+    ASSERT_GE(want.size(), 8u);
+    EXPECT_TRUE(std::equal(got.begin(), got.begin() + 8, want.begin())) << c.text << " vs " << expected.text;
+  }
   busy->cancel();
   EXPECT_EQ(busy->wait().finish, FinishReason::cancelled);
 }

@@ -131,3 +131,16 @@ TEST(EnginePrefill, CancelledBeforeItRuns) {
   EXPECT_EQ(c.finish, FinishReason::cancelled);
   EXPECT_EQ(e->stats().tokens_prompt, 0u);
 }
+
+TEST(EnginePrefill, CachedPrefixSaysWhatASlotHolds) {
+  auto model = load_tiny();
+  auto e = make_engine(*model, 1);
+  int n = 0;
+  EXPECT_EQ(e->cached_prefix(kPrefix, &n), 0) << "nothing evaluated yet";
+  EXPECT_GT(n, 100);
+  ASSERT_TRUE(e->generate(greedy(kPrompt, 2)).ok);
+  EXPECT_EQ(e->cached_prefix(kPrefix, &n), n) << "the prompt that ran starts with this prefix";
+  // Another prompt takes the only slot: the prefix is gone but for what the two share.
+  ASSERT_TRUE(e->generate(greedy("<|im_start|>system\nSomething else entirely.<|im_end|>\n", 2)).ok);
+  EXPECT_LT(e->cached_prefix(kPrefix, &n), 10);
+}
