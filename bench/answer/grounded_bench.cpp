@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -177,6 +178,22 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
   answer::ContextOptions lean = setting.options;
   lean.best_neighbors = 0;
   rows.push_back({"no best-pick neighbours", lean});
+  // Prefetch: after the first answer, the block is extended for the first
+  // question once more, filling (confidence 1) up to the extension cap with
+  // wider neighbours; the second question extends that.
+  struct Prefetch {
+    std::string name;
+    answer::ContextOptions options;
+    int hits = 0, extended = 0;
+    std::vector<double> tokens, added;
+  };
+  std::vector<Prefetch> pre;
+  for (int nb : {1, 2, 3}) {
+    answer::ContextOptions o = setting.options;
+    o.confidence = 1.0;
+    o.best_neighbors = nb;
+    pre.push_back({"prefetch fill, neighbours " + std::to_string(nb), o});
+  }
   int pairs = 0, found = 0, hit_fresh = 0;
   std::vector<double> fresh_tokens;
   for (const auto& [p, list] : by_paragraph) {
@@ -194,6 +211,18 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
     found += prior.has_value();
     hit_fresh += contains_any(fresh.text, b->answers);
     fresh_tokens.push_back(fresh.tokens);
+    for (Prefetch& f : pre) {
+      const answer::BuiltContext more = answer::build_context(a->text, ca, f.options, count, &first);
+      const answer::BuiltContext& base = more.extends_prior ? more : first;
+      f.added.push_back(base.tokens - first.tokens);
+      answer::ContextMemory m2;
+      m2.remember("prefix", base);
+      const std::optional<answer::BuiltContext> pr = m2.find("prefix", cb);
+      const answer::BuiltContext second = answer::build_context(b->text, cb, setting.options, count, pr ? &*pr : nullptr);
+      f.extended += second.extends_prior;
+      f.hits += contains_any(second.text, b->answers);
+      f.tokens.push_back(second.extends_prior ? second.tokens - base.tokens + count("<<<END SOURCES>>>\n") : second.tokens);
+    }
     for (Row& r : rows) {
       const answer::BuiltContext second = answer::build_context(b->text, cb, r.options, count, prior ? &*prior : nullptr);
       r.extended += second.extends_prior;
@@ -209,6 +238,10 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
   for (const Row& r : rows)
     std::printf("  %-26s extended %5.1f%%  second recall %5.1f%%  block tokens to evaluate p50 %4.0f mean %5.1f\n",
                 r.name.c_str(), 100 * r.extended / n, 100 * r.hits / n, percentile(r.tokens, 0.5), mean(r.tokens));
+  for (const Prefetch& f : pre)
+    std::printf("  %-30s prefetched p50 %4.0f; extended %5.1f%%  second recall %5.1f%%  tokens to evaluate p50 %4.0f mean %5.1f\n",
+                f.name.c_str(), percentile(f.added, 0.5), 100 * f.extended / n, 100 * f.hits / n, percentile(f.tokens, 0.5),
+                mean(f.tokens));
 }
 
 std::vector<Setting> grid(int argc, char** argv) {
@@ -489,6 +522,7 @@ bool start_server(const std::string& binary, const std::string& model, const std
       << "search_providers: searxng\nsearxng_url: " << json(search_url).dump() << "\nallow_private: 127.0.0.1\n"
       << "log_level: error\n";
   for (const auto& [k, v] : arm.config) yml << k << ": " << v << "\n";
+  if (const char* extra = std::getenv("OWLET_BENCH_CONFIG")) yml << extra << "\n";  // e.g. "context_prefetch: false"
   yml.close();
   s->pid = spawn({binary, "serve", "--config", s->dir + "/config.yml"});
   return wait_healthy(s->port, 120);
@@ -535,6 +569,9 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
   const std::string split = flag(argc, argv, "--split", "odd");
   const int limit = std::atoi(flag(argc, argv, "--questions", "80").c_str());
   const int pairs = std::atoi(flag(argc, argv, "--pairs", "20").c_str());
+  // A reader's pause between a pair's questions (the first answer is read before
+  // the follow-up is typed); 0 = back to back.
+  const int think_ms = std::atoi(flag(argc, argv, "--think-ms", "0").c_str());
   const int threads = std::atoi(flag(argc, argv, "--threads", "2").c_str());
   const int naive_k = std::atoi(flag(argc, argv, "--naive-k", "2").c_str());
   const std::vector<std::string> arm_names = split_list(flag(argc, argv, "--arms", "plain,today,new,naive"));
@@ -592,6 +629,7 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
         if (list.size() < 2 || p % 4 != 1) continue;  // spread over the site
         if (!articles.insert(site.paragraph_titles[static_cast<size_t>(p)]).second) continue;
         const Sample a = ask(server.port, list[0]->text, list[0]->answers);
+        if (think_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(think_ms));
         const Sample b = ask(server.port, list[1]->text, list[1]->answers);
         if (!a.ok || !b.ok) continue;
         if (std::getenv("OWLET_BENCH_PAIRS_LOG")) {
@@ -617,7 +655,8 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
   for (const auto& [lang, by_arm] : results)
     for (const Arm& arm : arms)
       if (by_arm.count(arm.name)) print_row(lang, arm.name, by_arm.at(arm.name));
-  std::printf("\nSecond question over the same pages (pairs of questions about one paragraph, back to back)\n");
+  std::printf("\nSecond question over the same pages (pairs of questions about one paragraph, %s)\n",
+              think_ms > 0 ? (std::to_string(think_ms) + " ms apart").c_str() : "back to back");
   std::printf("| lang | arm | pairs | first TTFT p50 ms | second TTFT p50 ms | median ratio second/first | second: cached / prompt tokens |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const auto& [lang, by_arm] : results)
@@ -644,7 +683,7 @@ int main(int argc, char** argv) {
   if (model_path.empty()) {
     std::fprintf(stderr,
                  "usage: owlet-bench-grounded --model MODEL.gguf [--lang en,zh] [--split odd|even|all] [--questions N]\n"
-                 "         [--pairs N] [--arms plain,today,new,naive] [--naive-k K] [--threads N] [--data DIR]\n"
+                 "         [--pairs N] [--think-ms MS] [--arms plain,today,new,naive] [--naive-k K] [--threads N] [--data DIR]\n"
                  "       owlet-bench-grounded --model MODEL.gguf --tune [--split even] [--budgets ...] [--conf ...]\n"
                  "         [--best-neighbors ...] [--clause ...] [--floor ...] [--per-source ...] [--chunks ...]\n");
     return 2;

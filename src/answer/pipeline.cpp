@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <random>
 
 #include "answer/answer_cache_key.h"
@@ -93,6 +94,12 @@ const char* kind_label(web::ErrorKind k) { return web::error_kind_name(k); }
 struct Pipeline::Impl {
   CacheIndex cache_index;
   ContextMemory context_memory;
+  // The follow-up prefetch running, if any, and the engine it runs on.
+  std::mutex prefetch_mu;
+  std::shared_ptr<llm::Job> prefetch;
+  const llm::Engine* prefetch_engine = nullptr;
+  std::string prefetch_prefix;  // the fixed prefix the prefetched block was remembered under
+  BuiltContext prefetch_base;   // the block it extends (remembered again if it is stopped)
   std::unique_ptr<Learner> learner;
   std::atomic<uint64_t> answers{0}, online{0}, cache_hits{0};
   explicit Impl(double jaccard) : cache_index(jaccard) {}
@@ -144,6 +151,8 @@ struct Run {
   llm::ModelHandle* handle = nullptr;  // the answering model, for the model-assisted router
   std::string fixed_prefix;            // the prompt before the sources (prompt_prefix.h)
   std::shared_ptr<llm::Job> warm;      // evaluating it while retrieval runs
+  std::vector<Source> ranked;          // the candidates the block was built from
+  ContextOptions context;              // the options it was built with (budget, room)
 
   milliseconds remaining() const {
     auto left = opt.total_deadline - std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
@@ -418,6 +427,8 @@ BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget, int
   if (prior && engine && !prior_still_cached(run, *engine, *prior)) prior.reset();
   BuiltContext ctx = build_context(run.req.question, ranked, co, count, prior ? &*prior : nullptr);
   run.r.times.rank = ms_since(t);
+  run.context = co;
+  run.ranked = std::move(ranked);
   return ctx;
 }
 
@@ -509,6 +520,53 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
   run.r.ok = true;
   if (run.opt.context_reuse && !run.fixed_prefix.empty() && !ctx.text.empty())
     run.impl.context_memory.remember(run.fixed_prefix, ctx);
+}
+
+// The follow-up prefetch (PipelineOptions::prefetch_followup): the block
+// extended for this question once more, filling up to the extension cap with
+// three sentences on each side of the best pick, then the next-best units;
+// evaluated by a prefill-only job. Only on an idle engine: under load the
+// compute belongs to the requests waiting.
+void prefetch_followup(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
+  if (!run.opt.prefetch_followup || !run.opt.context_reuse || run.fixed_prefix.empty() || ctx.text.empty() ||
+      !run.r.ok || run.r.finish == llm::FinishReason::cancelled)
+    return;
+  llm::Engine& engine = handle.engine();
+  const llm::EngineStats st = engine.stats();
+  if (st.slots_busy > 0 || st.queue_depth > 0) return;
+  ContextOptions o = run.context;
+  o.confidence = 1.0;
+  o.best_neighbors = std::max(o.best_neighbors, 3);
+  const TokenCounter count = [&engine](std::string_view s) {
+    return static_cast<int>(engine.tokenize(std::string(s), false).size());
+  };
+  const BuiltContext more = build_context(run.req.question, run.ranked, o, count, &ctx);
+  if (!more.extends_prior || more.text == ctx.text) return;
+  const std::string_view open = sources_open_line(), close = sources_close_line();
+  const std::string prefix = run.fixed_prefix + more.text.substr(open.size(), more.text.size() - open.size() - close.size());
+  std::lock_guard lock(run.impl.prefetch_mu);
+  // 16 tokens a step: the next request stops it within one short step.
+  std::shared_ptr<llm::Job> job = start_prefill(engine, prefix, run.req.num_ctx, 16);
+  if (!job) return;
+  Pipeline::Impl& im = run.impl;
+  im.context_memory.remember(run.fixed_prefix, more);
+  im.prefetch = std::move(job);
+  im.prefetch_engine = &engine;
+  im.prefetch_prefix = run.fixed_prefix;
+  im.prefetch_base = ctx;
+}
+
+// A request on the engine a prefetch runs on stops it: the prefetch has only
+// idle time. Its block gives way to the one it extends, whose KV is whole; a
+// follow-up that comes before the prefetch is done extends that one instead.
+void stop_prefetch(Pipeline::Impl& im, const llm::Engine& engine) {
+  std::lock_guard lock(im.prefetch_mu);
+  if (!im.prefetch || im.prefetch_engine != &engine) return;
+  if (!im.prefetch->done()) {
+    im.prefetch->cancel();
+    im.context_memory.remember(im.prefetch_prefix, im.prefetch_base);
+  }
+  im.prefetch.reset();
 }
 
 void store(Run& run, Pipeline::Impl& impl) {
@@ -614,6 +672,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
     }
     run.r.model = model;
     run.handle = handle.get();
+    stop_prefetch(*impl_, handle->engine());
   }
   run.r.engine = run.extractive ? "extractive" : "llm";
   decide(run);
@@ -648,7 +707,11 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   store(run, *impl_);
   if (impl_->learner && run.r.ok)
     for (auto& d : run.to_learn) impl_->learner->learn(std::move(d));
-  return finish();
+  run.r.times.total = ms_since(run.t0);
+  record(run);
+  // After the total: the prefetch is no part of this answer's time.
+  if (!run.extractive) prefetch_followup(run, *handle, ctx);
+  return std::move(run.r);
 }
 
 }  // namespace owlet::answer

@@ -83,6 +83,11 @@ struct PipelineOptions {
   // A question over the pages of a block sent before extends that block
   // (ContextMemory), so the engine reuses the earlier prompt's KV.
   bool context_reuse = true;
+  // After a grounded answer, while the engine is idle: the block widened around
+  // what the question picked (the passage a follow-up most often asks about),
+  // evaluated into the KV and remembered, so a follow-up over the same pages
+  // evaluates little more than its own question.
+  bool prefetch_followup = true;
   std::string default_model;
   llm::SamplingParams sampling;   // defaults for requests that give none
   int num_predict = -1;

@@ -31,11 +31,13 @@ std::string grounded_prompt_prefix(const llm::ChatTemplate& tmpl, const llm::Cha
   return text.substr(0, at);
 }
 
-std::shared_ptr<llm::Job> start_prefill(llm::Engine& engine, const std::string& prefix, int num_ctx) {
+std::shared_ptr<llm::Job> start_prefill(llm::Engine& engine, const std::string& prefix, int num_ctx,
+                                        int max_step_tokens) {
   if (prefix.empty()) return nullptr;
   llm::Request r;
   r.prompt = prefix;
   r.prefill_only = true;
+  r.max_step_tokens = max_step_tokens;
   r.num_ctx = num_ctx;
   std::shared_ptr<llm::Job> job = engine.submit(std::move(r));
   if (job->done() && !job->wait().ok) return nullptr;

@@ -31,6 +31,7 @@ std::string grounded_prompt_prefix(const llm::ChatTemplate& tmpl, const llm::Cha
 
 // Starts evaluating `prefix` into a slot's KV cache. Null when `prefix` is empty
 // or the engine refused the job (the real prompt then simply evaluates it).
-std::shared_ptr<llm::Job> start_prefill(llm::Engine& engine, const std::string& prefix, int num_ctx);
+std::shared_ptr<llm::Job> start_prefill(llm::Engine& engine, const std::string& prefix, int num_ctx,
+                                        int max_step_tokens = 0);
 
 }  // namespace owlet::answer

@@ -131,6 +131,7 @@ PipelineOptions pipeline_options(const Config& cfg) {
   o.context.chunks = cfg.context_chunks;
   o.context_reuse = cfg.context_reuse;
   o.context.extension_tokens = cfg.context_extension;
+  o.prefetch_followup = cfg.context_prefetch;
   o.prefill_early = cfg.prefill_early;
   answer::parse_web_mode(cfg.web, &o.web);
   o.extractive = cfg.engine == "extractive";

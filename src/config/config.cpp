@@ -278,6 +278,8 @@ const std::vector<KeySpec>& specs() {
                "a question over the same pages extends the sources block sent before, reusing its KV cache"),
       int_key("context_extension", &Config::context_extension, 0, 1 << 20,
               "tokens such an extension may add at most; 0 = up to context_tokens"),
+      bool_key("context_prefetch", &Config::context_prefetch,
+               "after a grounded answer, on an idle engine, the block widened for a follow-up is evaluated ahead"),
       bool_key("prefill_early", &Config::prefill_early, "evaluate the system prompt and history while retrieval runs"),
       duration_key("cache_ttl_fast", &Config::cache_ttl_fast, "answer-cache TTL of fast-changing answers"),
       duration_key("cache_ttl_slow", &Config::cache_ttl_slow, "answer-cache TTL of slow-changing answers"),

@@ -72,6 +72,7 @@ struct Config {
   int context_chunks = 0;          // k > 0: the top-k chunks whole (the naive peer); 0 = picked sentences
   bool context_reuse = true;       // a question over the same pages extends the block sent before (KV reuse)
   int context_extension = 128;     // tokens such an extension may add at most; 0 = up to context_tokens
+  bool context_prefetch = true;    // after an answer, on an idle engine: the block widened for a follow-up, evaluated
   bool prefill_early = true;       // evaluate the system prompt and history while retrieval runs
   std::string cache_ttl_fast = "10m";   // answer-cache TTL by freshness class
   std::string cache_ttl_slow = "24h";

@@ -110,7 +110,7 @@ struct Engine::Slot {
   int id = 0;
   SlotState state = SlotState::idle;
   std::vector<llama_token> cache;   // tokens whose KV this sequence holds, in order
-  std::vector<llama_token> held;    // the prompt it holds once prefilled (mu_; read by cached_prefix)
+  std::vector<llama_token> held;    // the prompt it holds once prefilled (held_mu_; read by cached_prefix)
   std::shared_ptr<Job> job;
   std::unique_ptr<Sampler> sampler;
   size_t n_prompt_done = 0;         // prompt tokens in cache
@@ -351,7 +351,7 @@ void Engine::assign_locked() {
 int Engine::cached_prefix(const std::string& prompt, int* n_tokens) const {
   const std::vector<int> toks = tokenize_prompt(model_->vocab(), prompt, {}, true);
   if (n_tokens) *n_tokens = static_cast<int>(toks.size());
-  std::lock_guard<std::mutex> lk(mu_);
+  std::lock_guard<std::mutex> lk(held_mu_);
   size_t best = 0;
   for (const auto& s : slots_) best = std::max(best, common_prefix(s->held, toks));
   return static_cast<int>(best);
@@ -389,7 +389,10 @@ void Engine::start_slot(Slot& s, std::shared_ptr<Job> job) {
     s.cache.resize(keep);
   }
 
-  s.held = toks;
+  {
+    std::lock_guard<std::mutex> lk(held_mu_);
+    s.held = toks;
+  }
   s.job = std::move(job);
   s.state = SlotState::prompt;
   s.n_prompt_done = keep;
@@ -465,6 +468,7 @@ std::vector<std::pair<Engine::Slot*, size_t>> Engine::batch_prompts(llama_batch&
     const auto& toks = s.job->tokens_;
     size_t room = static_cast<size_t>(params_.n_batch - batch.n_tokens);
     size_t take = std::min(toks.size() - s.n_prompt_done, room);
+    if (s.job->req_.max_step_tokens > 0) take = std::min(take, static_cast<size_t>(s.job->req_.max_step_tokens));
     if (take == 0) continue;
     for (size_t k = 0; k < take; ++k) {
       size_t at = s.n_prompt_done + k;
@@ -643,6 +647,10 @@ void Engine::finish_slot(Slot& s, FinishReason why, Error error) {
     // After a failed decode the KV contents are unknown: forget this sequence.
     llama_memory_seq_rm(llama_get_memory(ctx_), s.id, -1, -1);
     s.cache.clear();
+  }
+  if (why == FinishReason::cancelled || why == FinishReason::error) {
+    std::lock_guard<std::mutex> lk(held_mu_);
+    s.held.assign(s.cache.begin(), s.cache.end());  // its prompt may not be all in
   }
   std::shared_ptr<Job> job = std::move(s.job);
   s.job.reset();

@@ -79,6 +79,9 @@ struct Request {
   // while its variable part is still being gathered). A prompt some slot already
   // holds costs nothing and leaves that slot's longer cache alone.
   bool prefill_only = false;
+  // Prompt tokens evaluated per step at most (0 = n_batch). A background prefill
+  // in small steps yields to a new request, or to its cancel, within one step.
+  int max_step_tokens = 0;
   const std::atomic<bool>* cancel = nullptr;  // optional external cancel flag, polled every step
   // Special tokens whose text is emitted (a chat template's <think>, tool-call
   // markers…): the output parser needs them. Others stay invisible.
@@ -191,6 +194,7 @@ class Engine {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::deque<std::shared_ptr<Job>> queue_;
   mutable std::mutex mu_;
+  mutable std::mutex held_mu_;  // the slots' `held` (after mu_ where both are taken)
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<int> busy_{0};

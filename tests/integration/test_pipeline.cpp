@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -47,6 +48,7 @@ struct World {
   std::atomic<bool> search_down{false};
   std::atomic<int> search_delay_ms{0};
   std::atomic<int> searches{0};
+  std::atomic<bool> long_census{false};  // page 1 says more about the census around its count
   std::unique_ptr<kb::KnowledgeBase> kb;
   std::unique_ptr<web::HttpClient> http;
   std::unique_ptr<web::SearchProvider> searxng;
@@ -74,9 +76,15 @@ struct World {
       r.body = json{{"query", "q"}, {"results", results}}.dump();
       return r;
     });
-    web.route("GET", R"(/page/(\d+))", [](const FixtureRequest& q) {
+    web.route("GET", R"(/page/(\d+))", [this](const FixtureRequest& q) {
       FixtureResponse r;
       r.body = page_html(q.path.back() - '0');
+      if (long_census && q.path.back() == '1')
+        r.body = "<html><head><title>Owl news 1</title></head><body><article><p>The latest owl news today: the "
+                 "snowy owl census counted 412 nesting pairs this week, the highest number since the survey "
+                 "began. Volunteers from the northern ringing club counted the owls from wooden hides. The "
+                 "census ran for six weeks across the tundra. Most pairs nested on low hills near the coast. "
+                 "Researchers published the count on the census website.</p></article></body></html>";
       return r;
     });
     web.start();
@@ -404,37 +412,80 @@ TEST(Pipeline, SecondQuestionOverTheSamePagesReusesTheFirstPrompt) {
   }
 }
 
-TEST(Pipeline, NoExtensionOnceTheFirstPromptsKvIsGone) {
-  World w;
-  answer::PipelineOptions o;
+namespace {
+
+// Two questions about one passage; `between` runs on the world's engine after
+// the first answer. confidence 0.5: one sentence each, the two pick different ones.
+struct FollowUp {
+  std::string first_prompt, second_prompt, head;  // head: the first prompt up to its close line
+  answer::AnswerResult a, b;
+};
+
+FollowUp ask_follow_up(World& w, answer::PipelineOptions o, const std::function<void(llm::Engine&)>& between,
+                       const std::string& second = "Where did the barn owls return after ten years?",
+                       const std::string& second_answer = "church tower") {
+  FollowUp f;
   o.web = answer::WebMode::always;
   o.context.confidence = 0.5;
   auto p = w.pipeline(o);
-  std::string first_prompt, second_prompt;
   answer::AnswerCallbacks cb;
-  cb.on_prompt = [&](const std::string& s) { (first_prompt.empty() ? first_prompt : second_prompt) = s; };
-  answer::AnswerResult a = p->answer(question("How many snowy owl pairs did the census count?"), cb);
-  ASSERT_TRUE(a.ok) << a.error;
+  cb.on_prompt = [&](const std::string& s) { (f.first_prompt.empty() ? f.first_prompt : f.second_prompt) = s; };
+  f.a = p->answer(question("How many snowy owl pairs did the census count?"), cb);
+  EXPECT_TRUE(f.a.ok) << f.a.error;
+  Error err;
+  auto h = w.models->acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
+  EXPECT_TRUE(h) << err;
+  if (h) between(h->engine());
+  f.b = p->answer(question(second), cb);
+  EXPECT_TRUE(f.b.ok) << f.b.error;
+  EXPECT_NE(f.b.context.find(second_answer), std::string::npos) << f.b.context;
+  f.head = f.first_prompt.substr(0, f.first_prompt.find("<<<END SOURCES>>>"));
+  return f;
+}
+
+}  // namespace
+
+TEST(Pipeline, NoExtensionOnceTheFirstPromptsKvIsGone) {
+  World w;
+  answer::PipelineOptions o;
+  o.prefetch_followup = false;  // nothing widened in between: the first block alone is remembered
   // Other prompts take every slot (the world serves two): the first block's KV is gone.
-  {
-    Error err;
-    auto h = w.models->acquire(test::fixture_model("qwen2-tiny"), std::nullopt, &err);
-    ASSERT_TRUE(h) << err;
+  const FollowUp f = ask_follow_up(w, o, [](llm::Engine& e) {
     std::vector<std::shared_ptr<llm::Job>> jobs;
     for (int i = 0; i < 2; ++i) {
       llm::Request r;
       r.prompt = "Unrelated prompt number " + std::to_string(i) + " about river boats and their engines.";
       r.num_predict = 4;
-      jobs.push_back(h->engine().submit(std::move(r)));
+      jobs.push_back(e.submit(std::move(r)));
     }
-    for (auto& j : jobs) ASSERT_TRUE(j->wait().ok);
+    for (auto& j : jobs) EXPECT_TRUE(j->wait().ok);
+  });
+  EXPECT_NE(f.second_prompt.compare(0, f.head.size(), f.head), 0)
+      << "extending a block the engine no longer holds would cost both blocks:\n" << f.second_prompt;
+}
+
+TEST(Pipeline, FollowUpFindsThePrefetchedBlockInTheKv) {
+  for (bool prefetch : {true, false}) {
+    World w;
+    w.long_census = true;
+    answer::PipelineOptions o;
+    o.prefetch_followup = prefetch;
+    // A reader's pause: the engine goes idle once the prefetch (if any) is in.
+    const FollowUp f = ask_follow_up(
+        w, o,
+        [](llm::Engine& e) {
+          EXPECT_TRUE(test::wait_until([&] {
+            const llm::EngineStats st = e.stats();
+            return st.slots_busy == 0 && st.queue_depth == 0;
+          }));
+        },
+        "How long did the snowy owl census run across the tundra?", "six weeks");
+    ASSERT_EQ(f.second_prompt.compare(0, f.head.size(), f.head), 0) << f.first_prompt << "\n---\n" << f.second_prompt;
+    if (prefetch)
+      EXPECT_GT(f.b.prompt_cached_tokens, token_count(w, f.head) + 5) << "the widened block was evaluated ahead:\n" << f.first_prompt << "\n---\n" << f.second_prompt;
+    else
+      EXPECT_LE(f.b.prompt_cached_tokens, token_count(w, f.head) + 2);
   }
-  answer::AnswerResult b = p->answer(question("Where did the barn owls return after ten years?"), cb);
-  ASSERT_TRUE(b.ok) << b.error;
-  const std::string head = first_prompt.substr(0, first_prompt.find("<<<END SOURCES>>>"));
-  EXPECT_NE(second_prompt.compare(0, head.size(), head), 0)
-      << "extending a block the engine no longer holds would cost both blocks:\n" << second_prompt;
-  EXPECT_NE(b.context.find("church tower"), std::string::npos) << b.context;
 }
 
 TEST(Pipeline, FixedPartIsEvaluatedWhileRetrievalRuns) {
