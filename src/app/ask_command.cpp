@@ -170,6 +170,7 @@ int run_ask(const AskArgs& args) {
   Stack stack;
   StackOptions so;
   so.n_slots = 1;  // one question
+  cfg.context_prefetch = false;  // and no follow-up to prefetch for: the process ends with the answer
   Error stack_err;
   if (!build_stack(cfg, so, &stack, &stack_err)) {
     fail(stack_err.message);
