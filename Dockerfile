@@ -44,7 +44,7 @@ COPY bench/ bench/
 # change to owlet does not rebuild llama.cpp (~20 min on 2 cores).
 RUN --mount=type=cache,target=/root/.cache/owlet \
     OWLET_GPU="$([ "$GPU" = cpu ] || echo "$GPU")" \
-    OWLET_GGML_FLAGS="$OWLET_GGML_FLAGS $([ "$GPU" = cuda ] && echo "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHITECTURES")" \
+    OWLET_GGML_FLAGS="$OWLET_GGML_FLAGS" OWLET_CUDA_ARCHITECTURES="$CUDA_ARCHITECTURES" \
     bash scripts/setup.sh && \
     strip --strip-debug build/owlet && cp build/owlet /usr/local/bin/owlet
 # The Debian packages of the shared libraries owlet links (llama.cpp and ggml are

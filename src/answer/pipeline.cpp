@@ -390,13 +390,17 @@ void retrieve(Run& run) {
   if (deep) read_pages(run);
 }
 
+// Counts tokens as the engine's tokenizer does (the context builder's budget).
+TokenCounter engine_token_counter(const llm::Engine& engine) {
+  return [&engine](std::string_view s) { return static_cast<int>(engine.tokenize(std::string(s), false).size()); };
+}
+
 // A block sent before is worth extending only while the engine still holds its
 // KV: else the extension costs the old block and the new units both, more than
 // a fresh block. (ContextMemory cannot know: slots serve other prompts.)
 bool prior_still_cached(const Run& run, const llm::Engine& engine, const BuiltContext& prior) {
-  const std::string_view open = sources_open_line(), close = sources_close_line();
-  if (prior.text.size() < open.size() + close.size()) return false;
-  const std::string prefix = run.fixed_prefix + prior.text.substr(open.size(), prior.text.size() - open.size() - close.size());
+  const std::string prefix = extended_block_prefix(run.fixed_prefix, prior);
+  if (prefix.empty()) return false;
   int n = 0;
   const int cached = engine.cached_prefix(prefix, &n);
   return cached >= n - 4;  // the last tokens may merge with what follows
@@ -527,9 +531,9 @@ void answer_llm(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
 // three sentences on each side of the best pick, then the next-best units;
 // evaluated by a prefill-only job. Only on an idle engine: under load the
 // compute belongs to the requests waiting.
-void prefetch_followup(Run& run, llm::ModelHandle& handle, const BuiltContext& ctx) {
+void prefetch_followup(Run& run, const AnswerResult& answered, llm::ModelHandle& handle, const BuiltContext& ctx) {
   if (!run.opt.prefetch_followup || !run.opt.context_reuse || run.fixed_prefix.empty() || ctx.text.empty() ||
-      !run.r.ok || run.r.finish == llm::FinishReason::cancelled)
+      !answered.ok || answered.finish == llm::FinishReason::cancelled)
     return;
   llm::Engine& engine = handle.engine();
   const llm::EngineStats st = engine.stats();
@@ -537,13 +541,10 @@ void prefetch_followup(Run& run, llm::ModelHandle& handle, const BuiltContext& c
   ContextOptions o = run.context;
   o.confidence = 1.0;
   o.best_neighbors = std::max(o.best_neighbors, 3);
-  const TokenCounter count = [&engine](std::string_view s) {
-    return static_cast<int>(engine.tokenize(std::string(s), false).size());
-  };
-  const BuiltContext more = build_context(run.req.question, run.ranked, o, count, &ctx);
+  const BuiltContext more = build_context(run.req.question, run.ranked, o, engine_token_counter(engine), &ctx);
   if (!more.extends_prior || more.text == ctx.text) return;
-  const std::string_view open = sources_open_line(), close = sources_close_line();
-  const std::string prefix = run.fixed_prefix + more.text.substr(open.size(), more.text.size() - open.size() - close.size());
+  const std::string prefix = extended_block_prefix(run.fixed_prefix, more);
+  if (prefix.empty()) return;
   std::lock_guard lock(run.impl.prefetch_mu);
   // 16 tokens a step: the next request stops it within one short step.
   std::shared_ptr<llm::Job> job = start_prefill(engine, prefix, run.req.num_ctx, 16);
@@ -687,7 +688,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   if (handle) {
     llm::Engine* e = &handle->engine();
     engine = e;
-    count = [e](std::string_view s) { return static_cast<int>(e->tokenize(std::string(s), false).size()); };
+    count = engine_token_counter(*e);
     int n_ctx = req.num_ctx > 0 ? std::min(req.num_ctx, e->params().n_ctx_slot) : e->params().n_ctx_slot;
     int history_tokens = 0;
     for (const auto& h : req.history) history_tokens += estimate_tokens(h.content);
@@ -707,11 +708,10 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   store(run, *impl_);
   if (impl_->learner && run.r.ok)
     for (auto& d : run.to_learn) impl_->learner->learn(std::move(d));
-  run.r.times.total = ms_since(run.t0);
-  record(run);
+  AnswerResult out = finish();
   // After the total: the prefetch is no part of this answer's time.
-  if (!run.extractive) prefetch_followup(run, *handle, ctx);
-  return std::move(run.r);
+  if (!run.extractive) prefetch_followup(run, out, *handle, ctx);
+  return out;
 }
 
 }  // namespace owlet::answer

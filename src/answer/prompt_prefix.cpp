@@ -31,6 +31,12 @@ std::string grounded_prompt_prefix(const llm::ChatTemplate& tmpl, const llm::Cha
   return text.substr(0, at);
 }
 
+std::string extended_block_prefix(const std::string& fixed_prefix, const BuiltContext& block) {
+  const std::string_view open = sources_open_line(), close = sources_close_line();
+  if (block.text.size() < open.size() + close.size()) return "";
+  return fixed_prefix + block.text.substr(open.size(), block.text.size() - open.size() - close.size());
+}
+
 std::shared_ptr<llm::Job> start_prefill(llm::Engine& engine, const std::string& prefix, int num_ctx,
                                         int max_step_tokens) {
   if (prefix.empty()) return nullptr;

@@ -19,6 +19,8 @@ class Job;
 
 namespace owlet::answer {
 
+struct BuiltContext;
+
 // The templated text up to the first byte of the sources block's content, for a
 // prompt built by build_messages with a non-empty sources block. "" when the
 // template does not keep the user's text verbatim, or the history holds text
@@ -28,6 +30,11 @@ std::string grounded_prompt_prefix(const llm::ChatTemplate& tmpl, const llm::Cha
                                    const std::vector<llm::ChatMessage>& history,
                                    const std::string& client_system, const std::string& today,
                                    const std::string& language_code);
+
+// The prompt text a later prompt that extends `block` shares with it: `fixed_prefix`
+// (which ends with the block's open line) and the block's content up to its close
+// line. "" when `block` is not a whole block.
+std::string extended_block_prefix(const std::string& fixed_prefix, const BuiltContext& block);
 
 // Starts evaluating `prefix` into a slot's KV cache. Null when `prefix` is empty
 // or the engine refused the job (the real prompt then simply evaluates it).
