@@ -109,7 +109,7 @@ function renderRoute(msg, view) {
   badge.dataset.tier = r.tier;
   badge.className = 'badge tier-' + (String(r.tier).startsWith('web') ? 'web' : r.tier);
   const reasons = $('.reasons', box);
-  reasons.replaceChildren(...(r.reasons || []).map((x) => el('li', null, x)));
+  reasons.replaceChildren(...(r.summary ? [r.summary] : []).concat(r.reasons || []).map((x) => el('li', null, x)));
   const extra = [];
   if (r.freshness) extra.push('freshness: ' + r.freshness);
   if (typeof r.coverage === 'number') extra.push('coverage: ' + Math.round(r.coverage * 100) + ' %');

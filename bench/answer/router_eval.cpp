@@ -8,9 +8,19 @@
 // rules alone (the router before the classifier, whose rules were written looking at
 // this set) and the whole router (rules + learned classifier).
 //
-// usage: owlet-eval-router [--data DIR] [--now UNIX_SECONDS] [--lang en|zh|both] [--verbose]
+// Also the product rule's figures ("a prompt that asks for facts gets sources"): the
+// share of prompts the router answers with no retrieval at all (tier none, with an
+// empty knowledge base) on sets that ask for facts — FreshQA dev en/zh, XQuAD's
+// questions en/zh — and on Dolly's needret rows (training data of the classifier:
+// in-sample here; owlet-train-router prints the out-of-fold figures).
+//
+// usage: owlet-eval-router [--data DIR] [--now UNIX_SECONDS] [--lang en|zh|both] [--verbose] [--rules]
+//                          [--product-rule [--show N]] [--explain < prompts.txt]   (the tier-none shares; N examples of the misses)
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdio>
+#include <iostream>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -86,6 +96,47 @@ void evaluate(const std::vector<nlohmann::json>& rows, const char* lang, bool cl
   }
 }
 
+// Tier none share of one set of prompts (text in `field`), and up to `show` of them.
+void none_share(const char* name, const std::vector<nlohmann::json>& rows, const std::string& field, int64_t now,
+                bool want_retrieval, int show) {
+  int none = 0, shown = 0;
+  std::map<std::string, int> by;  // how the prompts that went the wrong way were decided
+  for (const auto& r : rows) {
+    const std::string q = r.value(field, "");
+    const PromptClass c = classify_prompt(q, now);
+    if (!c.retrieval) ++none;
+    if (c.retrieval == want_retrieval) continue;
+    ++by[c.direct_task.empty() ? (c.question == QuestionForm::none ? "classifier, no question form"
+                                                                    : std::string("classifier, ") + to_string(c.question) + " form")
+                               : "rule " + c.direct_task];
+    if (shown++ < show) std::printf("      %s\n", q.substr(0, 120).c_str());
+  }
+  const double n = static_cast<double>(std::max<size_t>(1, rows.size()));
+  std::printf("  %-48s n=%5zu  tier none %5.1f %%  %s %5.1f %%\n", name, rows.size(), 100.0 * none / n,
+              want_retrieval ? "retrieve" : "kept offline", 100.0 * (want_retrieval ? rows.size() - none : none) / n);
+  for (const auto& [how, k] : by) std::printf("      misses by %-34s %d\n", how.c_str(), k);
+}
+
+void product_rule(const std::string& dir, int64_t now, int show) {
+  std::printf("product rule: prompts that ask for facts retrieve, direct tasks stay offline (empty knowledge base)\n");
+  std::vector<nlohmann::json> fq_en, fq_zh, xq_en, xq_zh, dolly;
+  if (eval::read_jsonl(dir + "/freshqa-dev/freshqa-dev.jsonl", &fq_en)) none_share("FreshQA dev (en)", fq_en, "question", now, true, show);
+  if (eval::read_jsonl(std::string(OWLET_SOURCE_DIR) + "/bench/data/freshqa-dev-zh.jsonl", &fq_zh))
+    none_share("FreshQA dev (zh translation)", fq_zh, "question", now, true, show);
+  if (eval::read_jsonl(dir + "/xquad/xquad.en.flat.jsonl", &xq_en)) none_share("XQuAD questions (en)", xq_en, "question", now, true, show);
+  if (eval::read_jsonl(dir + "/xquad/xquad.zh.flat.jsonl", &xq_zh)) none_share("XQuAD questions (zh)", xq_zh, "question", now, true, show);
+  if (!eval::read_jsonl(dir + "/needret/train.jsonl", &dolly)) return;
+  std::map<std::string, std::vector<nlohmann::json>> by_cat;
+  for (auto& r : dolly)
+    if (!r.value("has_context", false)) by_cat[r.value("category", "")].push_back(r);
+  std::vector<nlohmann::json> open, direct;
+  for (const char* c : {"open_qa", "general_qa"}) open.insert(open.end(), by_cat[c].begin(), by_cat[c].end());
+  for (const char* c : {"brainstorming", "classification", "creative_writing"})
+    direct.insert(direct.end(), by_cat[c].begin(), by_cat[c].end());
+  none_share("Dolly open_qa+general_qa, no context (train)", open, "prompt", now, true, show);
+  none_share("Dolly brainstorm/classif./creative (train)", direct, "prompt", now, false, show);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +149,19 @@ int main(int argc, char** argv) {
   if (lang == "en" || lang == "both") sets.push_back({"FreshQA dev (en)", dir + "/freshqa-dev/freshqa-dev.jsonl"});
   if (lang == "zh" || lang == "both")
     sets.push_back({"FreshQA dev (zh translation)", std::string(OWLET_SOURCE_DIR) + "/bench/data/freshqa-dev-zh.jsonl"});
+  const int show = std::stoi(eval::flag(argc, argv, "--show", "0"));
+  if (eval::has_flag(argc, argv, "--explain")) {  // one prompt a line on stdin: how the router reads it
+    for (std::string line; std::getline(std::cin, line);) {
+      const PromptClass c = classify_prompt(line, now);
+      std::printf("%-5s %-6s %-24s %-14s p=%.2f | %s\n", c.retrieval ? "RETR" : "none", to_string(c.question),
+                  c.question_match.substr(0, 24).c_str(), c.direct_task.c_str(), c.p_retrieval, line.substr(0, 90).c_str());
+    }
+    return 0;
+  }
+  if (eval::has_flag(argc, argv, "--product-rule")) {
+    product_rule(dir, now, show);
+    return 0;
+  }
   for (const auto& [name, path] : sets) {
     std::vector<nlohmann::json> rows;
     if (!eval::read_jsonl(path, &rows)) return 1;

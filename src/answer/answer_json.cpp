@@ -18,6 +18,7 @@ json sources_to_json(const std::vector<Source>& sources) {
 json route_to_json(const AnswerResult& r) {
   const StageTimes& t = r.times;
   json j{{"tier", r.served_by},
+         {"summary", r.decision.summary},
          {"reasons", r.decision.reasons},
          {"freshness", to_string(r.decision.freshness)},
          {"time_sensitive", r.decision.time_sensitive},

@@ -7,6 +7,9 @@
 //   translation   a request to translate supplied text: "translate …", "翻译成英文"
 //   maths         arithmetic or a maths task: "what is 17*23", "solve x^2 = 4", "求导"
 //   writing       creative writing or rewriting: "write a haiku", "写一首诗", "润色这段"
+//   brainstorming ideas, names, tips, a list of options: "give me ideas for…", "推荐几个名字"
+//   classification sorting the items the prompt lists: "classify these as…", "which of these…"
+//   opinion       the assistant's own view: "what do you think of…", "你觉得…"
 #pragma once
 
 #include <string>

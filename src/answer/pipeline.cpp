@@ -255,10 +255,11 @@ void decide(Run& run) {
   // answer-cache TTL of its class (settled answers: any age).
   RouterOptions ro = run.opt.router;
   ro.max_source_age_s = {0, run.opt.ttl_slow_s, run.opt.ttl_fast_s};
+  ro.force_retrieval = run.req.local;
   PromptClass pc = classify_prompt(run.req.question, run.now, ro);
   refine_route(run, &pc);
-  // A rule's "no retrieval" (greeting, code, translation...) does not touch the
-  // knowledge base either; the classifier's looks there first (route() explains).
+  // Every prompt that is not a direct task (greeting, code, translation...) looks in
+  // the knowledge base: it costs milliseconds, and the user's notes may answer it.
   if (pc.retrieval || run.web == WebMode::always || pc.decided_by != "rule") search_local(run);
   RouteDecision d = route(pc, LocalEvidence{run.best_local_coverage, run.best_local_fetched}, run.web, run.now, ro);
   run.r.decision = d;
@@ -372,6 +373,7 @@ void retrieve(Run& run) {
     run.r.served_by = "offline";
     run.r.note = offline_note(run.lang);
     run.r.decision.reasons.push_back("web search failed or found nothing: answered from the knowledge base");
+    run.r.decision.summary += "; the web failed or found nothing, so: the knowledge base";
     return;
   }
   bool deep = d.tier == Tier::web_deep;
@@ -630,7 +632,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   run.now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
   run.r.id = new_answer_id();
   run.r.arm = options_.arm;
-  run.web = req.web.value_or(options_.web);
+  run.web = req.local ? WebMode::never : req.web.value_or(options_.web);
   run.extractive = req.extractive.value_or(options_.extractive);
   run.lang = owlet::detect_language(req.question);
   auto finish = [&]() -> AnswerResult {
@@ -654,6 +656,7 @@ AnswerResult Pipeline::answer(const AnswerRequest& req, const AnswerCallbacks& c
   run.cache_key = cache_key(services_, run, model);
   if (try_cache(run)) {
     run.r.ok = true;
+    run.r.decision.summary = "asked before → the answer cache";
     if (cb.on_route) cb.on_route(run.r);
     if (cb.on_text && !run.r.answer.empty()) cb.on_text(run.r.answer);
     return finish();

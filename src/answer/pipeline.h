@@ -127,6 +127,7 @@ struct AnswerRequest {
   std::optional<std::chrono::milliseconds> keep_alive;
   std::string draft_model;                // speculative decoding's draft ("" = the configured one)
   bool use_cache = true;
+  bool local = false;                     // `owlet ask --local`: always the knowledge base, never the web
   std::optional<bool> think;              // unset = the model's default (thinking models think)
   std::string reasoning_effort;           // "" | low | medium | high, where the template takes one
   const std::atomic<bool>* cancel = nullptr;  // polled; set = stop generating

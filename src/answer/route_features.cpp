@@ -13,14 +13,6 @@ namespace {
 
 constexpr size_t kMaxAskBytes = 1000;  // features read the start of a long ask; enough to know what it asks
 
-// Cuts `s` to at most `max` bytes at a UTF-8 boundary.
-std::string_view utf8_prefix(std::string_view s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return s.substr(0, cut);
-}
-
 bool is_apostrophe(char32_t cp) { return cp == '\'' || cp == 0x2019; }
 
 // Tokens of the ask in reading order: lower-cased Latin/digit words ("what's" stays

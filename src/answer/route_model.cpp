@@ -76,6 +76,12 @@ bool RouteModel::parse(std::string_view text, RouteModel* out, Error* err) {
     }
     if (view < 0) return bad("a line before any view");
     View& vw = out->views_[view];
+    if (cols[0] == "threshold" && cols.size() == 3 && cols[1] == "question") {
+      double t;
+      if (!parse_number(cols[2], &t)) return bad("bad threshold");
+      vw.question_threshold = t;
+      continue;
+    }
     if (cols[0] == "threshold") {
       RouteHead h;
       double t;
@@ -159,6 +165,10 @@ std::string RouteModel::serialize() const {
     out += std::string("view\t") + to_string(static_cast<FeatureView>(vi)) + "\n";
     for (int h = 0; h < kRouteHeads; ++h) {
       std::snprintf(buf, sizeof buf, "threshold\t%s\t%.4f\n", to_string(static_cast<RouteHead>(h)), v.thresholds[h]);
+      out += buf;
+    }
+    if (v.question_threshold > 0) {
+      std::snprintf(buf, sizeof buf, "threshold\tquestion\t%.4f\n", v.question_threshold);
       out += buf;
     }
     std::vector<const std::string*> names;

@@ -47,6 +47,10 @@ class RouteModel {
   HeadScore score(FeatureView view, RouteHead head, const std::vector<std::string>& features,
                   size_t top_n = 3) const;
   double threshold(FeatureView view, RouteHead head) const;
+  // For a prompt in an open question form (fact_question.h): retrieval is skipped only
+  // below this probability (0 = never skipped). "threshold\tquestion\t<p>" in the file.
+  double question_threshold(FeatureView view) const { return views_[static_cast<int>(view)].question_threshold; }
+  void set_question_threshold(FeatureView view, double t) { views_[static_cast<int>(view)].question_threshold = t; }
   size_t size(FeatureView view) const { return views_[static_cast<int>(view)].weights.size(); }
 
   // Building a model (the trainer).
@@ -61,6 +65,7 @@ class RouteModel {
   struct View {
     std::unordered_map<std::string, std::array<float, kRouteHeads>> weights;
     std::array<double, kRouteHeads> thresholds{0.5, 0.5, 0.5};
+    double question_threshold = 0;
   };
   std::array<View, 2> views_;
   std::string comment_;

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "answer/direct_tasks.h"
+#include "answer/fact_question.h"
 #include "answer/icu_regex.h"
 #include "answer/prompt_parts.h"
 #include "answer/route_model.h"
@@ -450,24 +451,57 @@ std::string human_age(int64_t s) {
   return buf;
 }
 
+// Whether a prompt the classifier would answer alone still retrieves: a factual
+// question's form, or `--local`. Adds the reason. (A question about the user's own
+// things needs no rule here: every prompt that is not a direct task looks in the
+// knowledge base, and route() answers from it when a note covers the question.)
+bool keeps_retrieval(const FactQuestion& fq, const PromptParts& parts, FeatureView view, const HeadScore& retrieval,
+                     double question_threshold, const RouterOptions& options, PromptClass* c) {
+  // A question about text the user pasted is answered from that text.
+  const bool own_text = parts.pasted();
+  // Chinese has no learned view of its own worth a veto: its question forms decide.
+  if (!own_text && (fq.form == QuestionForm::strong || (fq.asks() && view == FeatureView::concepts))) {
+    c->reasons.push_back("asks for facts " + quoted(fq.match));
+    return true;
+  }
+  if (!own_text && fq.form == QuestionForm::open && retrieval.probability >= question_threshold) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " (retrieval %.2f >= %.2f, the question threshold)", retrieval.probability,
+                  question_threshold);
+    c->reasons.push_back("asks for facts " + quoted(fq.match) + buf);
+    return true;
+  }
+  if (options.force_retrieval) {
+    c->reasons.push_back("forced: knowledge base (--local)");
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 PromptClass classify_prompt(std::string_view prompt, int64_t now, const RouterOptions& options) {
   PromptClass c;
   const PromptParts parts = split_prompt(prompt);
   const DirectTask task = detect_direct_task(parts);
-  if (task.matched()) {
+  if (task.matched() && !options.force_retrieval) {
     c.retrieval = false;
+    c.direct_task = task.kind;
     c.reasons.push_back("no retrieval: " + task.kind + " " + quoted(task.match));
     return c;
   }
-  if (parts.ask.find_first_not_of(" ") == std::string::npos) {
+  if (parts.ask.find_first_not_of(" ") == std::string::npos && !options.force_retrieval) {
     c.retrieval = false;
     c.reasons.push_back("no retrieval: the prompt is pasted material with no question of its own");
     return c;
   }
   // Cues are read in the user's own words, never in what they pasted.
   const std::string& ask = parts.ask;
+  const FactQuestion fq = detect_fact_question(parts);
+  c.question = fq.form;
+  c.question_match = fq.match;
+  c.personal = fq.personal;
+  c.personal_match = fq.personal_match;
   if (!options.use_classifier) {
     const TimeSignals time = detect_time_signals(ask, now, options);
     const FreshnessExplanation rules = explain_freshness(ask, now, options);
@@ -510,7 +544,8 @@ PromptClass classify_prompt(std::string_view prompt, int64_t now, const RouterOp
     c.reasons.push_back(score_reason("changing", changing, tc));
     c.reasons.push_back(score_reason("fast", fast, tf));
     c.uncertain = near_threshold(changing.probability, tc, options.uncertain_margin);
-  } else if (retrieval.probability < tr) {
+  } else if (retrieval.probability < tr &&
+             !keeps_retrieval(fq, parts, view, retrieval, model.question_threshold(view), options, &c)) {
     c.retrieval = false;
     c.reasons.push_back("no retrieval: " + score_reason("retrieval", retrieval, tr));
     c.uncertain = near_threshold(retrieval.probability, tr, options.uncertain_margin) ||
@@ -524,8 +559,10 @@ PromptClass classify_prompt(std::string_view prompt, int64_t now, const RouterOp
   return c;
 }
 
-RouteDecision route(const PromptClass& prompt, const LocalEvidence& local, WebMode web, int64_t now,
-                    const RouterOptions& options) {
+namespace {
+
+RouteDecision decide_tier(const PromptClass& prompt, const LocalEvidence& local, WebMode web, int64_t now,
+                          const RouterOptions& options) {
   RouteDecision d;
   d.prompt = prompt;
   d.coverage = local.coverage;
@@ -544,16 +581,24 @@ RouteDecision route(const PromptClass& prompt, const LocalEvidence& local, WebMo
   bool covered = local.coverage >= options.coverage_threshold;
   std::snprintf(cov, sizeof cov, "local coverage %.2f %s %.2f", local.coverage, covered ? ">=" : "<",
                 options.coverage_threshold);
+  const bool locally_answered = local.coverage >= options.local_answer_threshold;
   if (!prompt.retrieval) {
-    // A rule's "none" is final; the classifier's yields to the user's own knowledge
-    // base when it covers the prompt (a question about their notes is a question).
-    if (prompt.decided_by != "rule" && covered) {
+    // A direct task's "none" is final; the classifier's yields to the user's own
+    // knowledge base when a source there covers the prompt (searched: milliseconds).
+    if (prompt.decided_by != "rule" && locally_answered) {
+      std::snprintf(cov, sizeof cov, "local coverage %.2f >= %.2f", local.coverage, options.local_answer_threshold);
       d.tier = Tier::local;
       d.reasons.push_back(std::string(cov) + ": the knowledge base covers it");
       return d;
     }
     d.tier = Tier::none;
     return d;
+  }
+  // The user's own things: their notes answer, when a note covers the question.
+  if (prompt.personal && locally_answered && !covered) {
+    covered = true;
+    std::snprintf(cov, sizeof cov, "local coverage %.2f >= %.2f (your own things)", local.coverage,
+                  options.local_answer_threshold);
   }
   d.reasons.push_back(cov);
   // Coverage with age: a stored copy of a drifting fact covers it only while it is
@@ -579,6 +624,44 @@ RouteDecision route(const PromptClass& prompt, const LocalEvidence& local, WebMo
     return d;
   }
   d.tier = covered ? Tier::local : online;
+  return d;
+}
+
+// Why, in a user's words: what the prompt is, then where the answer comes from.
+std::string summarize(const RouteDecision& d, WebMode web) {
+  const PromptClass& p = d.prompt;
+  std::string what;
+  if (!p.direct_task.empty()) what = "a " + p.direct_task + " task";
+  else if (p.personal) what = "about your own things " + quoted(p.personal_match);
+  else if (d.time_sensitive || (p.retrieval && d.freshness != Freshness::never))
+    what = "asks for facts that may have changed (" + std::string(to_string(d.freshness)) + "-changing)";
+  else if (p.question != QuestionForm::none && p.retrieval) what = "asks for facts " + quoted(p.question_match);
+  else if (p.retrieval) what = "asks for facts";
+  else what = "needs no outside facts";
+  std::string where;
+  switch (d.tier) {
+    case Tier::none: where = p.direct_task.empty() ? "the model alone: nothing in the knowledge base covers it"
+                                                    : "the model alone, no search";
+      break;
+    case Tier::local: where = web == WebMode::never ? "knowledge base only (web off)" : "knowledge base: a local source covers it";
+      break;
+    case Tier::web_light:
+    case Tier::web_deep:
+      where = web == WebMode::always ? "web (web=always)" : "knowledge base, then web: no local source covers it";
+      if (web != WebMode::always && d.coverage > 0 && d.freshness != Freshness::never)
+        where = "knowledge base, then web: the answer may have changed since the local source";
+      break;
+    case Tier::cache: where = "the answer cache"; break;
+  }
+  return what + " → " + where;
+}
+
+}  // namespace
+
+RouteDecision route(const PromptClass& prompt, const LocalEvidence& local, WebMode web, int64_t now,
+                    const RouterOptions& options) {
+  RouteDecision d = decide_tier(prompt, local, web, now, options);
+  d.summary = summarize(d, web);
   return d;
 }
 

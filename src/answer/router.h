@@ -2,8 +2,13 @@
 //
 // Two decisions, both explainable:
 //  1. Does the prompt ask for facts from outside itself? Small talk, writing, code,
-//     maths, translation and work on text the user supplied do not: tier `none`, the
-//     model answers directly (rules in direct_tasks.h, then the learned retrieval head).
+//     maths, translation, brainstorming and work on text the user supplied do not:
+//     tier `none`, the model answers directly (rules in direct_tasks.h). A prompt in
+//     the form of a factual question (fact_question.h: who, when, why, 谁, 为什么, 吗…)
+//     does, whatever the classifier says; an open form ("what are…", "how do I…")
+//     yields to the learned retrieval head only when it is very sure; everything else
+//     is the head's call. When in doubt, retrieve. A question about the user's own
+//     things ("my bicycle", 我的…) always looks in the knowledge base.
 //  2. How fast does the answer go stale (never / slow / fast)? A learned classifier
 //     (route_model.h) with the cue lexicons below as its features and, for explicit
 //     cues (今天, 最新, "this week", a date near today), as overrides.
@@ -18,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "answer/fact_question.h"
 
 namespace owlet::answer {
 
@@ -34,6 +41,11 @@ bool parse_web_mode(std::string_view s, WebMode* out);  // "auto" | "always" | "
 
 struct RouterOptions {
   double coverage_threshold = 0.7;  // below this the router goes online
+  // A prompt the classifier would answer alone (not a direct task) or a question about
+  // the user's own things is answered from the knowledge base when a local source
+  // covers this much of it.
+  double local_answer_threshold = 0.5;
+  bool force_retrieval = false;     // `owlet ask --local`: every prompt looks in the knowledge base
   int recent_days = 60;             // a date within this many days of today is a time cue
   // How old (seconds since fetch or ingest) a local source may be and still cover a
   // question, by the answer's class: never, slow, fast. 0 = any age. The pipeline
@@ -92,6 +104,11 @@ struct PromptClass {
   bool time_sensitive = false;     // an explicit time cue (today, latest, 今天, a date near now)
   std::vector<std::string> reasons;
   std::string decided_by = "rule"; // "rule", "classifier", "model"
+  QuestionForm question = QuestionForm::none;  // the form of a factual question (fact_question.h)
+  std::string question_match;      // the words of that form ("who", "为什么")
+  bool personal = false;           // about the user's own things: the knowledge base first
+  std::string personal_match;
+  std::string direct_task;         // the direct-task rule that fired ("" = none)
   // Classifier probabilities (-1 when a rule decided first) and how sure it was.
   double p_changing = -1, p_fast = -1, p_retrieval = -1;
   bool uncertain = false;          // within uncertain_margin of a threshold
@@ -116,6 +133,9 @@ struct RouteDecision {
   double coverage = 0;
   std::vector<std::string> reasons;  // short English phrases, e.g. "time cue 'latest'",
                                      // "local coverage 0.42 < 0.70", "forced: web=always"
+  // The decision in words a user understands: "asks for facts ('why') → knowledge
+  // base, then web: no local source covers it".
+  std::string summary;
   bool needs_web() const { return tier == Tier::web_light || tier == Tier::web_deep; }
   bool needs_retrieval() const { return tier != Tier::none; }
   PromptClass prompt;               // what classify_prompt said

@@ -41,6 +41,7 @@ struct AskArgs {
   bool quiet = false;
   bool json = false;
   bool no_cache = false;
+  bool local = false;
   std::string think;           // "" = the model's default; true | false | low | medium | high
   bool hide_thinking = false;  // the model thinks, nobody sees it
   bool no_pull = false;
@@ -93,9 +94,10 @@ bool parse_think(const std::string& v, answer::AnswerRequest* req) {
 // One line: the tier that served the answer, why, and where the time went.
 std::string route_summary(const answer::AnswerResult& r) {
   std::string line = "[route] " + r.served_by + " (" + r.engine + ")";
+  if (!r.decision.summary.empty()) line += ": " + r.decision.summary;
   std::string reasons;
   for (const auto& why : r.decision.reasons) reasons += (reasons.empty() ? "" : "; ") + why;
-  if (!reasons.empty()) line += ": " + reasons;
+  if (!reasons.empty()) line += (r.decision.summary.empty() ? ": " : " | why: ") + reasons;
   const answer::StageTimes& t = r.times;
   char buf[320];
   snprintf(buf, sizeof buf,
@@ -182,6 +184,7 @@ int run_ask(const AskArgs& args) {
   req.system = args.system_prompt;
   req.cancel = &g_interrupted;
   req.use_cache = !args.no_cache;
+  req.local = args.local;
   if (!parse_think(args.think, &req)) {
     fail("--think must be true, false, low, medium or high");
     return kExitUsage;
@@ -242,6 +245,9 @@ void register_ask(CLI::App& app, int* exit_code) {
   cmd->add_flag("-q,--quiet", args->quiet, "do not print the route and timing summary to stderr");
   cmd->add_flag("--json", args->json, "print one JSON object (answer, sources, route, timings) instead of streaming");
   cmd->add_flag("--no-cache", args->no_cache, "neither read nor write the answer cache");
+  cmd->add_flag("--local", args->local,
+                "answer from the knowledge base only: always look there, never on the web (same as --web never, and "
+                "also for prompts the router would answer without sources)");
   cmd->add_option("--think", args->think,
                   "reasoning models: true | false (answer without thinking) | low | medium | high (effort, where "
                   "the model takes one); default: the model's own");

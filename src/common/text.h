@@ -24,6 +24,9 @@ char32_t utf8_next(std::string_view s, size_t& i);
 // (what a hostile numeric entity like &#0; or &#xD800; decodes to) become U+FFFD.
 void utf8_append(std::string* out, char32_t cp);
 
+// The longest prefix of `s` of at most `max_bytes` that ends on a code point boundary.
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
+
 // Length in bytes of the UTF-8 sequence starting with lead byte `c` (1 for bad bytes).
 size_t utf8_seq_len(unsigned char c);
 

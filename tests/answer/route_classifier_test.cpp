@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "answer/direct_tasks.h"
+#include "answer/fact_question.h"
 #include "answer/route_features.h"
 #include "answer/route_model.h"
 #include "answer/router.h"
@@ -73,6 +74,94 @@ TEST(DirectTasks, QuestionsAboutTheWorldAreNotTasks) {
                         "How do computers calculate square roots?"}) {
     EXPECT_FALSE(detect_direct_task(q).matched()) << q << " -> " << detect_direct_task(q).kind;
   }
+}
+
+TEST(DirectTasks, BrainstormingClassificationAndOpinionInBothLanguages) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"Give me a list of ideas for a birthday party.", "brainstorming"},
+      {"Can you suggest some names for a grey kitten?", "brainstorming"},
+      {"What are some fun ways to spend a rainy afternoon?", "brainstorming"},
+      {"帮我想几个咖啡店的名字", "brainstorming"},
+      {"有什么好的减压建议？", "brainstorming"},
+      {"Classify these as mammals or birds: whale, eagle, bat, penguin.", "classification"},
+      {"Which of the following are prime numbers: 4, 7, 9, 11?", "classification"},
+      {"把这些动物分类：猫、鹰、鲸鱼", "classification"},
+      {"What do you think about pineapple on pizza?", "opinion"},
+      {"你觉得猫和狗哪个更可爱？", "opinion"},
+      {"Write a short bio of a fictional violinist.", "writing"},
+      {"帮我写一封请假条，明天要去看医生", "writing"},
+      {"How do I read a JSON file in Python?", "code"},
+      {"用JavaScript实现一个防抖函数", "code"},
+      {"一个长方形长5米宽3米，求它的面积", "maths"},
+  };
+  for (const auto& [prompt, kind] : cases) {
+    EXPECT_EQ(detect_direct_task(prompt).kind, kind) << prompt;
+    const PromptClass c = classify_prompt(prompt, kNow);
+    EXPECT_FALSE(c.retrieval) << prompt << ": " << why(c);
+    EXPECT_EQ(c.direct_task, kind) << prompt;
+  }
+}
+
+TEST(FactQuestions, TheFormsOfAQuestionInBothLanguages) {
+  const std::vector<std::pair<std::string, QuestionForm>> cases = {
+      {"Why do cats purr?", QuestionForm::strong},
+      {"who wrote the Odyssey", QuestionForm::strong},
+      {"How many bones are in the human body?", QuestionForm::strong},
+      {"What is a black hole?", QuestionForm::strong},
+      {"In which country is Timbuktu?", QuestionForm::strong},
+      {"Did the Romans have concrete?", QuestionForm::strong},
+      {"Tell me about the history of tea.", QuestionForm::strong},
+      {"Explain how vaccines work", QuestionForm::strong},
+      {"What are the main exports of Chile?", QuestionForm::open},
+      {"How do I get a passport?", QuestionForm::open},
+      {"什么是量子计算？", QuestionForm::strong},
+      {"珠穆朗玛峰有多高", QuestionForm::strong},
+      {"秦始皇是哪一年统一六国的", QuestionForm::strong},
+      {"鲸鱼是鱼吗", QuestionForm::strong},
+      {"介绍一下苏州园林", QuestionForm::strong},
+      {"Banana bread recipe", QuestionForm::none},
+  };
+  for (const auto& [prompt, form] : cases)
+    EXPECT_EQ(detect_fact_question(prompt).form, form) << prompt << ": '" << detect_fact_question(prompt).match << "'";
+  EXPECT_TRUE(detect_fact_question("Where did I leave my passport?").personal);
+  EXPECT_EQ(detect_fact_question("Where did I leave my passport?").personal_match, "my passport");
+  EXPECT_TRUE(detect_fact_question("我的护照放在哪里了？").personal);
+  EXPECT_FALSE(detect_fact_question("Who painted the Night Watch?").personal);
+}
+
+TEST(RouteClassifier, AQuestionForFactsRetrievesWhateverTheClassifierSays) {
+  for (const char* q : {"Why is the sky blue?", "How does a bicycle stay upright?", "Who was Ada Lovelace?",
+                        "为什么天空是蓝色的？", "地球到月球有多远？", "谁是第一个登上月球的人", "熊猫吃什么"}) {
+    const PromptClass c = classify_prompt(q, kNow);
+    EXPECT_TRUE(c.retrieval) << q << ": " << why(c);
+    EXPECT_NE(c.question, QuestionForm::none) << q;
+    const RouteDecision d = route(c, {}, WebMode::automatic, kNow);
+    EXPECT_TRUE(d.needs_web()) << q;
+    EXPECT_NE(d.summary.find("→ knowledge base, then web: no local source covers it"), std::string::npos) << d.summary;
+  }
+  // The same questions about pasted text are answered from that text.
+  std::string doc;
+  for (int i = 0; i < 6; ++i) doc += "The committee met on Tuesday and agreed to repaint the hall in a pale green colour. ";
+  const PromptClass pasted = classify_prompt("Why did the committee meet?\n\n" + doc, kNow);
+  EXPECT_FALSE(pasted.retrieval) << why(pasted);
+}
+
+TEST(RouteClassifier, YourOwnThingsAreAnsweredFromTheKnowledgeBase) {
+  const PromptClass c = classify_prompt("What colour is my bicycle?", kNow);
+  EXPECT_TRUE(c.personal);
+  // A note that covers it answers, whatever the classifier thought of the words.
+  const RouteDecision d = route(c, LocalEvidence{0.5, kNow - 86400}, WebMode::automatic, kNow);
+  EXPECT_EQ(d.tier, Tier::local) << d.summary;
+  EXPECT_EQ(d.summary, "about your own things 'my bicycle' → knowledge base: a local source covers it");
+  // Nothing in the notes: never a web search for it unless the classifier asks for one.
+  const RouteDecision none = route(c, LocalEvidence{0.0, 0}, WebMode::automatic, kNow);
+  EXPECT_EQ(none.tier == Tier::local, false);
+  // --local: the knowledge base for anything, a direct task included, and never the web.
+  RouterOptions forced;
+  forced.force_retrieval = true;
+  const PromptClass haiku = classify_prompt("Write a haiku about autumn.", kNow, forced);
+  EXPECT_TRUE(haiku.retrieval) << why(haiku);
+  EXPECT_EQ(route(haiku, {}, WebMode::never, kNow).tier, Tier::local);
 }
 
 TEST(RouteClassifier, CueQuestionsRouteAsExpectedInBothLanguages) {

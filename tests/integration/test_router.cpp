@@ -247,3 +247,92 @@ TEST(Router, RouterModelPromptReusesItsCachedPrefix) {
   EXPECT_GT(second.cached_tokens, first.prompt_tokens / 2) << "the instructions' KV is reused";
   EXPECT_GT(second.ms, 0.0);
 }
+
+// The product rule: a prompt that asks for facts is answered from sources, in
+// English and Chinese; direct tasks stay offline; a question about the user's own
+// things is answered from their notes; the route says why in plain words.
+TEST(Router, FactQuestionsAreAnsweredFromSources) {
+  Stack s;
+  const std::vector<std::string> questions = {
+      "Why is the sky blue?",
+      "How does a refrigerator keep food cold?",
+      "When did the Berlin Wall fall?",
+      "Tell me about the Eiffel Tower.",
+      "Is the Great Wall of China visible from space?",
+      "谁发明了电话？",
+      "光合作用是什么？",
+      "长城有多长",
+      "为什么海水是咸的？",
+      "介绍一下敦煌莫高窟",
+  };
+  size_t searched = 0;
+  for (const std::string& q : questions) {
+    const json j = s.answer(q);
+    EXPECT_TRUE(j["route"]["tier"].get<std::string>().rfind("web", 0) == 0) << q << ": " << j["route"].dump();
+    EXPECT_NE(j["route"].value("summary", "").find("asks for facts"), std::string::npos) << q << ": " << j["route"].dump();
+    EXPECT_NE(j["route"].value("summary", "").find("knowledge base, then web"), std::string::npos) << j["route"].dump();
+    EXPECT_EQ(s.searches(), ++searched) << q;
+  }
+  // Direct tasks, in both languages, never search.
+  for (const std::string& p : std::vector<std::string>{
+           "Give me five ideas for a rainy Sunday with kids.",
+           "Classify each of these as fruit or vegetable: apple, carrot, banana, leek.",
+           "Rewrite this sentence to sound friendlier: Send me the report now.",
+           "What is 12 * 37?",
+           "How do I reverse a list in Python?",
+           "给我推荐几个周末活动的点子",
+           "把下面这句话改写得更正式一些：明天我不来了。",
+           "一个数的3倍加5等于20，这个数是多少？",
+           "用Python写一个读取CSV文件的函数",
+           "你觉得哪个季节最好？",
+       }) {
+    const json j = s.answer(p);
+    EXPECT_EQ(j["route"]["tier"], "none") << p << ": " << j["route"].dump();
+    EXPECT_NE(j["route"].value("summary", "").find("the model alone"), std::string::npos) << j["route"].dump();
+  }
+  EXPECT_EQ(s.searches(), searched) << "a direct task searched: " << s.logged().back();
+}
+
+TEST(Router, QuestionsAboutYourOwnThingsAreAnsweredFromYourNotes) {
+  Stack s;
+  kb::Document bike;
+  bike.source = "file:///home/me/notes/bike.md";
+  bike.title = "bike.md";
+  bike.text = "My bicycle is a green Brompton with a brown leather saddle. I bought it in Leeds in 2019.";
+  bike.fetched_at = s.now - 30 * 86400;
+  ASSERT_TRUE(s.kb->add(bike).ok());
+  kb::Document recipe;
+  recipe.source = "file:///home/me/notes/recipes.md";
+  recipe.title = "recipes.md";
+  recipe.text = "# Grandma's pancakes\n\nMix 200 g flour, two eggs and 300 ml milk. Rest the batter for an hour, "
+                "then fry thin pancakes in butter.";
+  recipe.fetched_at = s.now - 30 * 86400;
+  ASSERT_TRUE(s.kb->add(recipe).ok());
+
+  const json b = s.answer("What colour is my bicycle?", {{"engine", "extractive"}});
+  EXPECT_EQ(b["route"]["tier"], "local") << b["route"].dump();
+  ASSERT_FALSE(b["sources"].empty()) << b.dump();
+  EXPECT_EQ(b["sources"][0]["url"], "file:///home/me/notes/bike.md") << b.dump();
+  EXPECT_NE(b["answer"].get<std::string>().find("green Brompton"), std::string::npos) << b["answer"];
+  EXPECT_NE(b["route"].value("summary", "").find("about your own things 'my bicycle'"), std::string::npos)
+      << b["route"].dump();
+
+  const json p = s.answer("How do I make grandma's pancakes?", {{"engine", "extractive"}});
+  EXPECT_EQ(p["route"]["tier"], "local") << p["route"].dump();
+  ASSERT_FALSE(p["sources"].empty()) << p.dump();
+  EXPECT_EQ(p["sources"][0]["url"], "file:///home/me/notes/recipes.md") << p.dump();
+  EXPECT_NE(p["route"].value("summary", "").find("about your own things 'grandma's pancakes'"), std::string::npos)
+      << p["route"].dump();
+
+  kb::Document zh_note;
+  zh_note.source = "file:///home/me/notes/车.md";
+  zh_note.title = "车.md";
+  zh_note.text = "我的自行车是绿色的布朗普顿，车座是棕色的皮革。";
+  zh_note.fetched_at = s.now - 30 * 86400;
+  ASSERT_TRUE(s.kb->add(zh_note).ok());
+  const json zh = s.answer("我的自行车是什么颜色的？", {{"engine", "extractive"}});
+  EXPECT_EQ(zh["route"]["tier"], "local") << zh["route"].dump();
+  EXPECT_NE(zh["route"].value("summary", "").find("about your own things"), std::string::npos) << zh["route"].dump();
+  EXPECT_NE(zh["answer"].get<std::string>().find("绿色"), std::string::npos) << zh["answer"];
+  EXPECT_EQ(s.searches(), 0u) << "the notes answered: " << (s.searches() ? s.logged()[0] : "");
+}

@@ -13,6 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "answer/direct_tasks.h"
+#include "answer/fact_question.h"
+#include "answer/prompt_parts.h"
 #include "answer/route_features.h"
 
 namespace owlet::router_training {
@@ -227,6 +230,7 @@ double keep_threshold(std::vector<double> values, double share) {
 struct Cv {
   std::vector<double> p[kHeads];
   double threshold[kHeads] = {0.5, 0.5, 0.5};
+  double question_threshold = 0;  // open question forms skip retrieval only below it
   std::vector<std::vector<double>> weights[kHeads];  // per fold
 };
 
@@ -244,11 +248,13 @@ void add_view(const Data& d, int view, const std::vector<double>* w, answer::Rou
   }
 }
 
-answer::RouteModel model_of(const Data& d, int view, const std::vector<double>* w, const double* thresholds) {
+answer::RouteModel model_of(const Data& d, int view, const std::vector<double>* w, const double* thresholds,
+                            double question_threshold) {
   answer::RouteModel m;
   const FeatureView fv = static_cast<FeatureView>(view);
   add_view(d, view, w, &m);
   for (int h = 0; h < kHeads; ++h) m.set_threshold(fv, static_cast<RouteHead>(h), thresholds[h]);
+  m.set_question_threshold(fv, question_threshold);
   // The other view must not be empty for a model to be usable; it is never consulted here.
   m.set_weights(static_cast<FeatureView>(1 - view), "bias", {0, 0, 0});
   return m;
@@ -261,7 +267,7 @@ std::vector<answer::PromptClass> decide_all(const Data& d, int view, const Cv& c
   for (int f = 0; f < o.folds; ++f) {
     std::vector<double> w[kHeads];
     for (int h = 0; h < kHeads; ++h) w[h] = cv.weights[h][f];
-    models.push_back(model_of(d, view, w, cv.threshold));
+    models.push_back(model_of(d, view, w, cv.threshold, cv.question_threshold));
   }
   std::vector<answer::PromptClass> out(d.texts.size());
   answer::RouterOptions ro;
@@ -271,6 +277,41 @@ std::vector<answer::PromptClass> decide_all(const Data& d, int view, const Cv& c
     out[t] = answer::classify_prompt(d.texts[t].text, o.now, ro);
   }
   return out;
+}
+
+// The question threshold: a prompt in an open question form ("what are…", "how do
+// I…") that the retrieval head would keep offline does so only below it. Dolly's
+// search questions and its brainstorming share these forms; the threshold is the
+// highest (the most brainstorming kept offline) at which at most
+// `question_none_target` of Dolly's search questions without context get no
+// retrieval through the whole router (direct-task rules and strong question forms
+// included, which no threshold moves).
+double question_threshold(const Data& d, const Cv& cv, double none_target) {
+  std::vector<int> search(d.texts.size(), 0);
+  for (const Example& e : d.heads[2]) search[e.text] = e.y;
+  int n = 0, fixed_none = 0;
+  std::vector<double> open;  // p(retrieval) of the open-form questions below the retrieval threshold
+  for (size_t t = 0; t < d.texts.size(); ++t) {
+    const Text& x = d.texts[t];
+    if (x.source != "needret" || !search[t] || x.has_context) continue;
+    ++n;
+    const answer::PromptParts parts = answer::split_prompt(x.text);
+    if (answer::detect_direct_task(parts).matched()) {
+      ++fixed_none;
+      continue;
+    }
+    if (cv.p[0][t] >= cv.threshold[0] || cv.p[2][t] >= cv.threshold[2]) continue;
+    const answer::FactQuestion fq = answer::detect_fact_question(parts);
+    if (!parts.pasted() && fq.form == answer::QuestionForm::strong) continue;
+    if (!parts.pasted() && fq.form == answer::QuestionForm::open) open.push_back(cv.p[2][t]);
+    else ++fixed_none;
+  }
+  const int budget = static_cast<int>(std::floor(none_target * n)) - fixed_none;
+  if (open.empty()) return 0;
+  if (budget <= 0) return 0;  // every open question retrieves
+  std::sort(open.begin(), open.end());
+  // Below t: the `budget` lowest go offline.
+  return budget >= static_cast<int>(open.size()) ? 1.0 : open[static_cast<size_t>(budget)];
 }
 
 Cv cross_validate(const Data& d, int view, const TrainOptions& o, std::string* report) {
@@ -305,6 +346,7 @@ Cv cross_validate(const Data& d, int view, const TrainOptions& o, std::string* r
   for (size_t t = 0; t < d.texts.size(); ++t)
     if (d.texts[t].timesens) factual.push_back(cv.p[0][t] >= tc ? 1.0 : cv.p[2][t]);
   cv.threshold[2] = keep_threshold(factual, o.factual_keep_target);
+  cv.question_threshold = question_threshold(d, cv, o.question_none_target);
   // Fast vs slow: the threshold with the best balanced accuracy (mean of the fast and
   // slow recalls), so RecencyQA's 2:1 share of fast questions does not set the prior.
   {
@@ -465,6 +507,28 @@ Cv cross_validate(const Data& d, int view, const TrainOptions& o, std::string* r
     r << "      " << cat << std::string(24 - std::min<size_t>(23, cat.size()), ' ') << pct(k.first, k.second) << "\n";
   }
   r << "    needret search (no context) keep retrieval              " << pct(n_s_keep, n_s) << "\n";
+  std::snprintf(buf, sizeof buf, "    question threshold %.4f (open question forms; <= %.0f %% of Dolly search questions with no retrieval)\n",
+                cv.question_threshold, 100 * o.question_none_target);
+  r << buf;
+  r << "    question-threshold sweep (whole router, CV): Dolly search (no context) none target | threshold | "
+       "Dolly search no retrieval | Dolly brainstorming+classification+creative kept offline\n";
+  for (double target : {0.04, 0.05, 0.06, 0.08, 0.10, 0.15, 0.20, 0.30}) {
+    if (!o.sweep || view != 0) break;  // the sweep re-runs the whole router per point: on request
+    Cv alt = cv;
+    alt.question_threshold = question_threshold(d, cv, target);
+    const std::vector<answer::PromptClass> k = decide_all(d, view, alt, o);
+    int s_n = 0, s_none = 0, t_n = 0, t_off = 0;
+    for (size_t t = 0; t < d.texts.size(); ++t) {
+      const Text& x = d.texts[t];
+      if (x.source != "needret" || x.has_context) continue;
+      if (search[t]) ++s_n, s_none += !k[t].retrieval;
+      else if (x.category == "brainstorming" || x.category == "classification" || x.category == "creative_writing")
+        ++t_n, t_off += !k[t].retrieval;
+    }
+    std::snprintf(buf, sizeof buf, "      %4.0f %% | %.4f | %5.1f %% | %5.1f %%\n", 100 * target, alt.question_threshold,
+                  100.0 * s_none / std::max(1, s_n), 100.0 * t_off / std::max(1, t_n));
+    r << buf;
+  }
   r << "    timesens questions keep retrieval                       " << pct(n_ts_keep, n_ts) << "\n";
   *report += r.str();
   return cv;
@@ -488,15 +552,16 @@ bool train_router(const TrainOptions& o, TrainResult* out, Error* err) {
   std::snprintf(buf, sizeof buf,
                 "generated by owlet-train-router from timesens, recencyqa and needret; do not edit\n"
                 "epochs %d, learning rate %g, l2 %g, min count %d, folds %d, now %lld, needret static weight %g, "
-                "timesens retrieval weight %g, length features %s",
+                "timesens retrieval weight %g, length features %s, question none target %g",
                 o.epochs, o.learning_rate, o.l2, o.min_count, o.folds, static_cast<long long>(o.now),
-                o.needret_static_weight, o.timesens_retrieval_weight, o.length_features.c_str());
+                o.needret_static_weight, o.timesens_retrieval_weight, o.length_features.c_str(), o.question_none_target);
   out->model.set_comment(buf);
   for (int v = 0; v < kViews; ++v) {
     const FeatureView view = static_cast<FeatureView>(v);
     if (o.cross_validate) {
       const Cv cv = cross_validate(d, v, o, &out->report);
       for (int h = 0; h < kHeads; ++h) out->model.set_threshold(view, static_cast<RouteHead>(h), cv.threshold[h]);
+      out->model.set_question_threshold(view, cv.question_threshold);
     }
     std::vector<double> w[kHeads];
     for (int h = 0; h < kHeads; ++h) w[h] = fit_all(d, h, v, o);

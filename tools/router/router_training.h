@@ -16,6 +16,10 @@
 //   retrieval  the highest threshold (most prompts kept offline) at which >= 95 % of
 //              factual questions (timesens, both labels) keep retrieval
 //   fast       the best balanced accuracy (mean of fast and slow recall) on RecencyQA
+//   question   for prompts in an open question form ("what are…", "how do I…",
+//              answer/fact_question.h): the highest at which the whole router leaves
+//              at most `question_none_target` of Dolly's search questions (no context)
+//              without retrieval
 #pragma once
 
 #include <cstdint>
@@ -39,7 +43,9 @@ struct TrainOptions {
   std::string length_features = "retrieval";  // heads that see prompt length: all | retrieval | none
   double recall_target = 0.95;
   double factual_keep_target = 0.95;
-  bool cross_validate = true;           // false: keep the default thresholds (fast, for experiments)
+  double question_none_target = 0.04;   // Dolly search questions (no context) the whole router may leave without retrieval
+  bool cross_validate = true;
+  bool sweep = false;                   // report the question threshold's trade-off (slow: the router per point)           // false: keep the default thresholds (fast, for experiments)
 };
 
 struct TrainResult {

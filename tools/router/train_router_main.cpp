@@ -3,7 +3,7 @@
 //   owlet-train-router [--data ../shared/eval] [--out src/answer/route_model.weights]
 //                      [--check FILE] [--top-words N] [--no-cv] [--epochs N] [--l2 X]
 //                      [--min-count N] [--needret-static-weight X] [--timesens-retrieval-weight X]
-//                      [--length-features all|retrieval|none]
+//                      [--length-features all|retrieval|none] [--question-none-target X] [--sweep]
 //
 // Prints the cross-validation report; --out writes the weights; --check compares
 // the weights it would write with FILE (exit 1 when they differ); --top-words lists
@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
       std::atof(flag(argc, argv, "--timesens-retrieval-weight", std::to_string(o.timesens_retrieval_weight)).c_str());
   o.length_features = flag(argc, argv, "--length-features", o.length_features);
   o.cross_validate = !has_flag(argc, argv, "--no-cv");
+  o.sweep = has_flag(argc, argv, "--sweep");
+  o.question_none_target =
+      std::atof(flag(argc, argv, "--question-none-target", std::to_string(o.question_none_target)).c_str());
   owlet::Error err;
   if (has_flag(argc, argv, "--top-words")) {
     const std::string words = owlet::router_training::top_words(o, std::atoi(flag(argc, argv, "--top-words", "300").c_str()), &err);
