@@ -19,7 +19,7 @@ struct TaskRule {
 // still a question): one or more greeting phrases, punctuation between them.
 #define OWLET_GREETING                                                                                          \
   R"((hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening|night|day)|thanks|thank you( (so|very) much)?|)" \
-  R"(thx|cheers|bye|goodbye|see you( later)?|how are you( doing)?( today)?|how's it going|what's up|)"          \
+  R"(thx|cheers|bye|goodbye|see you( later)?|how are you( doing)?( today)?|how's it going|how('s| is) your (day|morning|evening|week)( going)?|what's up|)"          \
   R"(nice to meet you|who are you|what('s| is) your name|what can you do|are you there|owlet|there|friend|)"    \
   R"(你好|您好|嗨|哈喽|哈啰|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|谢谢|谢谢你|多谢|感谢|再见|拜拜|)"    \
   R"(你是谁|你叫什么(名字)?|你能做什么|你会做什么|你好吗|最近怎么样|在吗))"
@@ -74,10 +74,38 @@ const TaskRule kRules[] = {
      R"(^[\s\p{P}]*(please\s+)?(classify|categori[sz]e|sort|group|label|identify (which|whether|if)|tell me (which|whether|if) (each|these|of these|the following|those|one|ones|it|they)|tell me whether|separate|organi[sz]e)\b)"},
     {"classification", R"(\b(which|what) (one |ones )?(of|among) (these|the following|those)\b|\beach of (these|the following)\b)"},
     {"classification", R"([?:]\s*([^,?:.。]{1,40},\s*){2,}[^,?:.。]{1,40}[.?]?\s*$|\?\s*[^?,]{1,30}\s+or\s+[^?,]{1,30}[.?]?\s*$)"},
-    {"classification", R"((把|将).{0,30}(分类|归类|分成|分为)|(判断|区分|指出|找出)(下列|以下|下面|这些)|(下列|以下|下面)(哪些|哪个|哪一?项)(是|属于|不属于|不是))"},
+    {"classification", R"((把|将).{0,30}(分类|归类|分成|分为)|(判断|区分|指出|找出)(下列|以下|下面|这些)|(下列|以下|下面)(哪些|哪个|哪一?项)\p{Han}{0,2}(是|属于|不属于|不是))"},
     // The assistant's own opinion or preferences: nothing to look up.
     {"opinion",
      R"(\b(your (favou?rite|opinion|thoughts|view|take)|what do you think|would you rather|if you (could|were|had)|do you (like|prefer|think|believe|enjoy))\b|你(最喜欢|喜欢|觉得|认为|怎么看)|你的(看法|观点|意见))"},
+    // Chinese work on the user's own words: rewrite, shorten, check, make sentences.
+    {"writing",
+     R"((把|将)(这|下面|以下|上面)?(个|句|段|篇)?(话|句子|句|文字|内容|文章|段落).{0,8}(改成|改为|变成|换成|改写|重写|缩写|扩写|压缩|精简)|重新(表达|表述|组织)|换(个|一种)方式(说|表达)|(缩写|压缩|精简)(到|为|成)|造句|检查.{0,10}(语法|错别字|病句|拼写)|(修改|纠正|改正).{0,6}(语法|错误|病句|错别字)|用一句话(总结|概括)|(总结|概括|归纳|提炼)(一下)?.{0,10}[：:]|(主旨|中心思想|大意|要点)是什么\s*[？?]?\s*[：:“"「])"},
+    {"translation",
+     R"([“"「'][A-Za-z][^”"」']{1,60}[”"」']\s*(是什么意思|什么意思|怎么理解|怎么翻译)|用(中文|英文|英语|汉语|日语|日文|法语|德语|韩语)怎么(翻译|说|表达)|怎么翻译|(这|下面|以下)(句|段)?(英文|英语|中文|日文|日语|法语|德语|话|句子)是什么意思)"},
+    {"code",
+     R"((python|java|javascript|typescript|c\+\+|c#|golang|rust|sql|shell|bash|php|ruby|swift|kotlin|excel)\s*(中|里|里面)\s*(如何|怎么|怎样))"},
+    {"maths",
+     R"(\d[^\d]{0,30}\d.{0,30}(还剩|一共|总共|相距|平均|的和|的差|的积|的商|之和|之差).{0,10}(多少|几)|\d+\s*到\s*\d+\s*的和|从小到大排(序|列)|从大到小排(序|列))"},
+    {"brainstorming",
+     R"((给我|来|提供|说)(一些|几个|几条|几点|\d+个).{0,15}(建议|点子|想法|主意|名字|创意|方法)|有(什么|哪些).{0,12}(好方法|好办法|技巧|窍门|好建议|好点子)|推荐(几|一些|\d+)(个|本|部|首|款|道|种|家|部)|想(一|几)(个|句|条)|帮我(制定|安排|规划|设计|列)(一个|一份|个)?.{0,12}(计划|行程|清单|日程|方案|菜单|主题))"},
+    {"greeting", R"(心情(不好|不太好|很差|很好|不错)|我(好|很|有点)(累|难过|开心|无聊|烦|伤心)|陪我聊聊)"},
+    {"opinion", R"(如果你(是|能|可以|有))"},
+    // Work on text the prompt carries and points at ("这段话…：…", "the following
+    // sentence: …"): the question is about that text, not about the world.
+    {"supplied text",
+     R"(((这|下面|以下|下列|上面|如下|这个|这封|这首|这篇|这段|这句)(个|句|段|篇|封|首)?(话|句子|文字|内容|文章|段落|邮件|诗|报错|错误|代码|文本|短文|对话|新闻|评论)|\b(this|the following|the above|below|these|my) (sentence|sentences|text|paragraph|passage|email|letter|poem|essay|review|tweet|message|paragraphs|words|phrase|lyrics|story)\b).{0,40}([：:]\s*\S.{3,}|[“"「『].{4,})|^(?!\s*(q|question|quick question|问题|请问|提问)\s*[：:])[^：:]{2,30}[：:]\s*[“"「『]?.{4,}[”"」』]?\s*$(?<=[。.!！”"」』]))"},
+    {"greeting", R"(在干嘛|在干什么|在忙什么|你在吗)"},
+    {"maths", R"(打[一二三四五六七八九\d](\.\d)?折|原价|\d+(\.\d+)?\s*%.{0,20}(多少|几)|次方|平方(是|等于)|开(平)?方)"},
+    {"code", R"(\b(python|javascript|typescript|java|c\+\+|rust|golang|bash|sql|regex|css|html) (code|loop|script|function|program|query|class|error|exception)\b)"},
+    {"maths", R"(\bif\b[^?]{0,80}\d[^?]{0,80}\d[^?]{0,60}\b(what|how many|how much|how long|how far|how fast)\b)"},
+    {"maths",
+     R"(\d+(\.\d+)?\s*(厘米|米|公里|千米|毫米|克|千克|公斤|元|块|小时|分钟|秒|个|人|岁|km|cm|m|kg)[^？?\d]{0,30}\d+(\.\d+)?\s*(厘米|米|公里|千米|毫米|克|千克|公斤|元|块|小时|分钟|秒|个|人|岁|km|cm|m|kg)[^？?]{0,40}(多少|几|求)|\$\s?\d[^?]{0,80}\d+(\.\d+)?\s*%|\d+(\.\d+)?\s*%[^?]{0,80}\$\s?\d|\d[^?]{0,80}\b(how much|how many)\b[^?]{0,30}\b(each|per|in total|altogether|left|remain|in all)\b|\bhow many (ways|combinations|permutations)\b)"},
+    {"code", R"(\b(throws?|raises?|gives?|prints?|returns?) (me )?(an? )?(error|exception|syntax error|type error|typeerror|segfault|stack trace|null pointer)\b|\b(this|my) (code|snippet|script|function|query|regex)\b)"},
+    {"writing", R"(^[\s\p{P}]*(please\s+)?((can|could|would) you\s+)?(please\s+)?(make|turn|rewrite|change|convert|reword|rephrase) (this|it|the following)\b.{0,40}[:：]\s*\S.{3,})"},
+    {"supplied text",
+     R"(\b(this|the following|the above|these) (argument|statement|claim|reasoning|joke|plan|list|passage|paragraph|sentence|text|email|poem|story|review)s?\b.{0,40}[?？]\s*\S.{8,})"},
+    {"brainstorming", R"(有(什么|哪些).{0,20}可以(做|玩|写|送|买|去|吃|选|看|聊|用))"},
 };
 
 #undef OWLET_GREETING

@@ -51,6 +51,10 @@ const FormRule kForms[] = {
     {QuestionForm::strong,
      OWLET_LEAD
      R"((can you |could you |would you )?(please\s+)?(tell me (about|who|what|when|where|why|how|the|if|whether|more about)|tell me (an? |some |\d+ |two |three |five )?((fun|funny|interesting|surprising|romantic|terrifying|little-known|cool|random) )?(fact|facts|something) (about|on)|(give|tell) me (an? |some |\d+ )?((fun|funny|interesting|surprising|random) )?facts?\b|give me (some |more )?(details|information|info|facts) (about|on)|explain|describe|define|give me (an? |the )?(overview|summary|history|definition|explanation|background)|what do you know about|who (is|was|are|were))\b)"},
+    // A lookup written as a noun phrase: "population of Canada", "distance from Earth to the Sun".
+    {QuestionForm::strong,
+     OWLET_LEAD
+     R"((the )?(distance|population|capital|height|length|depth|width|age|size|area|formula|chemical formula|meaning|definition|date|price|cost|weight|mass|speed|temperature|founder|author|inventor|president|ceo|history|origin|boiling point|melting point|atomic number|birthday|birthplace|lifespan|currency|language|time zone|address|symptoms|causes|side effects|ingredients)\s+(of|from|for|between|in)\s+\S)"},
     // Open forms: a question, but also the form of advice and brainstorming.
     {QuestionForm::open, OWLET_LEAD R"((what|what's|whats|which|how|can|could|should|would|do|is there|are there|name|list)\b)"},
     {QuestionForm::open, R"(\b(who|what|when|where|why|which|how)\b[^.!]*\?\s*$)"},

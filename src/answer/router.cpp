@@ -627,11 +627,21 @@ RouteDecision decide_tier(const PromptClass& prompt, const LocalEvidence& local,
   return d;
 }
 
+std::string direct_task_words(const std::string& kind) {
+  if (kind == "greeting") return "small talk";
+  if (kind == "translation") return "a translation";
+  if (kind == "brainstorming") return "brainstorming";
+  if (kind == "classification") return "sorting the items you listed";
+  if (kind == "opinion") return "asks for the assistant's own view";
+  if (kind == "supplied text") return "work on the text you supplied";
+  return "a " + kind + " task";  // code, maths, writing
+}
+
 // Why, in a user's words: what the prompt is, then where the answer comes from.
 std::string summarize(const RouteDecision& d, WebMode web) {
   const PromptClass& p = d.prompt;
   std::string what;
-  if (!p.direct_task.empty()) what = "a " + p.direct_task + " task";
+  if (!p.direct_task.empty()) what = direct_task_words(p.direct_task);
   else if (p.personal) what = "about your own things " + quoted(p.personal_match);
   else if (d.time_sensitive || (p.retrieval && d.freshness != Freshness::never))
     what = "asks for facts that may have changed (" + std::string(to_string(d.freshness)) + "-changing)";

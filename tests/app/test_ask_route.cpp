@@ -86,6 +86,10 @@ TEST(AskRoute, FactsComeFromSourcesAndNotesFromTheKnowledgeBase) {
   EXPECT_EQ(sky.value("/route/tier"_json_pointer, "").rfind("web", 0), 0u) << sky.dump();
   ASSERT_FALSE(sky.value("sources", json::array()).empty()) << sky.dump();
   ASSERT_EQ(search.queries().size(), 1u);
+  const json zh = ask_json("为什么天空是蓝色的？", no_learning);
+  EXPECT_EQ(zh.value("/route/tier"_json_pointer, "").rfind("web", 0), 0u) << zh.dump();
+  EXPECT_NE(zh.value("/route/summary"_json_pointer, "").find("asks for facts '为什么'"), std::string::npos) << zh.dump();
+  ASSERT_EQ(search.queries().size(), 2u);
   ProcessResult r = run_process({OWLET_BINARY, "ask", "--model", fixture_model("qwen2-tiny"), "--threads", "2",
                                  "--ctx-size", "1024", "-n", "4", "--no-cache", "Why is the sky blue?"},
                                 no_learning);
