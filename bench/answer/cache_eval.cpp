@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
 
   // 1a. Natural pairs: different questions sharing most of their words.
   std::map<std::string, Tally> neg, pos;
-  std::vector<std::pair<std::string, std::string>> wrong_new;  // shown: the new matcher's false matches
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> wrong_new;  // the new matcher's false matches
   {
     std::unordered_map<std::string, std::vector<size_t>> by_word;
     std::vector<std::vector<std::string>> ws(qs.size());
@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
         t.old_hits += old_match(qs[j], qs[i]);
         const bool n = new_match(qs[j], qs[i]);
         t.new_hits += n;
-        if (n) wrong_new.push_back({qs[i], qs[j]});
+        if (n) wrong_new["natural"].push_back({qs[i], qs[j]});
       }
     }
   }
@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
       t.old_hits += old_match(text, qs[i]);
       const bool n = new_match(text, qs[i]);
       t.new_hits += n;
-      if (n) wrong_new.push_back({qs[i], text});
+      if (n) wrong_new[kind].push_back({qs[i], text});
     }
     for (const auto& [kind, text] : paraphrases(qs[i])) {
       Tally& t = pos[kind];
@@ -293,9 +293,11 @@ int main(int argc, char** argv) {
   std::printf("\n   precision of a paraphrase match, TP/(TP+FP): old %.2f%%, new %.2f%%; recall: old %.2f%%, new %.2f%%\n",
               100.0 * tp_o / std::max(1L, tp_o + oh), 100.0 * tp_n / std::max(1L, tp_n + nh), 100.0 * tp_o / pp,
               100.0 * tp_n / pp);
-  std::printf("   new matcher's false matches (first 10 of %zu):\n", wrong_new.size());
-  for (size_t i = 0; i < wrong_new.size() && i < 10; ++i)
-    std::printf("     \"%s\"  ~  \"%s\"\n", wrong_new[i].first.c_str(), wrong_new[i].second.c_str());
+  const size_t show = static_cast<size_t>(std::stoi(eval::flag(argc, argv, "--show", "3")));
+  std::printf("   the new matcher's false matches, the first %zu of each kind:\n", show);
+  for (const auto& [kind, pairs] : wrong_new)
+    for (size_t i = 0; i < pairs.size() && i < show; ++i)
+      std::printf("     %-14s \"%s\"  ~  \"%s\"\n", kind.c_str(), pairs[i].first.c_str(), pairs[i].second.c_str());
 
   // 2. Repeated-question workload.
   const size_t pool = std::min<size_t>(2000, qs.size());

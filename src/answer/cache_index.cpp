@@ -126,7 +126,7 @@ void shape_cjk(std::string run, QuestionShape* out) {
     if (take(&run, w) > 0 && out->qword.empty()) out->qword = q;
   for (const char* neg : {"没有", "沒有", "不", "没", "沒", "无", "無", "非", "别", "別"}) out->negations += take(&run, neg);
   for (const char* past : {"过", "過"})
-    if (take(&run, past) > 0 && out->tense.empty()) out->tense = "past";
+    if (take(&run, past) > 0) out->tense += "past ";
   for (const char* particle : {"请问", "請問", "请", "請", "呢", "啊", "吧", "呀", "的", "了"}) take(&run, particle);
   if (!run.empty()) out->content.push_back(run);
 }
@@ -163,7 +163,7 @@ QuestionShape question_shape(std::string_view question) {
       else if (t.text == "ll") t.text = "will";
       else if (t.text == "ve") t.text = "have";
       else if (t.text == "d") t.text = "would";
-      else if (t.text == "m") t.text = "am";
+      else if (t.text == "m" && words.back().text == "i") t.text = "am";  // "I'm", not "Ann M. Martin"
     }
     if (!t.cjk && t.text == "cannot") {
       words.push_back({"can", false});
@@ -202,10 +202,10 @@ QuestionShape question_shape(std::string_view question) {
     }
     if (in(aux_words(), w)) {
       if (i == 0) lead_aux = true;  // "Is Paris ...", "Did ...": yes or no, unless a question word follows
-      if (out.tense.empty()) {
-        if (w == "was" || w == "were" || w == "did" || w == "had") out.tense = "past";
-        else if (w == "will" || w == "shall") out.tense = "future";
-      }
+      // Every verb's tense counts, in order: "What is X and when was it built"
+      // is not "What was X and when was it built".
+      if (w == "was" || w == "were" || w == "did" || w == "had") out.tense += "past ";
+      else if (w == "will" || w == "shall") out.tense += "future ";
       continue;
     }
     if (in(filler_words(), w)) continue;

@@ -28,7 +28,7 @@ namespace owlet::answer {
 struct QuestionShape {
   std::string qword;                 // what | why | when | where | who | how | how_many | ... | yesno | ""
   int negations = 0;                 // not, never, no, -n't, 不, 没 ...
-  std::string tense;                 // past | future | ""
+  std::string tense;                 // "past " / "future " per verb that marks one, in order ("" = present)
   std::vector<std::string> content;  // key words, in order (Latin words folded, CJK runs minus particles)
   size_t weight() const;             // Latin words + CJK characters / 2
 };
