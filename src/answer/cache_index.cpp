@@ -201,7 +201,8 @@ QuestionShape question_shape(std::string_view question) {
       continue;
     }
     if (in(aux_words(), w)) {
-      if (i == 0) lead_aux = true;  // "Is Paris ...", "Did ...": yes or no, unless a question word follows
+      // "Is Paris ...", "Please, did ...": yes or no, unless a question word follows.
+      if (out.content.empty() && out.negations == 0) lead_aux = true;
       // Every verb's tense counts, in order: "What is X and when was it built"
       // is not "What was X and when was it built".
       if (w == "was" || w == "were" || w == "did" || w == "had") out.tense += "past ";

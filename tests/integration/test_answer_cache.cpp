@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "integration/answer_world.h"
+#include "kb/knowledge_base.h"
 #include "support/test_support.h"
 
 using json = nlohmann::json;
@@ -24,7 +25,7 @@ struct World : test::AnswerWorld {
   explicit World(const std::string& engine = "extractive") {
     set("engine", engine);
     set("web", "never");  // the knowledge base is the only source: no search fixture needed
-    set("num_predict", "8");
+    set("num_predict", "12");
     server_options.api_key = "k3y";
     EXPECT_TRUE(start());
     cli->set_bearer_token_auth("k3y");
@@ -94,21 +95,23 @@ TEST(AnswerCache, RemovedOrReplacedDocumentsAreNeverQuoted) {
   EXPECT_NE(now["answer"].get<std::string>().find("tawny-77"), std::string::npos) << now.dump();
   EXPECT_EQ(now["answer"].get<std::string>().find("hoot-hoot-42"), std::string::npos) << now.dump();
 
-  // Replaced by `owlet ingest` from a file under the same source.
-  ASSERT_EQ(tier(w.ask(q)), "cache");
+  // Replaced by `owlet ingest` from a file: the answers built on it go, and it says how many.
   test::TempDir docs;
-  test::write_file(docs / "wifi.txt", "The guest Wi-Fi password is barn-owl-9.");
-  ASSERT_EQ(w.ingest((docs / "wifi.txt").string(), "The guest Wi-Fi password is barn-owl-9 for now."), 200);
-  json both = w.ask(q);  // built on both documents now
-  bool cites_file = false;
-  for (const auto& src : both["sources"]) cites_file = cites_file || src["url"] == (docs / "wifi.txt").string();
-  ASSERT_TRUE(cites_file) << both.dump();
-  ASSERT_EQ(tier(w.ask(q)), "cache");
-  ProcessResult in = w.owlet({"ingest", (docs / "wifi.txt").string()});
+  const std::string staff = "What is the staff Wi-Fi password?";
+  test::write_file(docs / "staff.txt", "The staff Wi-Fi password is barn-owl-9.");
+  ASSERT_EQ(w.owlet({"ingest", (docs / "staff.txt").string()}).exit_code, 0);
+  json s1 = w.ask(staff);
+  ASSERT_NE(s1["answer"].get<std::string>().find("barn-owl-9"), std::string::npos) << s1.dump();
+  ASSERT_EQ(tier(w.ask(staff)), "cache");
+  test::write_file(docs / "staff.txt", "The staff Wi-Fi password is kestrel-5.");
+  ProcessResult in = w.owlet({"ingest", (docs / "staff.txt").string()});
   ASSERT_EQ(in.exit_code, 0) << in.err;
   EXPECT_NE(in.err.find("1 replaced"), std::string::npos) << in.err;
   EXPECT_NE(in.err.find("dropped 1 cached answers"), std::string::npos) << in.err;
-  EXPECT_NE(tier(w.ask(q)), "cache");
+  json s2 = w.ask(staff);
+  EXPECT_NE(tier(s2), "cache");
+  EXPECT_NE(s2["answer"].get<std::string>().find("kestrel-5"), std::string::npos) << s2.dump();
+  EXPECT_EQ(s2["answer"].get<std::string>().find("barn-owl-9"), std::string::npos) << s2.dump();
 }
 
 // "No source found outlives new sources."
@@ -118,8 +121,9 @@ TEST(AnswerCache, NoSourceFoundGoesWhenKnowledgeArrives) {
   json none = w.ask(q);
   ASSERT_EQ(none["http"], 200) << none.dump();
   EXPECT_TRUE(none["sources"].empty()) << none.dump();
+  EXPECT_EQ(tier(w.ask(q)), "cache") << "stored while the knowledge base stays as it is";
   test::TempDir docs;
-  test::write_file(docs / "bike.md", "My bicycle is a green Dutch city bike with a wicker basket.");
+  test::write_file(docs / "bike.md", "The colour of my bicycle is green: a Dutch city bike with a wicker basket.");
   ProcessResult in = w.owlet({"ingest", (docs / "bike.md").string()});
   ASSERT_EQ(in.exit_code, 0) << in.err;
   json found = w.ask(q);
@@ -145,7 +149,7 @@ TEST(AnswerCache, RequestsThatWantADifferentAnswerGetOne) {
   EXPECT_EQ(json::parse(st->body)["entries"], 0) << "length-cut answers are never stored: " << st->body;
 
   // A complete answer is stored and served to the same request...
-  const json g = {{"grammar", exactly("Owls hoot to hold their territory.")}};
+  const json g = {{"grammar", exactly("Owls hoot.")}};
   json full = w.post("/api/chat", chat(w.model, q, g));
   ASSERT_EQ(full["done_reason"], "stop") << full.dump();
   json again = w.post("/api/chat", chat(w.model, q, g));
@@ -162,7 +166,7 @@ TEST(AnswerCache, RequestsThatWantADifferentAnswerGetOne) {
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_NE(json::parse(r->body)["route"].value("tier", ""), "cache") << r->body;
   json stop = g;
-  stop["options"] = {{"stop", {"territory"}}};
+  stop["options"] = {{"stop", {"hoot"}}};
   EXPECT_NE(tier(w.post("/api/chat", chat(w.model, q, stop))), "cache");
 
   // A sample asked for (its own temperature, no seed) is never the cached one;
