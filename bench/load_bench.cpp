@@ -2,8 +2,8 @@
 //
 //   owlet-bench-load --model qwen2-tiny.gguf --embed-model bert-tiny.gguf
 //
-// 1. Cache-hit latency: one answer is cached through POST /api/answer, then asked
-//    again --hits times, one request at a time; p50/p99 (target p99 < 5 ms).
+// 1. Cache-hit latency: one complete answer is cached through POST /api/answer,
+//    then asked again --hits times, one request at a time; p50/p99 (target p99 < 5 ms).
 // 2. Mixed load: --clients concurrent clients for --seconds, each looping over
 //    chat (a new question: retrieval + generation), the cached answer, and
 //    embeddings. Throughput, p50/p99 per kind, responses by status (only the
@@ -97,7 +97,10 @@ int main(int argc, char** argv) {
     kill(pid, SIGTERM);
     return 1;
   }
+  // Only a complete answer is cached (issue #25): the grammar ends this one, as
+  // a real model's end of turn would; a random-weight model never stops by itself.
   const std::string cached_q = json{{"question", "Why do owls hoot at night?"}, {"stream", false},
+                                    {"grammar", "root ::= \"Owls hoot to hold their territory.\""},
                                     {"options", {{"num_predict", tokens}}}}.dump();
   auto first = c.Post("/api/answer", cached_q, "application/json");
   if (!first || first->status != 200) {

@@ -36,6 +36,7 @@ json route_to_json(const AnswerResult& r) {
     j["classifier"] = {{"changing", pc.p_changing}, {"fast", pc.p_fast}, {"retrieval", pc.p_retrieval},
                        {"decided_by", pc.decided_by}, {"uncertain", pc.uncertain}};
   }
+  if (r.cache_hit) j["cache_match"] = r.cache_match;
   if (!r.arm.empty()) j["arm"] = r.arm;
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.web_errors.empty()) j["web_errors"] = r.web_errors;

@@ -1,43 +1,61 @@
-// Near-duplicate lookup for the answer cache: "price of gold today?" and
-// "today's gold price" share their content terms though not their text. Kept
-// in memory (the answer cache itself is in the knowledge base) and filled from
-// it at start. Thread-safe.
+// Paraphrase lookup for the answer cache: "What's the capital of France?" and
+// "what is the capital of france" are one question; "Why is Paris the capital
+// of France?" and "Is Paris the capital of France?" are two. Kept in memory
+// (the answer cache itself is in the knowledge base) and filled from it at
+// start. Thread-safe.
+//
+// Two questions match only when their shapes (question_shape) are equal: the
+// same question word (why ≠ whether ≠ when; what = which), the same number of
+// negations, the same tense, and the same key words in the same order, after
+// folding what does not change the question: case, punctuation, articles and
+// other stop words, contractions ("what's", "isn't"), plural -s, politeness
+// ("please", "can you tell me"). Everything else (a swapped name, a different
+// number, "from X to Y" against "from Y to X") is another question. Measured
+// by bench/answer/cache_eval.cpp (docs/BENCHMARKS.md).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace owlet::answer {
 
-// Content terms of a question: Latin words minus stop words, CJK bigrams, numbers.
-std::set<std::string> question_terms(std::string_view question);
-double jaccard(const std::set<std::string>& a, const std::set<std::string>& b);
+struct QuestionShape {
+  std::string qword;                 // what | why | when | where | who | how | how_many | ... | yesno | ""
+  int negations = 0;                 // not, never, no, -n't, 不, 没 ...
+  std::string tense;                 // "past " / "future " per verb that marks one, in order ("" = present)
+  std::vector<std::string> content;  // key words, in order (Latin words folded, CJK runs minus particles)
+  size_t weight() const;             // Latin words + CJK characters / 2
+};
+
+QuestionShape question_shape(std::string_view question);
+// The shape as one string; "" when the question has too few key words to call
+// two questions the same (fewer than 2).
+std::string paraphrase_signature(std::string_view question);
 
 class CacheIndex {
  public:
-  explicit CacheIndex(double min_jaccard = 0.8) : min_jaccard_(min_jaccard) {}
-  // key = the cache's stored (normalized) question; tag = what must also match (the engine).
+  // key = the cache's stored (normalized) question; tag = what must also match (the variant).
   void add(const std::string& key, const std::string& tag, int64_t expires_at);
-  // The key of the most similar unexpired entry with the same tag, when similar enough.
-  // Numbers must agree exactly: "2024 winner" never matches "2025 winner".
+  // The key of an unexpired entry with the same tag that `question` is a paraphrase of.
   std::optional<std::string> find(std::string_view question, const std::string& tag, int64_t now) const;
+  void clear();
   size_t size() const;
 
  private:
   struct Entry {
-    std::string key, tag;
-    std::set<std::string> terms, numbers;
+    std::string key;
     int64_t expires_at;
   };
-  static constexpr size_t kMaxEntries = 20000;  // a linear scan stays well under a millisecond
-  double min_jaccard_;
+  static constexpr size_t kMaxEntries = 100000;
   mutable std::mutex mu_;
-  std::vector<Entry> entries_;
+  std::unordered_map<std::string, Entry> entries_;  // tag + '\n' + signature -> entry
+  std::deque<std::string> order_;                   // oldest first, for the bound
 };
 
 }  // namespace owlet::answer

@@ -102,12 +102,11 @@ struct Pipeline::Impl {
   BuiltContext prefetch_base;   // the block it extends (remembered again if it is stopped)
   std::unique_ptr<Learner> learner;
   std::atomic<uint64_t> answers{0}, online{0}, cache_hits{0};
-  explicit Impl(double jaccard) : cache_index(jaccard) {}
 };
 
 Pipeline::Pipeline(PipelineServices services, PipelineOptions options)
     : services_(std::move(services)), options_(std::move(options)),
-      impl_(std::make_unique<Impl>(options_.near_dup_jaccard)) {
+      impl_(std::make_unique<Impl>()) {
   if (services_.kb) {
     int64_t now = options_.clock ? options_.clock() : static_cast<int64_t>(time(nullptr));
     for (const auto& e : services_.kb->cache_list(now)) impl_->cache_index.add(e.question, e.variant, e.expires_at);
@@ -168,17 +167,43 @@ void fail(Run& run, Error error) {
   run.r.error = std::move(error);
 }
 
-// This request's answer-cache key: the model's identity unless it answers
-// extractively; no key when the model's name does not resolve.
+// The request's own sampling parameters as key material ("" = the server's).
+std::string sampling_material(const std::optional<llm::SamplingParams>& sp) {
+  if (!sp) return "";
+  const llm::SamplingParams& s = *sp;
+  json j{{"temperature", s.temperature}, {"top_k", s.top_k},   {"top_p", s.top_p},
+         {"min_p", s.min_p},             {"repeat_penalty", s.repeat_penalty},
+         {"repeat_last_n", s.repeat_last_n}, {"seed", s.seed}, {"grammar", s.grammar}};
+  for (const auto& [token, bias] : s.logit_bias) j["logit_bias"].push_back({token, bias});
+  return j.dump();
+}
+
+// This request's answer-cache key: everything that changes the text
+// (answer_cache_key.h); no key when the model's name does not resolve.
 AnswerCacheKey cache_key(const PipelineServices& sv, const Run& run, const std::string& model) {
+  const AnswerRequest& req = run.req;
   AnswerVariant v;
   v.extractive = run.extractive;
-  v.system = run.req.system;
+  v.web = to_string(run.web);
   if (!v.extractive) {
     v.model_identity = model;
     if (sv.model_identity && !sv.model_identity(model, &v.model_identity)) return {};
+    v.system = req.system;
+    for (const auto& m : req.history) {
+      v.history += m.role;
+      v.history += '\0';
+      v.history += m.content;
+      v.history += '\0';
+    }
+    v.think = req.think;
+    v.reasoning_effort = req.reasoning_effort;
+    for (const auto& t : req.tools) v.tools += t.name + '\0' + t.parameters + '\0';
+    v.sampling = sampling_material(req.sampling);
+    v.stop = req.stop;
+    v.num_predict = req.num_predict.value_or(run.opt.num_predict);
+    v.num_ctx = req.num_ctx;
   }
-  return answer_cache_key(run.req.question, answer_variant(v));
+  return answer_cache_key(req.question, answer_variant(v));
 }
 
 bool try_cache(Run& run) {
@@ -187,14 +212,18 @@ bool try_cache(Run& run) {
   bool hit = false;
   // Direct tasks (translate this, fix this code) are never answered from the cache:
   // a near-duplicate of another prompt is a different task.
-  if (kb && run.req.use_cache && run.req.history.empty() && !run.cache_key.variant.empty() &&
+  // A request for a fresh sample is never served a cached one.
+  if (kb && run.req.use_cache && !run.req.fresh_sample && run.req.history.empty() && !run.cache_key.variant.empty() &&
       !detect_direct_task(run.req.question).matched()) {
     const std::string engine = run.extractive ? "extractive" : "llm";
     const std::string& variant = run.cache_key.variant;
+    const char* match = "exact";
     auto entry = kb->cache_get(run.cache_key.question, variant, run.now);
-    if (!entry)
-      if (auto key = run.impl.cache_index.find(run.req.question, variant, run.now))
+    if (!entry && run.opt.paraphrase_hits)
+      if (auto key = run.impl.cache_index.find(run.cache_key.question, variant, run.now)) {
         entry = kb->cache_get(*key, variant, run.now);
+        match = "paraphrase";
+      }
     if (entry) {
       json route = json::parse(entry->route, nullptr, false);
       hit = route.is_object();
@@ -206,6 +235,7 @@ bool try_cache(Run& run) {
         run.r.sources = sources_from_json(entry->sources_json);
         run.r.served_by = "cache";
         run.r.cache_hit = true;
+        run.r.cache_match = match;
         run.r.engine = engine;
         run.r.model = route.value("model", "");
         Freshness f = Freshness::never;
@@ -214,10 +244,13 @@ bool try_cache(Run& run) {
         if (fs == "slow") f = Freshness::slow;
         run.r.decision.freshness = f;
         run.r.decision.tier = Tier::cache;
-        run.r.decision.reasons = {"answer cache hit (first answered via " + route.value("tier", "?") + ", " +
-                                  iso_date(entry->created_at) + ")"};
+        run.r.decision.reasons = {std::string("answer cache hit, ") + match + " (first answered via " +
+                                  route.value("tier", "?") + ", " + iso_date(entry->created_at) + ")"};
       }
     }
+    kb->cache_count(!hit ? kb::CacheHitKind::miss
+                    : run.r.cache_match == "exact" ? kb::CacheHitKind::exact
+                                                   : kb::CacheHitKind::paraphrase);
   }
   run.r.times.cache = ms_since(t);
   return hit;
@@ -572,19 +605,27 @@ void stop_prefetch(Pipeline::Impl& im, const llm::Engine& engine) {
   im.prefetch.reset();
 }
 
+// Only a complete answer is stored: not a length-cut, cancelled, failed or
+// empty one, not a fresh sample, not an offline fallback. It remembers the
+// sources it was built on, so a change to one of them drops it; one that found
+// nothing lasts only until the knowledge base changes (kb/answer_cache.h).
 void store(Run& run, Pipeline::Impl& impl) {
   kb::KnowledgeBase* kb = run.sv.kb;
+  const AnswerResult& r = run.r;
   // A rule's tier none (a translation, a code fix, a greeting) is not cached: a
   // near-duplicate prompt ("translate X" / "translate Y") must not get this answer.
-  if (!kb || !run.r.ok || run.r.cache_hit || run.r.offline || !run.req.use_cache || !run.req.history.empty() ||
-      (!run.r.decision.needs_retrieval() && run.r.decision.prompt.decided_by == "rule") ||
-      run.r.finish == llm::FinishReason::cancelled || run.r.answer.empty() || run.cache_key.variant.empty())
+  if (!kb || !r.ok || r.cache_hit || r.offline || !run.req.use_cache || run.req.fresh_sample ||
+      !run.req.history.empty() || (!r.decision.needs_retrieval() && r.decision.prompt.decided_by == "rule") ||
+      r.finish != llm::FinishReason::stop || r.answer.find_first_not_of(" \t\r\n") == std::string::npos ||
+      run.cache_key.variant.empty())
     return;
   kb::CachedAnswer e;
   e.question = run.cache_key.question;
   e.variant = run.cache_key.variant;
-  e.answer = run.r.answer;
-  e.sources_json = sources_to_json(run.r.sources).dump();
+  e.answer = r.answer;
+  e.sources_json = sources_to_json(r.sources).dump();
+  for (const auto& s : r.sources) e.cites.push_back(s.url);
+  e.found_nothing = (r.decision.needs_retrieval() && r.sources.empty()) || r.answer == no_sources_answer(run.lang);
   e.route = json{{"tier", run.r.served_by},
                  {"engine", run.r.engine},
                  {"model", run.r.model},
@@ -608,7 +649,11 @@ void record(Run& run) {
   obs::Labels arm;
   if (!run.r.arm.empty()) arm.emplace_back("arm", run.r.arm);
   m->inc("owlet_answer_cache_lookups_total", "answers that looked in the answer cache", arm);
-  if (run.r.cache_hit) m->inc("owlet_answer_cache_hits_total", "answers served from the answer cache", arm);
+  if (run.r.cache_hit) {
+    obs::Labels kind = arm;
+    kind.emplace_back("kind", run.r.cache_match);
+    m->inc("owlet_answer_cache_hits_total", "answers served from the answer cache, by match (exact, paraphrase)", kind);
+  }
   if (!run.r.ok) return;
   obs::Labels tier = arm;
   tier.emplace_back("tier", run.r.served_by);

@@ -73,7 +73,7 @@ struct PipelineOptions {
   int64_t ttl_fast_s = 600;   // answer-cache TTL by freshness class
   int64_t ttl_slow_s = 86400;
   int64_t ttl_never_s = 30 * 86400;
-  double near_dup_jaccard = 0.8;  // cached question terms vs this one's, for a near-duplicate hit
+  bool paraphrase_hits = true;    // a true paraphrase of a cached question is a hit (cache_index.h)
   double recency_boost = 0.5;     // time-sensitive: score x (1 + boost) for sources from the last recent_days
   bool learn = true;              // ingest fetched pages into the knowledge base
   int max_tool_rounds = 4;        // answer_with_tools: rounds of owlet's tools before the model must answer
@@ -126,8 +126,12 @@ struct AnswerRequest {
   std::vector<std::string> stop;
   std::optional<std::chrono::milliseconds> keep_alive;
   std::string draft_model;                // speculative decoding's draft ("" = the configured one)
-  bool use_cache = true;
+  bool use_cache = true;                  // false: neither served from nor stored in the answer cache
   bool local = false;                     // `owlet ask --local`: always the knowledge base, never the web
+  // The client set its own temperature above 0 and no seed: it asks for a new
+  // sample, so no cached answer is served (and its answer is not stored); the
+  // knowledge cache of search results and pages is used as ever.
+  bool fresh_sample = false;
   std::optional<bool> think;              // unset = the model's default (thinking models think)
   std::string reasoning_effort;           // "" | low | medium | high, where the template takes one
   const std::atomic<bool>* cancel = nullptr;  // polled; set = stop generating
@@ -150,6 +154,7 @@ struct AnswerResult {
   RouteDecision decision;
   std::string served_by;  // "cache", "none", "local", "web-light", "web-deep", "offline"
   bool cache_hit = false;
+  std::string cache_match;  // when cache_hit: "exact" or "paraphrase"
   bool offline = false;   // the web was wanted but failed; answered locally
   std::string note;       // shown to the user, in the question's language ("" = none)
   StageTimes times;

@@ -40,7 +40,20 @@ struct OpenKb {
   Config cfg;
   KnowledgeParts parts;
   kb::KnowledgeBase* kb = nullptr;
+  std::unique_ptr<cluster::Cluster> cluster;  // with cluster_redis: the shared answer tier (attach_shared)
 };
+
+// With cluster_redis, the shared answer tier behind the local one, so that a
+// removal or a clear reaches it at once (no replication: a one-shot command).
+int attach_shared(OpenKb* o) {
+  Error err;
+  o->cluster = cluster::attach(o->cfg, {o->kb, nullptr, nullptr, nullptr}, {false, ""}, &err);
+  if (!err.ok()) {
+    fail(err.message);
+    return exit_code(err.kind);
+  }
+  return kExitOk;
+}
 
 int open_kb(const KbArgs& args, OpenKb* o) {
   std::string err;
@@ -60,6 +73,7 @@ int open_kb(const KbArgs& args, OpenKb* o) {
 int run_ingest(const KbArgs& args) {
   OpenKb o;
   if (int rc = open_kb(args, &o)) return rc;
+  if (int rc = attach_shared(&o)) return rc;  // a replaced file's shared answers go at once
   kb::IngestOptions io;
   io.include = args.include;
   io.exclude = args.exclude;
@@ -95,9 +109,9 @@ int run_ingest(const KbArgs& args) {
   if (tty) fputc('\n', stderr);
   fprintf(stderr,
           "ingested %zu files in %.1f s: %zu added, %zu replaced, %zu unchanged, %zu duplicates, %zu skipped, "
-          "%zu failed; %zu chunks (%.0f chunks/s)\n",
+          "%zu failed; %zu chunks (%.0f chunks/s); dropped %lld cached answers\n",
           s.files_seen, s.seconds, s.added, s.replaced, s.unchanged, s.duplicates, s.skipped, s.failed, s.chunks,
-          s.seconds > 0 ? s.chunks / s.seconds : 0.0);
+          s.seconds > 0 ? s.chunks / s.seconds : 0.0, static_cast<long long>(s.dropped_answers));
   Error err;
   o.kb->flush(&err);
   return s.failed > 0 ? kExitError : kExitOk;
@@ -114,6 +128,10 @@ int run_stats(const KbArgs& args) {
                    {"vectors", s.vectors},
                    {"warm_enabled", s.warm_enabled},
                    {"cached_answers", s.cached_answers},
+                   {"cached_answer_bytes", s.answer_cache.bytes},
+                   {"cache_lookups", s.answer_cache.lookups},
+                   {"cache_hits_exact", s.answer_cache.hits_exact},
+                   {"cache_hits_paraphrase", s.answer_cache.hits_paraphrase},
                    {"text_bytes", s.text_bytes},
                    {"db_bytes", s.db_bytes},
                    {"cold_bytes", s.cold_bytes},
@@ -154,9 +172,11 @@ int run_search(const KbArgs& args) {
 int run_rm(const KbArgs& args) {
   OpenKb o;
   if (int rc = open_kb(args, &o)) return rc;
+  if (int rc = attach_shared(&o)) return rc;
   bool found = false;
+  int64_t dropped = 0;
   Error err;
-  if (!o.kb->remove(args.source, &found, &err)) {
+  if (!o.kb->remove(args.source, &found, &err, &dropped)) {
     fail(err.message);
     return kExitError;
   }
@@ -164,7 +184,39 @@ int run_rm(const KbArgs& args) {
     fail("no document with source '" + args.source + "'");
     return kExitUsage;
   }
-  printf("removed %s\n", args.source.c_str());
+  // "Delete" means deleted: the answers quoting it went with it.
+  printf("removed %s; dropped %lld cached answer%s\n", args.source.c_str(), static_cast<long long>(dropped),
+         dropped == 1 ? "" : "s");
+  return kExitOk;
+}
+
+int run_cache_clear(const KbArgs& args) {
+  OpenKb o;
+  if (int rc = open_kb(args, &o)) return rc;
+  if (int rc = attach_shared(&o)) return rc;
+  Error err;
+  const int64_t n = o.kb->cache_clear(&err);
+  if (n < 0) {
+    fail(err.message);
+    return kExitError;
+  }
+  printf("cleared %lld cached answer%s%s\n", static_cast<long long>(n), n == 1 ? "" : "s",
+         o.cluster ? " (and the cluster's shared answer cache)" : "");
+  return kExitOk;
+}
+
+int run_cache_stats(const KbArgs& args) {
+  OpenKb o;
+  if (int rc = open_kb(args, &o)) return rc;
+  const kb::AnswerCacheStats c = o.kb->cache_stats();
+  nlohmann::json j{{"entries", c.entries},
+                   {"bytes", c.bytes},
+                   {"lookups", c.lookups},
+                   {"hits_exact", c.hits_exact},
+                   {"hits_paraphrase", c.hits_paraphrase}};
+  if (args.json) printf("%s\n", j.dump(2).c_str());
+  else
+    for (auto& [k, v] : j.items()) printf("%-16s %s\n", k.c_str(), v.dump().c_str());
   return kExitOk;
 }
 
@@ -214,6 +266,16 @@ void register_kb(CLI::App& app, int* exit_code) {
   CLI::App* vacuum = kbc->add_subcommand("vacuum", "Reclaim space after removals");
   add_config_flags(vacuum, kKbKeys, &args->flags);
   vacuum->callback([args, exit_code] { *exit_code = run_vacuum(*args); });
+
+  CLI::App* cache = app.add_subcommand("cache", "The answer cache: figures, or clear it");
+  cache->require_subcommand(1);
+  CLI::App* clear = cache->add_subcommand("clear", "Drop every cached answer (and the cluster's shared ones)");
+  add_config_flags(clear, kKbKeys, &args->flags);
+  clear->callback([args, exit_code] { *exit_code = run_cache_clear(*args); });
+  CLI::App* cstats = cache->add_subcommand("stats", "Cached answers, their size, lookups and hits by kind");
+  cstats->add_flag("--json", args->json, "print JSON");
+  add_config_flags(cstats, kKbKeys, &args->flags);
+  cstats->callback([args, exit_code] { *exit_code = run_cache_stats(*args); });
 }
 
 }  // namespace owlet::app

@@ -1,4 +1,5 @@
-// `owlet ingest PATH...` and `owlet kb stats|search|rm|vacuum`: the local knowledge base.
+// `owlet ingest PATH...` and `owlet kb stats|search|rm|vacuum`: the local knowledge base;
+// `owlet cache clear|stats`: its answer cache.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -283,6 +283,14 @@ bool build_stack(const Config& cfg, const StackOptions& options, Stack* out, Err
                                  {options.replicate, ""}, err);
   if (err && !err->ok()) return false;
 
+  if (kb::KnowledgeBase* kb = out->knowledge.kb.get()) {
+    // The answer cache's size, read at scrape time (its hits are counted by the pipeline).
+    out->metrics.gauge_fn("owlet_answer_cache_entries", "answers held in the answer cache",
+                          [kb] { return static_cast<double>(kb->cache_stats().entries); });
+    out->metrics.gauge_fn("owlet_answer_cache_bytes", "bytes of the answers held in the answer cache",
+                          [kb] { return static_cast<double>(kb->cache_stats().bytes); });
+  }
+
   PipelineServices sv;
   sv.models = out->models.get();
   sv.kb = out->knowledge.kb.get();

@@ -17,6 +17,9 @@ inline constexpr const char* kReplicas = "owlet:kb:replicas";
 std::string digest(std::string_view text);
 
 inline std::string answer(std::string_view key) { return "owlet:answer:" + digest(key); }
+// Set of the answer keys (answer(...)) whose answers cite a source: what its
+// removal or replacement drops.
+inline std::string answer_cites(std::string_view source) { return "owlet:answer-cites:" + digest(source); }
 inline std::string page(std::string_view cache_key) { return "owlet:page:" + digest(cache_key); }
 inline std::string rate(std::string_view host, long long window) {
   return "owlet:rate:" + std::string(host) + ":" + std::to_string(window);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "cluster/answer_store.h"
 #include "cluster/keys.h"
 #include "kb/knowledge_base.h"
 #include "obs/log.h"
@@ -227,6 +228,11 @@ bool Replicator::publish_some(bool* more) {
     sleep_for(milliseconds(500));
     return false;
   }
+  // A removal made by another process on this knowledge base (`owlet kb rm`)
+  // has dropped the local answers citing it; the shared ones go now.
+  RedisAnswerCache shared(link_, metrics_);
+  for (const kb::Change& c : changes)
+    if (c.op == kb::Change::Op::remove) shared.drop_citing(c.doc.source);
   Error e;
   if (!kb_->ack_changes(through, &e)) {
     obs::log(obs::LogLevel::warn, "cluster: %s", e.message.c_str());

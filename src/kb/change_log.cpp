@@ -79,6 +79,12 @@ void KnowledgeBase::set_change_listener(std::function<void()> listener) {
 }
 
 AddResult KnowledgeBase::apply(const Document& doc, const LogPosition& at) {
+  AddResult r = apply_locked(doc, at);
+  if (r.status == AddStatus::kReplaced) impl_->drop_shared_citing(doc.source);
+  return r;
+}
+
+AddResult KnowledgeBase::apply_locked(const Document& doc, const LogPosition& at) {
   std::lock_guard lock(impl_->write_mu);
   impl_->applying = &at;
   AddResult r;
@@ -100,6 +106,13 @@ AddResult KnowledgeBase::apply(const Document& doc, const LogPosition& at) {
 }
 
 bool KnowledgeBase::apply_remove(const std::string& source, const LogPosition& at, Error* err) {
+  bool removed = false;
+  const bool ok = apply_remove_locked(source, at, &removed, err);
+  if (removed) impl_->drop_shared_citing(source);  // the publisher's replica dropped them too; this is idempotent
+  return ok;
+}
+
+bool KnowledgeBase::apply_remove_locked(const std::string& source, const LogPosition& at, bool* removed, Error* err) {
   std::lock_guard lock(impl_->write_mu);
   sqlite3* db = impl_->writer;
   int64_t id = 0;
@@ -115,6 +128,7 @@ bool KnowledgeBase::apply_remove(const std::string& source, const LogPosition& a
     const bool ok = impl_->remove_locked(id, &found, &why);
     impl_->applying = nullptr;
     if (!ok) return fail(err, why.kind, "remove " + source + ": " + why.message);
+    *removed = found;
     if (found) return true;
   }
   return impl_->record_position(at, err);

@@ -48,6 +48,7 @@ struct AddResult {
   int64_t document_id = 0;   // the stored document (0 when not stored)
   int64_t duplicate_of = 0;  // for kDuplicate: the document already holding the text
   int chunks = 0;            // chunks written
+  int64_t dropped_answers = 0;  // cached answers that cited the replaced text, or found nothing
   Error error;               // for kError
   bool ok() const { return status != AddStatus::kError; }
 };

@@ -36,6 +36,7 @@ struct Written {
   bool unchanged = false;  // the same content was already stored (by another writer meanwhile)
   std::vector<int64_t> old_chunks, new_chunks;
   int64_t generation = 0;
+  int64_t dropped_answers = 0;  // cached answers the change made stale
 };
 
 AddResult failed(ErrorKind kind, std::string why) {
@@ -188,8 +189,11 @@ bool write_document(sqlite3* db, const Document& doc, const Prepared& p, Written
     return true;
   }
   w->replaced = w->id != 0;
+  // Cached answers built on the old text go with it, in the same transaction;
+  // a new document drops only the answers that found nothing.
   return write_row(db, doc, p, w) && write_chunks(db, p, w) && reference_blob(db, p, archive_moved) &&
-         bump_generation(db, &w->generation);
+         bump_generation(db, &w->generation) &&
+         drop_cached_answers(db, w->replaced ? &doc.source : nullptr, &w->dropped_answers);
 }
 
 // Caches follow the committed state: fingerprints, the warm index, and the
@@ -260,6 +264,7 @@ AddResult KnowledgeBase::Impl::add_locked(const Document& doc, bool* archive_mov
   after_write(*this, p, w);
   AddResult r = settled(w.replaced ? AddStatus::kReplaced : AddStatus::kAdded, w.id);
   r.chunks = static_cast<int>(p.chunks.size());
+  r.dropped_answers = w.dropped_answers;
   return r;
 }
 

@@ -241,6 +241,7 @@ IngestFileResult ingest_one(KnowledgeBase& kb, const Item& item, const IngestOpt
   const AddResult r = kb.add(doc);
   fr.document_id = r.document_id;
   fr.chunks = r.chunks;
+  sum->dropped_answers += r.dropped_answers;
   switch (r.status) {
     case AddStatus::kAdded: fr.outcome = FileOutcome::kAdded, ++sum->added; break;
     case AddStatus::kReplaced: fr.outcome = FileOutcome::kReplaced, ++sum->replaced; break;

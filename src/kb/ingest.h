@@ -65,6 +65,7 @@ struct IngestSummary {
   size_t files_seen = 0;
   size_t added = 0, replaced = 0, unchanged = 0, duplicates = 0, skipped = 0, failed = 0;
   size_t chunks = 0;        // chunks written
+  int64_t dropped_answers = 0;  // cached answers the changes made stale
   uint64_t bytes = 0;       // bytes of files read
   double seconds = 0;
   bool stopped = false;     // the progress callback asked to stop

@@ -115,6 +115,11 @@ inline bool passes_filters(const SearchFilters& f, const SearchHit& h, int64_t m
   return true;
 }
 
+// Inside a write transaction that changes documents: drops the cached answers
+// the change makes stale, those citing `changed_source` (a removed or replaced
+// document; null for a new one) and those that found nothing. answer_cache.cpp.
+bool drop_cached_answers(sqlite3* db, const std::string* changed_source, int64_t* dropped);
+
 struct Fingerprint {
   int64_t id;
   uint64_t hash;
@@ -161,6 +166,10 @@ struct KnowledgeBase::Impl {
   std::function<void()> change_listener;  // write_mu
   mutable std::mutex shared_mu;
   std::shared_ptr<SharedAnswerCache> shared_answers;  // shared_mu
+  // Answer-cache hit figures not yet added to meta (answer_cache.cpp).
+  std::mutex counts_mu;
+  int64_t pending_lookups = 0, pending_exact = 0, pending_paraphrase = 0;  // counts_mu
+  std::chrono::steady_clock::time_point counts_flushed = std::chrono::steady_clock::now();
 
   ~Impl() {
     for (sqlite3* db : idle_readers) sqlite3_close(db);
@@ -219,7 +228,7 @@ struct KnowledgeBase::Impl {
   HnswParams hnsw_params() const { return {opts.hnsw_m, opts.hnsw_ef_construction, opts.hnsw_ef_search}; }
   std::string hot_match(sqlite3* db, std::string_view query, std::vector<int64_t>* dfs) const;
   AddResult add_locked(const Document& doc, bool* archive_moved);
-  bool remove_locked(int64_t id, bool* found, Error* err);
+  bool remove_locked(int64_t id, bool* found, Error* err, int64_t* dropped = nullptr, std::string* source = nullptr);
   // Inside a write transaction: journal the change (the document as stored),
   // or record the log position of the change being applied. After the commit:
   // tell the listener.
@@ -230,6 +239,10 @@ struct KnowledgeBase::Impl {
   bool open_journal(Error* err);
   bool record_position(const LogPosition& at, Error* err);  // alone, in its own transaction
   bool cache_put_local(const CachedAnswer& e, Error* err);
+  // Drops the shared tier's answers citing `source` (after a local remove or replace).
+  void drop_shared_citing(const std::string& source);
+  // Adds the pending hit figures to meta (takes write_mu).
+  void flush_cache_counts();
 };
 
 // A read transaction on a pooled connection, released on destruction: every read

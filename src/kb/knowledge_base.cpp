@@ -139,17 +139,23 @@ std::unique_ptr<KnowledgeBase> KnowledgeBase::open(const std::string& dir, const
 }
 
 AddResult KnowledgeBase::add(const Document& doc) {
-  std::lock_guard lock(impl_->write_mu);
-  for (int attempt = 0;; ++attempt) {
-    bool archive_moved = false;
-    AddResult r = impl_->add_locked(doc, &archive_moved);
-    if (!archive_moved || attempt == 2) return r;
+  AddResult r;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    for (int attempt = 0;; ++attempt) {
+      bool archive_moved = false;
+      r = impl_->add_locked(doc, &archive_moved);
+      if (!archive_moved || attempt == 2) break;
+    }
   }
+  if (r.status == AddStatus::kReplaced) impl_->drop_shared_citing(doc.source);  // outside the lock: a network call
+  return r;
 }
 
-bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
+bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err, int64_t* dropped, std::string* source_out) {
   sqlite3* db = writer;
   if (found) *found = false;
+  int64_t dropped_answers = 0;
   if (!exec(db, "BEGIN IMMEDIATE", err)) return false;
   std::vector<int64_t> old_chunks;
   int64_t gen = 0;
@@ -172,7 +178,8 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
     }
     Stmt del(db, "DELETE FROM documents WHERE id = ?");  // chunks and vectors cascade
     del.bind(1, id);
-    ok = ok && del.step() == SQLITE_DONE && record_remove(db, source) && bump_generation(db, &gen);
+    ok = ok && del.step() == SQLITE_DONE && record_remove(db, source) && bump_generation(db, &gen) &&
+         drop_cached_answers(db, &source, &dropped_answers);
   }
   if (!ok) {
     if (err) *err = Error(ErrorKind::io, db_error(db, "remove document"));
@@ -186,6 +193,8 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
   if (!exists) return true;
   after_commit();
   if (found) *found = true;
+  if (dropped) *dropped = dropped_answers;
+  if (source_out) *source_out = source;
   std::erase_if(fingerprints, [&](const Fingerprint& f) { return f.id == id; });
   if (known_generation == gen - 1) known_generation = gen;
   if (warm_enabled) {
@@ -199,22 +208,32 @@ bool KnowledgeBase::Impl::remove_locked(int64_t id, bool* found, Error* err) {
   return true;
 }
 
-bool KnowledgeBase::remove(int64_t document_id, bool* found, Error* err) {
-  std::lock_guard lock(impl_->write_mu);
-  return impl_->remove_locked(document_id, found, err);
+bool KnowledgeBase::remove(int64_t document_id, bool* found, Error* err, int64_t* dropped_answers) {
+  bool was = false;
+  std::string source;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    if (!impl_->remove_locked(document_id, &was, err, dropped_answers, &source)) return false;
+  }
+  if (found) *found = was;
+  if (was) impl_->drop_shared_citing(source);  // outside the lock: a network call
+  return true;
 }
 
-bool KnowledgeBase::remove(const std::string& source, bool* found, Error* err) {
-  std::lock_guard lock(impl_->write_mu);
-  Stmt st(impl_->writer, "SELECT id FROM documents WHERE source = ?");
-  st.bind(1, source);
-  if (st.step() != SQLITE_ROW) {
+bool KnowledgeBase::remove(const std::string& source, bool* found, Error* err, int64_t* dropped_answers) {
+  int64_t id = 0;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    Stmt st(impl_->writer, "SELECT id FROM documents WHERE source = ?");
+    st.bind(1, source);
+    if (st.step() == SQLITE_ROW) id = st.i64(0);
+  }
+  if (dropped_answers) *dropped_answers = 0;
+  if (!id) {
     if (found) *found = false;
     return true;
   }
-  const int64_t id = st.i64(0);
-  st = Stmt();
-  return impl_->remove_locked(id, found, err);
+  return remove(id, found, err, dropped_answers);
 }
 
 std::optional<DocumentInfo> KnowledgeBase::document_info(int64_t document_id) const {

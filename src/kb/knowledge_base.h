@@ -71,6 +71,7 @@ struct KbStats {
   int64_t vectors = 0;          // stored embeddings
   int64_t warm_live = 0;        // live elements in the HNSW index (0 when off)
   int64_t cached_answers = 0;
+  AnswerCacheStats answer_cache;  // size and hit figures (cache_stats())
   int64_t cold_blobs = 0;
   int64_t cold_dictionaries = 0;
   int64_t text_bytes = 0;       // sum of document sizes
@@ -95,9 +96,11 @@ class KnowledgeBase {
   // reported as kDuplicate and not stored.
   AddResult add(const Document& doc);
 
-  // Removes a document and everything derived from it. *found = whether it existed.
-  bool remove(const std::string& source, bool* found, Error* err);
-  bool remove(int64_t document_id, bool* found, Error* err);
+  // Removes a document and everything derived from it, cached answers citing it
+  // included (here and in a shared tier). *found = whether it existed;
+  // *dropped_answers = how many local cached answers went with it.
+  bool remove(const std::string& source, bool* found, Error* err, int64_t* dropped_answers = nullptr);
+  bool remove(int64_t document_id, bool* found, Error* err, int64_t* dropped_answers = nullptr);
 
   // Hybrid search: BM25 (hot) and, with an embedder, HNSW (warm), fused by RRF.
   SearchResult search(std::string_view query, int k, const SearchFilters& filters = {}) const;
@@ -112,7 +115,8 @@ class KnowledgeBase {
 
   KbStats stats() const;
 
-  // Answer cache.
+  // Answer cache. An entry is stored with the sources it cites; changing or
+  // removing one of them drops it (answer_cache.h).
   bool cache_put(const CachedAnswer& entry, Error* err);
   // Unexpired entry for the question (normalized first) and variant. now = 0: current time.
   std::optional<CachedAnswer> cache_get(std::string_view question, std::string_view variant, int64_t now = 0) const;
@@ -122,6 +126,12 @@ class KnowledgeBase {
   int64_t cache_purge_expired(int64_t now = 0);
   // Unexpired entries, newest first, at most `limit` (question holds the normalized key).
   std::vector<CachedAnswer> cache_list(int64_t now = 0, int64_t limit = 10000) const;
+  // Drops every cached answer, here and in a shared tier; how many were here (-1 on error).
+  int64_t cache_clear(Error* err);
+  // Counts one answer-cache lookup and how it was served (the hit figures of
+  // cache_stats(); kept in memory and added to the database about once a second).
+  void cache_count(CacheHitKind kind);
+  AnswerCacheStats cache_stats() const;
 
   // Saves the warm index snapshot (also done on destruction).
   bool flush(Error* err);
@@ -156,6 +166,8 @@ class KnowledgeBase {
 
  private:
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);
+  AddResult apply_locked(const Document& doc, const LogPosition& at);
+  bool apply_remove_locked(const std::string& source, const LogPosition& at, bool* removed, Error* err);
   std::unique_ptr<Impl> impl_;
 };
 

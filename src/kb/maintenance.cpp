@@ -29,6 +29,7 @@ KbStats KnowledgeBase::stats() const {
       s.text_bytes = count("SELECT coalesce(sum(bytes), 0) FROM documents");
     }
   }
+  s.answer_cache = cache_stats();
   s.db_bytes = file_size(m.db_path) + file_size(m.db_path + "-wal");
   {
     std::lock_guard lock(m.cold_mu);

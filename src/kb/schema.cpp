@@ -98,7 +98,36 @@ CREATE TABLE answer_cache(
 CREATE INDEX answer_cache_expires ON answer_cache(expires_at);
 )sql";
 
-const char* kSteps[] = {kV1, kV2, kV3, kV4, kV5};
+// v6: an answer cache that never outlives its knowledge (issue #25). Each answer
+// remembers the sources it was built on (answer_cites), so removing or replacing
+// a document drops the answers that cite it in the same transaction; an answer
+// that found nothing (found_nothing) goes with any knowledge change. Entries
+// from before remember no sources, so they are dropped.
+const char* kV6 = R"sql(
+DROP TABLE answer_cache;
+CREATE TABLE answer_cache(
+  id INTEGER PRIMARY KEY,
+  question TEXT NOT NULL,               -- normalize_question()
+  variant TEXT NOT NULL DEFAULT '',     -- answer_variant(): engine, model identity, options
+  answer TEXT NOT NULL,
+  sources TEXT NOT NULL DEFAULT '[]',   -- JSON array
+  route TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,          -- unix seconds; 0 = never
+  found_nothing INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(question, variant)
+);
+CREATE INDEX answer_cache_expires ON answer_cache(expires_at);
+CREATE INDEX answer_cache_nothing ON answer_cache(found_nothing) WHERE found_nothing != 0;
+CREATE TABLE answer_cites(
+  source TEXT NOT NULL,                 -- documents.source (or a web page's URL)
+  answer_id INTEGER NOT NULL REFERENCES answer_cache(id) ON DELETE CASCADE,
+  PRIMARY KEY(source, answer_id)
+) WITHOUT ROWID;
+CREATE INDEX answer_cites_answer ON answer_cites(answer_id);
+)sql";
+
+const char* kSteps[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion);
 
 }  // namespace

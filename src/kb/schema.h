@@ -14,7 +14,7 @@
 
 namespace owlet::kb {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Current version of an open database (0 for an empty one), or -1 on error.
 int schema_version(sqlite3* db, Error* err);

@@ -3,8 +3,14 @@
 // a local miss asks the shared tier, and a shared hit is copied locally. Every
 // call is best effort: a shared tier that cannot be reached is a miss, never an
 // error.
+//
+// Invalidation follows the local tier: removing or replacing a document drops
+// the shared answers citing it (drop_citing), and a replica applying that change
+// from the cluster's stream drops its own local copies. Answers that found
+// nothing are never shared: their validity is one knowledge base's version.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +28,12 @@ class SharedAnswerCache {
   virtual ~SharedAnswerCache() = default;
   // The entry under `key` (the normalized question and the answer's variant), if present.
   virtual std::optional<CachedAnswer> get(const std::string& key) = 0;
-  // Stores `entry` under `key` until entry.expires_at (0 = no expiry).
+  // Stores `entry` under `key` until entry.expires_at (0 = no expiry), indexed by its cites.
   virtual void put(const std::string& key, const CachedAnswer& entry) = 0;
+  // Drops every entry citing `source`; how many (-1 when the tier cannot be reached).
+  virtual int64_t drop_citing(const std::string& source) = 0;
+  // Drops every entry; how many (-1 when the tier cannot be reached).
+  virtual int64_t clear() = 0;
 };
 
 }  // namespace owlet::kb

@@ -133,6 +133,7 @@ std::shared_ptr<VectorIndex> KnowledgeBase::Impl::current_warm(sqlite3* db) cons
 
 bool KnowledgeBase::flush(Error* err) {
   Impl& m = *impl_;
+  m.flush_cache_counts();
   if (!m.warm_enabled) return true;
   std::lock_guard lock(m.write_mu);
   std::lock_guard wl(m.warm_mu);

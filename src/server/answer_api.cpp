@@ -64,6 +64,11 @@ void copy_options(const json& body, const GenerationOptions& o, answer::AnswerRe
       body.contains("temperature") || body.contains("top_p") || body.contains("seed") ||  // OpenAI's top level
       body.contains("grammar") || body.contains("logit_bias"))
     a->sampling = o.sampling;
+  // Its own temperature above 0 and no seed: the client asks for a sample, not
+  // for the answer the cache holds (pipeline.h).
+  const bool temperature = opts.contains("temperature") || body.contains("temperature");
+  const bool seed = (opts.contains("seed") || body.contains("seed")) && o.sampling.seed >= 0;
+  a->fresh_sample = temperature && o.sampling.temperature > 0 && !seed;
   if (opts.contains("num_predict") || o.num_predict > 0) a->num_predict = o.num_predict;
   a->num_ctx = o.num_ctx;
   a->stop = o.stop;
@@ -90,11 +95,23 @@ void split_messages(const std::vector<llm::ChatMessage>& messages, answer::Answe
 
 }  // namespace
 
+bool parse_cache_field(const json& body, bool* use_cache, Error* err) {
+  // "cache": false at the top level (as on /api/answer) or in the owlet object.
+  for (const json* o : {&body, body.contains("owlet") && body["owlet"].is_object() ? &body["owlet"] : nullptr}) {
+    if (!o || !o->contains("cache") || (*o)["cache"].is_null()) continue;
+    if (!(*o)["cache"].is_boolean())
+      return fail(err, ErrorKind::bad_request, std::string("field '") + (o == &body ? "" : "owlet.") + "cache' must be a boolean");
+    *use_cache = *use_cache && (*o)["cache"].get<bool>();
+  }
+  return true;
+}
+
 bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat, answer::AnswerRequest* out,
                       Error* err) {
   if (!s.services.pipeline || chat.use_raw || chat.messages.empty()) return false;
   bool ground = s.opts.ground_chat, tools = false;
   answer::AnswerRequest a;
+  if (!parse_cache_field(body, &a.use_cache, err)) return false;
   const json opts = body.contains("options") && body["options"].is_object() ? body["options"] : json::object();
   if (opts.contains("web") && !parse_web_field(opts["web"], "options.web", &a.web, err)) return false;
   if (body.contains("owlet") && !body["owlet"].is_null()) {

@@ -1,5 +1,6 @@
 // owlet's knowledge endpoints: POST /api/ingest (text, a URL, or an uploaded
-// file), GET /api/kb/stats, GET /api/kb/search.
+// file), GET /api/kb/stats, GET /api/kb/search; the answer cache's figures
+// (GET /api/cache) and clearing it (DELETE /api/cache, POST /api/cache/clear).
 //
 // Everything a client sends is untrusted: a URL goes through the shared,
 // SSRF-guarded HttpClient (never a client of our own), uploads must look like
@@ -108,7 +109,8 @@ void answer_add(Server::Impl& s, Res& res, const kb::Document& doc) {
            {"document_id", r.status == kb::AddStatus::kDuplicate ? r.duplicate_of : r.document_id},
            {"chunks", r.chunks},
            {"source", doc.source},
-           {"title", doc.title}};
+           {"title", doc.title},
+           {"dropped_answers", r.dropped_answers}};
   if (r.status == kb::AddStatus::kDuplicate) out["duplicate_of"] = r.duplicate_of;
   send_json(res, 200, out);
 }
@@ -200,8 +202,35 @@ void ingest_upload(Server::Impl& s, const Req& req, Res& res) {
 
 }  // namespace
 
+namespace {
+
+json answer_cache_json(const kb::AnswerCacheStats& c) {
+  return json{{"entries", c.entries},
+              {"bytes", c.bytes},
+              {"lookups", c.lookups},
+              {"hits", {{"exact", c.hits_exact}, {"paraphrase", c.hits_paraphrase}}}};
+}
+
+// DELETE /api/cache (or POST /api/cache/clear): every cached answer goes, here
+// and in a shared tier; fetched pages and the knowledge base stay.
+void clear_answer_cache(Server::Impl& s, Res& res) {
+  if (!kb_ready(s, res)) return;
+  Error err;
+  const int64_t n = s.services.kb->cache_clear(&err);
+  if (n < 0) return send_error(res, err);
+  send_json(res, 200, json{{"cleared", n}});
+}
+
+}  // namespace
+
 void register_kb_routes(Server::Impl& s) {
   auto& h = s.http;
+  h.Delete("/api/cache", [&s](const Req&, Res& res) { clear_answer_cache(s, res); });
+  h.Post("/api/cache/clear", [&s](const Req&, Res& res) { clear_answer_cache(s, res); });
+  h.Get("/api/cache", [&s](const Req&, Res& res) {
+    if (!kb_ready(s, res)) return;
+    send_json(res, 200, answer_cache_json(s.services.kb->cache_stats()));
+  });
   h.Post("/api/ingest", [&s](const Req& req, Res& res) {
     if (!kb_ready(s, res)) return;
     if (req.is_multipart_form_data()) return ingest_upload(s, req, res);
@@ -218,6 +247,7 @@ void register_kb_routes(Server::Impl& s) {
                    {"vectors", st.vectors},
                    {"warm_live", st.warm_live},
                    {"cached_answers", st.cached_answers},
+                   {"answer_cache", answer_cache_json(st.answer_cache)},
                    {"cold_blobs", st.cold_blobs},
                    {"cold_dictionaries", st.cold_dictionaries},
                    {"text_bytes", st.text_bytes},

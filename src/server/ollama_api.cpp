@@ -153,6 +153,8 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   ChatRequest cr;
   bool stream = true, load_only = false;
   if (!parse_generation(s, b, chat, &cr, &stream, &load_only, res)) return;
+  bool use_cache = true;  // only grounded chat has an answer cache; the field is checked everywhere
+  if (!parse_cache_field(b.root(), &use_cache, &err)) return send_error(res, err);
   if (load_only) return handle_load_only(s, cr.model, cr.options, res, chat);
   if (chat) {
     answer::AnswerRequest grounded;

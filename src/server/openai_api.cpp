@@ -274,6 +274,8 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
   ChatRequest cr;
   bool stream = false, include_usage = false;
   if (!parse_completion(s, b, chat, &cr, &stream, &include_usage, res)) return;
+  bool use_cache = true;  // only grounded chat has an answer cache; the field is checked everywhere
+  if (!parse_cache_field(b.root(), &use_cache, &err)) return send_openai_error(res, err);
   if (chat) {
     answer::AnswerRequest grounded;
     if (grounded_request(s, b.root(), cr, &grounded, &err)) {

@@ -112,6 +112,9 @@ void register_answer_routes(Server::Impl& s);  // answer_api.cpp: POST /api/answ
 // Whether a chat request is answered through the pipeline (ServerOptions::ground_chat,
 // per request `options.web` or an `owlet` object), and as what. Returns false when
 // it is plain chat; *err set means a bad owlet/web field (answer 400).
+// "cache": true | false, at the top level or in "owlet" (false: the answer
+// cache is neither read nor written); false with *err when not a boolean.
+bool parse_cache_field(const json& body, bool* use_cache, Error* err);
 bool grounded_request(Server::Impl& s, const json& body, const ChatRequest& chat, answer::AnswerRequest* out,
                       Error* err);
 // The answer's counts and timings in the engine's terms, so API formatters can share code.

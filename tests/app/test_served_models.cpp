@@ -71,12 +71,14 @@ const json* find_by(const json& list, const char* key, const std::string& value)
 }
 
 // A grounded chat turn (through the answer pipeline and its cache).
+// A grounded chat turn whose answer is complete (the grammar ends it), so it is cached.
 json chat(httplib::Client& c, const std::string& model, const std::string& question) {
   return post_json(c, "/api/chat",
                    {{"model", model},
                     {"messages", json::array({{{"role", "user"}, {"content", question}}})},
                     {"stream", false},
-                    {"options", {{"num_predict", 6}, {"temperature", 0}, {"seed", 1}}}});
+                    {"grammar", "root ::= \"Owls hoot to keep their territory.\""},
+                    {"options", {{"num_predict", 16}, {"temperature", 0}, {"seed", 1}}}});
 }
 
 // A plain chat turn (no pipeline, no cache), greedy.
@@ -174,8 +176,8 @@ TEST(ServedModels, TwoModelsKeepTheirCachedAnswersApart) {
   json b1 = chat(c, "llama3.2:1b", q);
   EXPECT_NE(a1["route"]["tier"], "cache") << a1.dump();
   EXPECT_NE(b1["route"]["tier"], "cache") << b1.dump();
-  EXPECT_EQ(a1["eval_count"], 6);
-  EXPECT_EQ(b1["eval_count"], 6);
+  EXPECT_EQ(a1["done_reason"], "stop") << a1.dump();
+  EXPECT_EQ(b1["done_reason"], "stop") << b1.dump();
   // Asked again, each model gets its own answer back from the cache.
   json a2 = chat(c, "qwen2-tiny", q);
   json b2 = chat(c, "llama3.2:1b", q);
@@ -192,7 +194,8 @@ TEST(ServedModels, TwoModelsKeepTheirCachedAnswersApart) {
                         {"messages", json::array({{{"role", "system"}, {"content", "Answer in one word."}},
                                                   {{"role", "user"}, {"content", q}}})},
                         {"stream", false},
-                        {"options", {{"num_predict", 6}, {"temperature", 0}}}});
+                        {"grammar", "root ::= \"Owls hoot to keep their territory.\""},
+                        {"options", {{"num_predict", 16}, {"temperature", 0}, {"seed", 1}}}});
   EXPECT_NE(sys["route"]["tier"], "cache") << sys.dump();
 
   // The served file changes (here only its mtime): to the cache it is a new model.

@@ -447,3 +447,46 @@ TEST_F(Cluster, AReplicaStartedLaterCatchesUpCompletely) {
       },
       5s, 100ms));
 }
+
+// Issue #25: a document removed through replica A is not quoted from B's cache
+// or from Redis: the removal drops the shared answers citing it at once, and B
+// drops its local copy when it applies the removal from the stream.
+TEST_F(Cluster, ADocumentRemovedThroughOneReplicaIsQuotedByNone) {
+  auto a = replica("a"), b = replica("b");
+  ASSERT_FALSE(HasFailure());
+  const std::string q = "What is the guest Wi-Fi password?";
+  ASSERT_EQ(a->ingest("notes/wifi", "The guest Wi-Fi password is hoot-hoot-42."), 200);
+  ASSERT_TRUE(wait_until([&] { return b->search("hoot").count("notes/wifi") > 0; }, 5s, 10ms)) << "not on B";
+  json first = a->answer(q, "never");
+  ASSERT_EQ(first["http"], 200) << first.dump();
+  ASSERT_NE(first["answer"].get<std::string>().find("hoot-hoot-42"), std::string::npos) << first.dump();
+  json onb = b->answer(q, "never");
+  EXPECT_EQ(onb["route"]["tier"], "cache") << "served from Redis: " << onb.dump();
+  EXPECT_EQ(b->answer(q, "never")["route"]["tier"], "cache") << "and now from B's own tier";
+  auto redis_count = [&](const std::vector<std::string>& cmd) {
+    auto c = redis.connect();
+    Reply r;
+    if (!c || !c->run(cmd, &r, nullptr)) return -1LL;
+    return r.type == Reply::Type::array ? static_cast<long long>(r.elements.size()) : r.integer;
+  };
+  EXPECT_EQ(redis_count({"KEYS", "owlet:answer:*"}), 1);
+  EXPECT_EQ(redis_count({"SCARD", keys::answer_cites("notes/wifi")}), 1) << "the shared answer is indexed by its cite";
+
+  // Removed through A (its CLI, beside A's server, as an operator would).
+  auto rm = owlet::test::run_process({OWLET_BINARY, "kb", "rm", "notes/wifi", "--knowledge-path", a->kb_dir().string()},
+                                     {{"OWLET_CLUSTER_REDIS=" + redis.url(), "HOME=" + (root.path() / "cli").string()},
+                                      {},
+                                      std::chrono::milliseconds(10000)});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_NE(rm.out.find("dropped 1 cached answer"), std::string::npos) << rm.out;
+  EXPECT_EQ(redis_count({"KEYS", "owlet:answer:*"}), 0) << "Redis dropped it at once";
+  EXPECT_EQ(redis_count({"EXISTS", keys::answer_cites("notes/wifi")}), 0);
+  ASSERT_TRUE(wait_until([&] { return b->search("hoot").count("notes/wifi") == 0; }, 5s, 10ms))
+      << "B never applied the removal";
+  for (Replica* r : {a.get(), b.get()}) {
+    json after = r->answer(q, "never");
+    ASSERT_EQ(after["http"], 200) << after.dump();
+    EXPECT_NE(after["route"]["tier"], "cache") << r->name << ": " << after.dump();
+    EXPECT_EQ(after["answer"].get<std::string>().find("hoot-hoot-42"), std::string::npos) << r->name << ": " << after.dump();
+  }
+}

@@ -59,7 +59,10 @@ std::vector<json> ndjson(const std::string& body) {
 
 TEST(AnswerApi, StreamsRouteSourcesTokensDone) {
   Stack s;
-  auto res = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}}.dump(), "application/json");
+  // The grammar ends the answer (done_reason stop): only complete answers are cached.
+  const json g = "root ::= \"Owl news: 412 pairs [1].\"";
+  auto res = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}, {"grammar", g}}.dump(),
+                         "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/x-ndjson");
@@ -84,7 +87,8 @@ TEST(AnswerApi, StreamsRouteSourcesTokensDone) {
     EXPECT_TRUE(done["route"]["timings_ms"].contains(stage)) << stage;
 
   // Once more, not streamed: the answer cache, as one object.
-  auto again = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}, {"stream", false}}.dump(),
+  auto again = s.cli->Post("/api/answer",
+                           json{{"question", "What is the owl news today?"}, {"grammar", g}, {"stream", false}}.dump(),
                            "application/json");
   ASSERT_EQ(again->status, 200);
   json j = json::parse(again->body);

@@ -143,8 +143,15 @@ TEST(Pipeline, TimeSensitiveQuestionGoesOnlineThenHitsTheCache) {
   };
   answer::AnswerRequest q;
   q.question = "What is the latest owl news today?";
+  // Only a complete answer is cached: the grammar ends this one (done_reason stop).
+  llm::SamplingParams sp;
+  sp.temperature = 0;
+  sp.seed = 1;
+  sp.grammar = "root ::= \"The census counted owls [1].\"";
+  q.sampling = sp;
   answer::AnswerResult a = p->answer(q, cb);
   ASSERT_TRUE(a.ok) << a.error;
+  EXPECT_EQ(a.finish, llm::FinishReason::stop);
   EXPECT_TRUE(routed);
   EXPECT_EQ(a.served_by, "web-deep") << "thin snippets: the pages were read";
   EXPECT_TRUE(a.decision.time_sensitive);
@@ -172,10 +179,11 @@ TEST(Pipeline, TimeSensitiveQuestionGoesOnlineThenHitsTheCache) {
   EXPECT_EQ(w.searches.load(), 1);
   EXPECT_LT(b.times.total, 50.0);
 
-  // Worded differently, same content terms: a near-duplicate hit.
-  q.question = "today: latest owl news";
+  // Worded differently, the same question: a paraphrase hit.
+  q.question = "What's the latest owl news today, please?";
   answer::AnswerResult c = p->answer(q);
   EXPECT_TRUE(c.cache_hit) << c.served_by;
+  EXPECT_EQ(c.cache_match, "paraphrase");
 
   // Fast-changing answers expire in minutes.
   w.now += 3600;

@@ -117,9 +117,7 @@ TEST(ReasoningAnswers, ThinkingStaysOutOfTheAnswerTheCitationsTheCacheAndTheKnow
   const auto* cached = &entries[0];
   EXPECT_EQ(cached->answer, kAnswer);
   EXPECT_EQ(cached->answer.find("zyxwvut"), std::string::npos);
-  json again = json::parse(w.cli->Post("/api/answer", json{{"question", q}, {"stream", false}}.dump(),
-                                       "application/json")
-                               ->body);
+  json again = json::parse(w.cli->Post("/api/answer", body.dump(), "application/json")->body);
   EXPECT_EQ(again["route"]["tier"], "cache");
   EXPECT_EQ(again["answer"], kAnswer);
   EXPECT_EQ(again["thinking"], "");
@@ -128,6 +126,29 @@ TEST(ReasoningAnswers, ThinkingStaysOutOfTheAnswerTheCitationsTheCacheAndTheKnow
   w.stack.pipeline->wait_learning();
   EXPECT_FALSE(w.stack.knowledge.kb->search("census nesting pairs", 5).hits.empty());
   EXPECT_TRUE(w.stack.knowledge.kb->search("zyxwvut", 5).hits.empty());
+}
+
+// Issue #25: `think: false` then `think: true` on the same question: the second
+// is not given the no-thinking reply (the cache key holds thinking and effort).
+TEST(ReasoningAnswers, ThinkingOnAndOffAreCachedApart) {
+  World w("r1-qwen-tiny");
+  ASSERT_TRUE(w.start());
+  const std::string q = "How many owl pairs did the census count this week?";
+  auto ask = [&](const json& think) {
+    json body{{"question", q}, {"web", "always"}, {"stream", false}, {"grammar", exactly(kCompletion)}};
+    if (!think.is_null()) body["think"] = think;
+    auto res = w.cli->Post("/api/answer", body.dump(), "application/json");
+    EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
+    return res ? json::parse(res->body) : json::object();
+  };
+  json off = ask(false);
+  EXPECT_EQ(off["done_reason"], "stop") << off.dump();
+  EXPECT_EQ(ask(false)["route"]["tier"], "cache") << "the same request is served";
+  json on = ask(true);
+  EXPECT_NE(on["route"]["tier"], "cache") << on.dump();
+  EXPECT_EQ(on["thinking"], kThought) << "this reply thinks";
+  EXPECT_NE(ask("high")["route"]["tier"], "cache") << "another effort is another answer";
+  EXPECT_EQ(ask(true)["route"]["tier"], "cache");
 }
 
 TEST(ReasoningAnswers, StreamedThinkingIsItsOwnEventsAndChunks) {
