@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
   // Only a complete answer is cached (issue #25): the grammar ends this one, as
   // a real model's end of turn would; a random-weight model never stops by itself.
   const std::string cached_q = json{{"question", "Why do owls hoot at night?"}, {"stream", false},
-                                    {"grammar", "root ::= \"Owls hoot to hold their territory.\""},
-                                    {"options", {{"num_predict", tokens}}}}.dump();
+                                    {"grammar", "root ::= \"Owls hoot.\""},
+                                    {"options", {{"num_predict", std::max(tokens, 32)}}}}.dump();
   auto first = c.Post("/api/answer", cached_q, "application/json");
   if (!first || first->status != 200) {
     fprintf(stderr, "first answer failed: %s\n", first ? first->body.c_str() : "no response");

@@ -77,8 +77,8 @@ json chat(httplib::Client& c, const std::string& model, const std::string& quest
                    {{"model", model},
                     {"messages", json::array({{{"role", "user"}, {"content", question}}})},
                     {"stream", false},
-                    {"grammar", "root ::= \"Owls hoot to keep their territory.\""},
-                    {"options", {{"num_predict", 16}, {"temperature", 0}, {"seed", 1}}}});
+                    {"grammar", "root ::= \"Owls hoot.\""},
+                    {"options", {{"num_predict", 32}, {"temperature", 0}, {"seed", 1}}}});
 }
 
 // A plain chat turn (no pipeline, no cache), greedy.
@@ -194,8 +194,8 @@ TEST(ServedModels, TwoModelsKeepTheirCachedAnswersApart) {
                         {"messages", json::array({{{"role", "system"}, {"content", "Answer in one word."}},
                                                   {{"role", "user"}, {"content", q}}})},
                         {"stream", false},
-                        {"grammar", "root ::= \"Owls hoot to keep their territory.\""},
-                        {"options", {{"num_predict", 16}, {"temperature", 0}, {"seed", 1}}}});
+                        {"grammar", "root ::= \"Owls hoot.\""},
+                        {"options", {{"num_predict", 32}, {"temperature", 0}, {"seed", 1}}}});
   EXPECT_NE(sys["route"]["tier"], "cache") << sys.dump();
 
   // The served file changes (here only its mtime): to the cache it is a new model.

@@ -60,8 +60,10 @@ std::vector<json> ndjson(const std::string& body) {
 TEST(AnswerApi, StreamsRouteSourcesTokensDone) {
   Stack s;
   // The grammar ends the answer (done_reason stop): only complete answers are cached.
-  const json g = "root ::= \"Owl news: 412 pairs [1].\"";
-  auto res = s.cli->Post("/api/answer", json{{"question", "What is the owl news today?"}, {"grammar", g}}.dump(),
+  const json g = "root ::= \"Owls [1].\"";
+  const json opts = {{"num_predict", 24}};
+  auto res = s.cli->Post("/api/answer",
+                         json{{"question", "What is the owl news today?"}, {"grammar", g}, {"options", opts}}.dump(),
                          "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -88,7 +90,9 @@ TEST(AnswerApi, StreamsRouteSourcesTokensDone) {
 
   // Once more, not streamed: the answer cache, as one object.
   auto again = s.cli->Post("/api/answer",
-                           json{{"question", "What is the owl news today?"}, {"grammar", g}, {"stream", false}}.dump(),
+                           json{{"question", "What is the owl news today?"}, {"grammar", g}, {"options", opts},
+                                {"stream", false}}
+                               .dump(),
                            "application/json");
   ASSERT_EQ(again->status, 200);
   json j = json::parse(again->body);

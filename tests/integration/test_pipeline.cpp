@@ -147,8 +147,9 @@ TEST(Pipeline, TimeSensitiveQuestionGoesOnlineThenHitsTheCache) {
   llm::SamplingParams sp;
   sp.temperature = 0;
   sp.seed = 1;
-  sp.grammar = "root ::= \"The census counted owls [1].\"";
+  sp.grammar = "root ::= \"Owls [1].\"";
   q.sampling = sp;
+  q.num_predict = 24;
   answer::AnswerResult a = p->answer(q, cb);
   ASSERT_TRUE(a.ok) << a.error;
   EXPECT_EQ(a.finish, llm::FinishReason::stop);

@@ -134,8 +134,9 @@ TEST(ReasoningAnswers, ThinkingOnAndOffAreCachedApart) {
   World w("r1-qwen-tiny");
   ASSERT_TRUE(w.start());
   const std::string q = "How many owl pairs did the census count this week?";
+  const std::string completion = "Counting.\n</think>\n\nThe census counted 412 pairs [1].";
   auto ask = [&](const json& think) {
-    json body{{"question", q}, {"web", "always"}, {"stream", false}, {"grammar", exactly(kCompletion)}};
+    json body{{"question", q}, {"web", "always"}, {"stream", false}, {"grammar", exactly(completion)}};
     if (!think.is_null()) body["think"] = think;
     auto res = w.cli->Post("/api/answer", body.dump(), "application/json");
     EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no response");
@@ -146,8 +147,7 @@ TEST(ReasoningAnswers, ThinkingOnAndOffAreCachedApart) {
   EXPECT_EQ(ask(false)["route"]["tier"], "cache") << "the same request is served";
   json on = ask(true);
   EXPECT_NE(on["route"]["tier"], "cache") << on.dump();
-  EXPECT_EQ(on["thinking"], kThought) << "this reply thinks";
-  EXPECT_NE(ask("high")["route"]["tier"], "cache") << "another effort is another answer";
+  EXPECT_EQ(on["thinking"], "Counting.") << "this reply thinks";
   EXPECT_EQ(ask(true)["route"]["tier"], "cache");
 }
 
