@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 
+#include "models/model_create.h"
 #include "models/model_identity.h"
+#include "models/model_ref.h"
 
 namespace owlet::server {
 namespace {
@@ -13,9 +15,21 @@ std::string hex_of(const std::string& digest) { return digest.rfind("sha256:", 0
 }  // namespace
 
 const ServedModel* served_model(const ServerOptions& o, const std::string& name) {
+  // Ollama's rules: case folded, ":latest" implied ("qwen3-tiny:latest" finds "qwen3-tiny").
   for (const auto& m : o.served_models)
-    if (m.name == name) return &m;
+    if (models::same_model_name(m.name, name)) return &m;
   return nullptr;
+}
+
+bool stored_profile(const std::string& name, models::ModelProfile* out) {
+  models::ModelRef ref;
+  Error why;
+  if (!models::parse_model_ref(name, &ref, &why, models::PathRule::syntax) || ref.kind == models::ModelRef::Kind::path)
+    return false;
+  models::ModelStore store;
+  models::StoreEntry entry;
+  std::string path;
+  return store.resolve(ref, &path, &why, &entry) && models::read_profile(store, entry, out, &why);
 }
 
 std::string digest_of_path(const ServerOptions& o, const std::string& path) {
@@ -35,7 +49,7 @@ std::vector<ListedModel> list_models(const ServerOptions& o) {
   const std::vector<models::StoreEntry> store = models::ModelStore().list();
   auto in_store = [&store](const std::string& name) {
     for (const auto& e : store)
-      if (e.name == name) return true;
+      if (models::same_model_name(e.name, name)) return true;
     return false;
   };
   // Served models the stores do not list (a file by path, an hf:// file elsewhere) first;

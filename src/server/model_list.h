@@ -32,6 +32,10 @@ std::string listed_name(const ServerOptions& o, const std::string& name, const s
 // The served model of that name, or null.
 const ServedModel* served_model(const ServerOptions& o, const std::string& name);
 
+// A stored model's Modelfile profile (template, system, parameters) by a name
+// from a request; false when the name is no stored model (a served file, an unknown name).
+bool stored_profile(const std::string& name, models::ModelProfile* out);
+
 // The digest (hex) of a loaded model's file: a served model's, or a store blob's name.
 std::string digest_of_path(const ServerOptions& o, const std::string& path);
 
