@@ -149,10 +149,11 @@ int run_show(const ShowArgs& a) {
   row("parameters", human_count(d.gguf.n_params));
   row("quantization", d.gguf.quantization.empty() ? "?" : d.gguf.quantization);
   row("context", d.gguf.context_length ? std::to_string(d.gguf.context_length) : "?");
-  const bool own = d.profile.template_text.has_value();
-  row("chat template", own ? "own (Modelfile TEMPLATE)" : d.gguf.has_chat_template ? "yes" : "no");
+  // A template layer in Ollama's Go syntax (a model from Ollama's store) is shown, not rendered: the GGUF's is.
+  const std::string own_jinja =
+      d.profile.template_text && !models::is_go_template(*d.profile.template_text) ? *d.profile.template_text : "";
+  row("chat template", !own_jinja.empty() ? "own (Modelfile TEMPLATE)" : d.gguf.has_chat_template ? "yes" : "no");
   std::string caps;
-  const std::string own_jinja = own && !models::is_go_template(*d.profile.template_text) ? *d.profile.template_text : "";
   for (const auto& c : llm::model_capabilities(d.gguf.architecture, d.path, own_jinja))
     caps += (caps.empty() ? "" : ", ") + c;
   row("capabilities", caps);
