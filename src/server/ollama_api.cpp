@@ -147,48 +147,12 @@ bool parse_generation(Server::Impl& s, const JsonBody& b, bool chat, ChatRequest
   return true;
 }
 
-// A stored model's Modelfile defaults under the request's own fields: its
-// PARAMETERs where "options" sets none, its SYSTEM where the request has no
-// system message (chat) or "system" (generate), as Ollama applies them.
-json with_model_defaults(const Server::Impl& s, const json& body, bool chat) {
-  std::string name = body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
-  if (name.empty()) name = s.opts.default_model;
-  models::ModelProfile p;
-  if (name.empty() || !stored_profile(name, &p) || (p.parameters.empty() && !p.system)) return body;
-  json j = body;
-  if (!j.contains("options") || j["options"].is_null()) j["options"] = json::object();
-  if (!j["options"].is_object()) return body;  // the parser says what is wrong with it
-  json& o = j["options"];
-  for (const auto& [k, v] : p.parameters) {
-    if (k == "stop") {
-      if (!body.contains("options") || !body["options"].contains("stop")) {
-        if (!o.contains("stop")) o["stop"] = json::array();
-        o["stop"].push_back(v);
-      }
-    } else if (!o.contains(k) && models::check_parameter(k, v, nullptr)) {
-      json n = json::parse(v, nullptr, false);
-      if (n.is_number()) o[k] = n;
-    }
-  }
-  if (p.system) {
-    if (chat && j.contains("messages") && j["messages"].is_array()) {
-      bool has_system = false;
-      for (const auto& m : j["messages"])
-        has_system = has_system || (m.is_object() && m.value("role", "") == "system");
-      if (!has_system && !j["messages"].empty())
-        j["messages"].insert(j["messages"].begin(), json{{"role", "system"}, {"content", *p.system}});
-    } else if (!chat && (!j.contains("system") || !j["system"].is_string() || j["system"].get<std::string>().empty())) {
-      j["system"] = *p.system;
-    }
-  }
-  return j;
-}
-
 void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
   Error err;
   if (!b.parse(req.body, &err)) return send_error(res, err);
-  if (json d = with_model_defaults(s, b.root(), chat); d != b.root() && !b.parse(d.dump(), &err))
+  if (json d = with_model_defaults(s.opts, b.root(), chat ? Dialect::ollama_chat : Dialect::ollama_generate);
+      d != b.root() && !b.parse(d.dump(), &err))
     return send_error(res, err);
   ChatRequest cr;
   bool stream = true, load_only = false;

@@ -196,6 +196,21 @@ TEST(OllamaDetails, CreateAndCopyOverTheApiAndTheirDefaultsApply) {
   const json sys = plain_chat(*s.c, "owl-sys", {{"temperature", 0}});
   EXPECT_GT(sys.value("prompt_eval_count", 0), plain.value("prompt_eval_count", 0) + 15) << sys.dump();
   EXPECT_EQ(sys.value("eval_count", -1), 3) << "parameters come from the base";
+  // The OpenAI route applies them too; the client's max_tokens and system message win.
+  auto openai = [&](const std::string& model, json extra) {
+    json body = {{"model", model},
+                 {"messages", json::array({{{"role", "user"}, {"content", "Tell me about owls."}}})},
+                 {"temperature", 0},
+                 {"owlet", {{"ground", false}}}};
+    body.update(extra);
+    return post(*s.c, "/v1/chat/completions", body);
+  };
+  const json o_sys = openai("owl-sys", json::object());
+  EXPECT_EQ(o_sys["usage"].value("completion_tokens", -1), 3) << o_sys.dump();
+  EXPECT_EQ(openai("owl-sys", {{"max_tokens", 4}})["usage"].value("completion_tokens", -1), 4);
+  const json o_own = openai("owl-sys", {{"messages", json::array({{{"role", "system"}, {"content", "Hi."}},
+                                                                   {{"role", "user"}, {"content", "Tell me about owls."}}})}});
+  EXPECT_LT(o_own["usage"].value("prompt_tokens", 0), o_sys["usage"].value("prompt_tokens", 0)) << o_own.dump();
 
   ASSERT_EQ((post(*s.c, "/api/copy", {{"source", "owl"}, {"destination", "owl-2"}}, &status), status), 200);
   EXPECT_TRUE(listed(get(*s.c, "/api/tags"), "owl-2:latest"));
