@@ -35,6 +35,7 @@ SUDO=""
 # ---------------------------------------------------------------- packages
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
+  tmux  # the interactive `owlet run` test drives it (tests/app/test_run_cli.cpp)
   libcurl4-openssl-dev libsqlite3-dev sqlite3 libzstd-dev libhnswlib-dev libgumbo-dev
   nlohmann-json3-dev libcpp-httplib-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libicu-dev libre2-dev libxxhash-dev

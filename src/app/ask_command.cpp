@@ -10,7 +10,9 @@
 #include <memory>
 #include <sstream>
 
+#include "app/answer_view.h"
 #include "app/cli_config.h"
+#include "app/model_profile.h"
 #include "app/first_run.h"
 #include "config/config.h"
 #include "llm/chat_template.h"
@@ -19,6 +21,7 @@
 #include "llm/model_manager.h"
 #include "answer/answer_json.h"
 #include "app/stack.h"
+#include "common/strings.h"
 #include "obs/log.h"
 
 extern char** environ;
@@ -48,65 +51,6 @@ struct AskArgs {
   bool include_context = false;
 };
 
-// Reasoning models' thinking, kept apart from the answer: dimmed on a
-// terminal, on stderr when stdout is piped (so the answer there is the answer
-// alone), or not shown at all.
-class ThinkingView {
- public:
-  explicit ThinkingView(bool show) : show_(show), out_(isatty(STDOUT_FILENO) ? stdout : stderr) {
-    dim_ = isatty(fileno(out_)) != 0;
-  }
-  bool piece(std::string_view t) {
-    if (!show_) return true;
-    if (!open_ && dim_) fputs("\x1b[2m", out_);
-    open_ = true;
-    fwrite(t.data(), 1, t.size(), out_);
-    fflush(out_);
-    return true;
-  }
-  // Before the first piece of the answer.
-  void close() {
-    if (!open_) return;
-    fputs(dim_ ? "\x1b[0m\n\n" : "\n\n", out_);
-    fflush(out_);
-    open_ = false;
-  }
-
- private:
-  bool show_;
-  FILE* out_;
-  bool dim_ = false, open_ = false;
-};
-
-bool parse_think(const std::string& v, answer::AnswerRequest* req) {
-  if (v.empty()) return true;
-  if (v == "true" || v == "1" || v == "on") req->think = true;
-  else if (v == "false" || v == "0" || v == "off") req->think = false;
-  else if (v == "low" || v == "medium" || v == "high") {
-    req->think = true;
-    req->reasoning_effort = v;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// One line: the tier that served the answer, why, and where the time went.
-std::string route_summary(const answer::AnswerResult& r) {
-  std::string line = "[route] " + r.served_by + " (" + r.engine + ")";
-  if (!r.decision.summary.empty()) line += ": " + r.decision.summary;
-  std::string reasons;
-  for (const auto& why : r.decision.reasons) reasons += (reasons.empty() ? "" : "; ") + why;
-  if (!reasons.empty()) line += (r.decision.summary.empty() ? ": " : " | why: ") + reasons;
-  const answer::StageTimes& t = r.times;
-  char buf[320];
-  snprintf(buf, sizeof buf,
-           " | cache %.1f ms, route %.1f, search %.1f, fetch %.1f, extract %.1f, rank %.1f, prompt %.1f, prefill %.1f, "
-           "generate %.1f, total %.1f ms",
-           t.cache, t.route, t.search, t.fetch, t.extract, t.rank, t.prompt, t.prefill, t.generate, t.total);
-  return line + buf;
-}
-
 void fail(const std::string& msg) { fprintf(stderr, "owlet: %s\n", msg.c_str()); }
 
 // The question: the words given, else (no words or "-") what stdin holds when it is not a terminal.
@@ -120,32 +64,6 @@ std::string read_question(const AskArgs& args) {
   return question;
 }
 
-// After the streamed answer: the note, the numbered sources on stdout; the route
-// and the model's speed on stderr unless quiet.
-void print_answer_tail(const answer::AnswerResult& r, bool quiet) {
-  fputc('\n', stdout);
-  if (!r.note.empty()) printf("\n%s\n", r.note.c_str());
-  if (!r.sources.empty()) {
-    printf("\nSources:\n");
-    for (const auto& s : r.sources) {
-      std::string meta = s.site;
-      if (!s.published.empty()) meta += (meta.empty() ? "" : ", ") + s.published;
-      printf("[%d] %s%s%s\n    %s\n", s.n, s.title.empty() ? s.url.c_str() : s.title.c_str(),
-             meta.empty() ? "" : " — ", meta.c_str(), s.url.c_str());
-    }
-  }
-  fflush(stdout);
-  if (quiet) return;
-  fprintf(stderr, "%s\n", route_summary(r).c_str());
-  if (r.engine == "llm" && !r.cache_hit) {
-    double pp = r.times.prefill > 0 ? r.prompt_tokens * 1000.0 / r.times.prefill : 0;
-    double tg = r.times.generate > 0 ? r.generated_tokens * 1000.0 / r.times.generate : 0;
-    fprintf(stderr, "[%s] prompt %d tokens (%.1f tok/s), generated %d tokens in %.2f s (%.1f tok/s), finish: %s\n",
-            r.model.c_str(), r.prompt_tokens, pp, r.generated_tokens, r.times.generate / 1000.0, tg,
-            llm::finish_reason_name(r.finish));
-  }
-}
-
 int run_ask(const AskArgs& args) {
   Config cfg;
   std::string err;
@@ -156,9 +74,15 @@ int run_ask(const AskArgs& args) {
   obs::LogLevel lvl;
   if (obs::parse_log_level(cfg.log_level, &lvl)) obs::set_log_level(lvl);
 
+  // The input is checked before anything is pulled or loaded.
   const std::string question = read_question(args);
-  if (question.empty()) {
+  if (trim(question).empty()) {
     fail("no question given: owlet ask \"your question\" (or pipe it on stdin)");
+    return kExitUsage;
+  }
+  answer::AnswerRequest req;
+  if (!parse_think(args.think, &req)) {
+    fail("--think must be true, false, low, medium or high");
     return kExitUsage;
   }
   // No model configured: the default one, pulled on first use, else extractive answers.
@@ -168,6 +92,13 @@ int run_ask(const AskArgs& args) {
     return kExitNoModel;
   }
   if (!first.note.empty()) fail(first.note);
+  // A created model's PARAMETERs under the config's own layers, its SYSTEM under --system.
+  models::ModelProfile profile;
+  if (stored_profile(cfg.model, &profile) &&
+      !apply_profile_parameters(&cfg, profile, args.flags.config_path, environ, args.flags.values, &err)) {
+    fail(err);
+    return kExitUsage;
+  }
 
   Stack stack;
   StackOptions so;
@@ -179,16 +110,13 @@ int run_ask(const AskArgs& args) {
     return exit_code(stack_err.kind);
   }
 
-  answer::AnswerRequest req;
   req.question = question;
-  req.system = args.system_prompt;
+  req.system = args.system_prompt.empty() ? profile.system.value_or("") : args.system_prompt;
+  for (const auto& [k, v] : profile.parameters)
+    if (k == "stop") req.stop.push_back(v);
   req.cancel = &g_interrupted;
   req.use_cache = !args.no_cache;
   req.local = args.local;
-  if (!parse_think(args.think, &req)) {
-    fail("--think must be true, false, low, medium or high");
-    return kExitUsage;
-  }
 
   g_interrupted = false;
   struct sigaction sa {};

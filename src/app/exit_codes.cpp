@@ -6,6 +6,7 @@ int exit_code(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::none: return kExitOk;
     case ErrorKind::bad_request:
+    case ErrorKind::not_found:  // a model, file or document named that is not there
     case ErrorKind::too_large:
     case ErrorKind::prompt_too_long:
     case ErrorKind::unsupported:

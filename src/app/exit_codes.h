@@ -8,8 +8,9 @@ namespace owlet::app {
 
 enum ExitCode {
   kExitOk = 0,
-  kExitError = 1,        // runtime failure: model would not load, generation failed, disk, network
-  kExitUsage = 2,        // bad flags, config or input
+  kExitError = 1,        // runtime failure: model would not load, generation failed, disk, network, no server
+  kExitUsage = 2,        // bad input: unknown command, flags, config, an empty question, a model that is not there
+                         // or cannot chat (an embedding model)
   kExitNoModel = 3,      // nothing to answer with: no model configured
   kExitInterrupted = 130 // Ctrl-C
 };

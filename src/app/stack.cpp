@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "app/model_profile.h"
 #include "app/served_model.h"
 #include "kb/knowledge_base.h"
 #include "llm/draft_fit.h"
@@ -97,11 +98,16 @@ bool model_manager_params(const Config& cfg, llm::ModelManagerParams* out, Error
   for (const auto& [arm, overrides] : cfg.arms)
     for (const auto& [key, value] : overrides)
       if (key == "model") configured.push_back(value);
-  mp.resolve = [aliases = served_aliases(cfg), resolve = models::make_resolver(std::move(configured))](
-                   const std::string& name, std::string* path, Error* e) {
-    auto it = aliases.find(name);
-    return resolve(it == aliases.end() ? name : it->second, path, e);
+  // Names as Ollama compares them: "qwen3-tiny:latest" is the served "qwen3-tiny".
+  auto alias_of = [aliases = served_aliases(cfg)](const std::string& name) {
+    for (const auto& [alias, ref] : aliases)
+      if (models::same_model_name(alias, name)) return ref;
+    return name;
   };
+  mp.resolve = [alias_of, resolve = models::make_resolver(std::move(configured))](
+                   const std::string& name, std::string* path, Error* e) { return resolve(alias_of(name), path, e); };
+  // A created model's own TEMPLATE (app/model_profile.h).
+  mp.template_for = [alias_of](const std::string& name) { return stored_template(alias_of(name)); };
   if (!llm::parse_keep_alive(cfg.keep_alive, &mp.keep_alive, err)) return false;
   mp.engine.n_slots = cfg.parallel;
   mp.engine.n_ctx_slot = cfg.ctx_size;

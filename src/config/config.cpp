@@ -1,4 +1,6 @@
 #include "config/config.h"
+#include "config/env_warnings.h"
+#include "common/suggest.h"
 #include "common/strings.h"
 
 #include <yaml-cpp/yaml.h>
@@ -494,6 +496,44 @@ bool config_load_env(Config& cfg, char** envp, std::string* err) {
     }
   }
   return true;
+}
+
+std::vector<std::string> config_env_warnings(char** envp) {
+  static const std::vector<std::string> other = {"CONFIG", "MODELS", "API_KEY", "CURL_VERBOSE", "JOBS", "GGML_FLAGS",
+                                                 "SANITIZE", "AMX", "EVAL_DIR", "BINARY", "BINARY_PATH", "CHAT_MODEL",
+                                                 "EMBED_MODEL", "CHROMIUM", "MKMODEL", "FIXTURE_DIR", "SOURCE_DIR",
+                                                 "CACHE", "CACHE_WRITER", "HTTPLIB", "ENGINE_ONLY", "FUZZ_TARGET"};
+  // Prefixes of the build's, setup's, benchmarks' and tests' variables.
+  static const std::vector<std::string> prefixes = {"BUILD_", "LLAMA_", "BENCH_", "TEST_",  "SKIP_", "NPM_",
+                                                    "GPU",    "CUDA_",  "ANSWER_", "WEBUI_", "WEB_DIR", "WEB_DEPS",
+                                                    "WEB_FILES", "WEB_ASSETS", "ROUTE_WEIGHTS", "SERVER_HTTPLIB",
+                                                    "STORE_HTTPLIB", "HAVE_", "HIREDIS_"};
+  std::vector<std::string> out;
+  if (!envp) return out;
+  std::vector<std::string> candidates;
+  for (const auto& k : config_keys()) {
+    std::string v = k.name;
+    for (auto& c : v) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+    candidates.push_back(v);
+  }
+  for (char** e = envp; *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("OWLET_", 0) != 0) continue;
+    const std::string name(kv.substr(6, kv.find('=') == std::string_view::npos ? std::string_view::npos : kv.find('=') - 6));
+    const std::string key = ascii_lower(name);
+    std::string_view arm, inner;
+    if (name.empty() || find_spec(key) || split_arm_key(key, &arm, &inner)) continue;
+    if (std::find(other.begin(), other.end(), name) != other.end()) continue;
+    bool tooling = false;
+    for (const auto& p : prefixes) tooling = tooling || name.rfind(p, 0) == 0;
+    if (tooling) continue;
+    std::string line = "unknown environment variable OWLET_" + name + " ignored";
+    std::string near = nearest_name(name, candidates);
+    if (near.empty()) near = nearest_name(name, other);
+    if (!near.empty()) line += "; did you mean OWLET_" + near + "?";
+    out.push_back(line);
+  }
+  return out;
 }
 
 bool config_default_path(const std::string& explicit_path, std::string* path, std::string* err) {

@@ -78,7 +78,7 @@ Embedder* LoadedModel::get_embedder(const EmbedParams& p, Error* err) {
 
 const ChatTemplate* LoadedModel::get_template(Error* err) {
   std::lock_guard<std::mutex> lk(template_mu_);
-  if (!template_) template_ = ChatTemplate::create(*model, "", err);
+  if (!template_) template_ = ChatTemplate::create(*model, template_override, err);
   return template_.get();
 }
 
@@ -119,11 +119,12 @@ ModelManager::~ModelManager() {
 // Loads a model and its engine (not yet registered): with a request's own draft
 // at draft_path, else with the configured draft where its vocabulary fits.
 std::shared_ptr<LoadedModel> ModelManager::load(const std::string& name, const std::string& path,
-                                                const std::string& draft_path, Error* err) const {
+                                                const std::string& draft_path, const std::string& key,
+                                                Error* err) const {
   auto lm = std::make_shared<LoadedModel>();
   lm->name = name;
   lm->path = path;
-  lm->key = draft_path.empty() ? path : path + "\n" + draft_path;
+  lm->key = key;
   ModelParams mp = params_.model;
   mp.path = path;
   lm->model = Model::load(mp, err);
@@ -162,7 +163,9 @@ std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std:
     }
     if (params_.engine.draft && draft_path == params_.engine.draft->path()) draft_path.clear();  // the shared one
   }
-  const std::string key = draft_path.empty() ? path : path + "\n" + draft_path;
+  const std::string tmpl = params_.template_for ? params_.template_for(name) : std::string();
+  std::string key = draft_path.empty() ? path : path + "\n" + draft_path;
+  if (!tmpl.empty()) key += "\ntemplate:" + std::to_string(std::hash<std::string>{}(tmpl));
 
   std::shared_ptr<std::mutex> loader;
   {
@@ -186,7 +189,8 @@ std::shared_ptr<ModelHandle> ModelManager::acquire(const std::string& name, std:
       return std::shared_ptr<ModelHandle>(new ModelHandle(this, it->second, ka));
     }
   }
-  std::shared_ptr<LoadedModel> lm = load(name, path, draft_path, err);
+  std::shared_ptr<LoadedModel> lm = load(name, path, draft_path, key, err);
+  if (lm) lm->template_override = tmpl;
   if (!lm) {
     std::lock_guard<std::mutex> lk(mu_);
     loading_.erase(key);

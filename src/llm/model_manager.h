@@ -40,12 +40,17 @@ struct ModelManagerParams {
   // Name → GGUF path (Ollama names, hf://, paths): models::resolve_model in the
   // composition root. Default: the name is a file path.
   std::function<bool(const std::string&, std::string*, Error*)> resolve;
+  // A stored model's own Jinja chat template (a Modelfile's TEMPLATE), by name;
+  // "" or unset = the GGUF's. A model with its own template is loaded apart from
+  // the same file without it.
+  std::function<std::string(const std::string&)> template_for;
 };
 
 struct LoadedModel {
   std::string name;   // as the user asked for it
   std::string path;
-  std::string key;    // path, and the draft's path when a request named its own draft
+  std::string key;    // path, and the draft's path when a request named its own draft, and the template's hash
+  std::string template_override;       // Jinja source used instead of the GGUF's ("" = the GGUF's)
   std::unique_ptr<Model> draft;        // a request's own draft model (the configured one is shared)
   std::unique_ptr<Model> model;
   std::unique_ptr<Engine> engine;      // chat models
@@ -109,7 +114,7 @@ class ModelManager {
   std::map<std::string, std::shared_ptr<LoadedModel>> models_;  // by LoadedModel::key
   std::map<std::string, std::shared_ptr<std::mutex>> loading_;  // one loader per key
   std::shared_ptr<LoadedModel> load(const std::string& name, const std::string& path, const std::string& draft_path,
-                                    Error* err) const;
+                                    const std::string& key, Error* err) const;
   bool stopping_ = false;
   std::thread sweeper_;
 };

@@ -185,6 +185,19 @@ bool parse_hf_ref(std::string_view text, HfRef* out, Error* err) {
   return true;
 }
 
+std::string model_name_key(std::string_view name) {
+  ModelRef r;
+  Error why;
+  if (!parse_model_ref(name, &r, &why, PathRule::syntax) || r.kind != ModelRef::Kind::ollama) return std::string(name);
+  OllamaName n = r.ollama;
+  if (n.default_host()) n.host = kOllamaDefaultHost;
+  return ascii_lower(n.rel_path());
+}
+
+bool same_model_name(std::string_view a, std::string_view b) {
+  return a == b || model_name_key(a) == model_name_key(b);
+}
+
 bool parse_model_ref(std::string_view text, ModelRef* out, Error* err, PathRule rule) {
   ModelRef r;
   r.text = std::string(text);

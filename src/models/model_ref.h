@@ -65,6 +65,13 @@ enum class PathRule {
 // and for any control character (a NUL would cut a path short).
 bool parse_model_ref(std::string_view text, ModelRef* out, Error* err, PathRule rule = PathRule::probe);
 
+// The key Ollama compares model names by: case folded, with the default host,
+// namespace and tag filled in, so "Qwen3-Tiny", "qwen3-tiny:latest" and
+// "registry.ollama.ai/library/qwen3-tiny:latest" are one model. Decided by
+// spelling alone; anything that is not an Ollama name (a path, hf://) is its own key.
+std::string model_name_key(std::string_view name);
+bool same_model_name(std::string_view a, std::string_view b);
+
 // The pieces, for callers that know what they hold.
 bool parse_ollama_name(std::string_view text, OllamaName* out, Error* err);
 bool parse_hf_ref(std::string_view text, HfRef* out, Error* err);

@@ -21,6 +21,7 @@
 
 #include "common/strings.h"
 #include "models/manifest.h"
+#include "models/model_create.h"
 #include "models/regular_file.h"
 #include "models/sha256.h"
 
@@ -347,6 +348,40 @@ bool read_gguf_summary(const std::string& path, GgufSummary* out, Error* err) {
   return true;
 }
 
+bool read_gguf_metadata(const std::string& path, std::string* json_object, Error* err) {
+  FILE* f = open_regular_file(path, err);
+  if (!f) return false;
+  fclose(f);
+  gguf_init_params params{};
+  params.no_alloc = true;
+  params.ctx = nullptr;
+  gguf_context* ctx = gguf_init_from_file(path.c_str(), params);
+  if (!ctx) return fail(err, ErrorKind::parse, path + " is not a readable GGUF file");
+  json j = json::object();
+  for (int64_t i = 0; i < gguf_get_n_kv(ctx); ++i) {
+    const std::string key = gguf_get_key(ctx, i);
+    if (key == "tokenizer.chat_template") continue;
+    switch (gguf_get_kv_type(ctx, i)) {
+      case GGUF_TYPE_UINT8: j[key] = gguf_get_val_u8(ctx, i); break;
+      case GGUF_TYPE_INT8: j[key] = gguf_get_val_i8(ctx, i); break;
+      case GGUF_TYPE_UINT16: j[key] = gguf_get_val_u16(ctx, i); break;
+      case GGUF_TYPE_INT16: j[key] = gguf_get_val_i16(ctx, i); break;
+      case GGUF_TYPE_UINT32: j[key] = gguf_get_val_u32(ctx, i); break;
+      case GGUF_TYPE_INT32: j[key] = gguf_get_val_i32(ctx, i); break;
+      case GGUF_TYPE_UINT64: j[key] = gguf_get_val_u64(ctx, i); break;
+      case GGUF_TYPE_INT64: j[key] = gguf_get_val_i64(ctx, i); break;
+      case GGUF_TYPE_FLOAT32: j[key] = gguf_get_val_f32(ctx, i); break;
+      case GGUF_TYPE_FLOAT64: j[key] = gguf_get_val_f64(ctx, i); break;
+      case GGUF_TYPE_BOOL: j[key] = gguf_get_val_bool(ctx, i); break;
+      case GGUF_TYPE_STRING: j[key] = gguf_get_val_str(ctx, i); break;
+      default: j[key] = nullptr; break;  // arrays (the vocabulary): large, and elided by Ollama too
+    }
+  }
+  gguf_free(ctx);
+  *json_object = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
 // ---- ModelStore -------------------------------------------------------------------
 
 ModelStore::ModelStore(StorePaths paths) : paths_(std::move(paths)) {}
@@ -521,6 +556,13 @@ std::vector<StoreEntry> ModelStore::list(std::vector<std::string>* warnings) con
   return out;
 }
 
+bool ModelStore::image_manifest(const StoreEntry& entry, Manifest* out, Error* err) const {
+  StoredManifest m;
+  if (!load_manifest(entry.manifest_path, entry.store_dir, &m, err)) return false;
+  *out = std::move(m.image);
+  return true;
+}
+
 bool ModelStore::show(const std::string& text, ModelDetails* out, Error* err, PathRule rule) const {
   ModelRef ref;
   if (!parse_model_ref(text, &ref, err, rule)) return false;
@@ -530,6 +572,7 @@ bool ModelStore::show(const std::string& text, ModelDetails* out, Error* err, Pa
   if (!fs::exists(d.path, ec)) return fail(err, ErrorKind::not_found, "no such file: " + d.path);
   if (!read_gguf_summary(d.path, &d.gguf, err)) return false;
   d.file_size = fs::file_size(d.path, ec);
+  if (!d.entry.store.empty() && !read_profile(*this, d.entry, &d.profile, err)) return false;
   *out = std::move(d);
   return true;
 }

@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "models/manifest.h"
 #include "models/model_ref.h"
+#include "models/modelfile.h"
 
 namespace owlet::models {
 
@@ -35,6 +37,10 @@ inline constexpr const char* kMediaTypeModel = "application/vnd.ollama.image.mod
 inline constexpr const char* kMediaTypeManifest = "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr const char* kMediaTypeManifestList = "application/vnd.ollama.manifest.list.v2+json";
 inline constexpr const char* kMediaTypeConfig = "application/vnd.docker.container.image.v1+json";
+inline constexpr const char* kMediaTypeTemplate = "application/vnd.ollama.image.template";
+inline constexpr const char* kMediaTypeSystem = "application/vnd.ollama.image.system";
+inline constexpr const char* kMediaTypeParams = "application/vnd.ollama.image.params";
+inline constexpr const char* kMediaTypeLicense = "application/vnd.ollama.image.license";
 inline constexpr const char* kHfStoreHost = "huggingface.co";
 
 struct StorePaths {
@@ -69,6 +75,7 @@ struct ModelDetails {
   std::string path;           // the GGUF file
   uint64_t file_size = 0;
   GgufSummary gguf;
+  ModelProfile profile;       // the manifest's template, system, params and license layers
 };
 
 class ModelStore {
@@ -94,6 +101,9 @@ class ModelStore {
   bool remove(const std::string& text, std::vector<std::string>* removed_files, Error* err,
               PathRule rule = PathRule::probe) const;
 
+  // The image manifest of a stored model (a list's child), its layers in order.
+  bool image_manifest(const StoreEntry& entry, Manifest* out, Error* err) const;
+
   // Where owlet's store keeps things (used by pull).
   std::string blob_path(const std::string& hex) const;
   std::string manifest_path(const OllamaName& name) const;
@@ -114,6 +124,11 @@ void remember_verified(const std::string& path, const std::string& hex, const st
 
 // Reads a regular file's GGUF header (a FIFO or device fails at once).
 bool read_gguf_summary(const std::string& path, GgufSummary* out, Error* err);
+
+// A GGUF header's key/values as one JSON object, text (Ollama's model_info):
+// numbers, strings and booleans as they are, arrays as null (as Ollama shows
+// them unless verbose), the chat template left out (it is /api/show's template).
+bool read_gguf_metadata(const std::string& path, std::string* json_object, Error* err);
 
 // For `owlet ask --model` and the server: a path, an Ollama name or an hf:// ref → a local GGUF
 // path, using the default stores. False with a one-line reason in *err.

@@ -58,13 +58,21 @@ HeadVerdict check_key(const httplib::Request& req, const IntakePolicy& p, HeadVe
   return refuse(std::move(v), 401, "missing or invalid API key");
 }
 
-// The model names a JSON body carries: "model" anywhere, and Ollama's older
-// "name" on the routes that take one.
+// The model names a JSON body carries: "model" anywhere, Ollama's older
+// "name" on the routes that take one, and create's "from" and copy's
+// "source" and "destination".
 bool check_names(const httplib::Request& req, const json& j, const IntakePolicy& p, Error* err) {
   auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
   std::vector<std::string> names = {str("model")};
-  const bool named = req.path == "/api/pull" || req.path == "/api/show" || req.path == "/api/delete";
+  const bool named = req.path == "/api/pull" || req.path == "/api/show" || req.path == "/api/delete" ||
+                     req.path == "/api/create";
   if (named) names.push_back(str("name"));
+  // A served model's own name may be a configured path; the handler maps it to its file.
+  if (req.path == "/api/create" && !str("from").empty()) names.push_back(str("from"));
+  if (req.path == "/api/copy") {
+    names.push_back(str("source"));
+    names.push_back(str("destination"));
+  }
   for (const auto& n : names) {
     if (n.empty()) continue;
     if (req.path == "/api/pull") {

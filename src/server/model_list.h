@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,17 @@ std::string listed_name(const ServerOptions& o, const std::string& name, const s
 
 // The served model of that name, or null.
 const ServedModel* served_model(const ServerOptions& o, const std::string& name);
+
+// A stored model's Modelfile profile (template, system, parameters) by a name
+// from a request; false when the name is no stored model (a served file, an unknown name).
+bool stored_profile(const std::string& name, models::ModelProfile* out);
+
+// A stored model's Modelfile defaults under a request's own fields, as Ollama
+// applies them: its PARAMETERs where the request sets none, its SYSTEM where the
+// request has no system message (chat) or "system" (generate). The body comes
+// back unchanged for any other model, or a body the parsers will refuse anyway.
+enum class Dialect { ollama_chat, ollama_generate, openai_chat };
+nlohmann::json with_model_defaults(const ServerOptions& o, const nlohmann::json& body, Dialect dialect);
 
 // The digest (hex) of a loaded model's file: a served model's, or a store blob's name.
 std::string digest_of_path(const ServerOptions& o, const std::string& path);

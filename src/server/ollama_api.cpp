@@ -4,6 +4,7 @@
 #include "answer/answer_json.h"
 #include "server/chat_options.h"
 #include "server/messages.h"
+#include "server/model_list.h"
 #include "server/server_context.h"
 
 namespace owlet::server {
@@ -150,6 +151,9 @@ void handle_generation(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
   Error err;
   if (!b.parse(req.body, &err)) return send_error(res, err);
+  if (json d = with_model_defaults(s.opts, b.root(), chat ? Dialect::ollama_chat : Dialect::ollama_generate);
+      d != b.root() && !b.parse(d.dump(), &err))
+    return send_error(res, err);
   ChatRequest cr;
   bool stream = true, load_only = false;
   if (!parse_generation(s, b, chat, &cr, &stream, &load_only, res)) return;
@@ -291,7 +295,9 @@ void handle_embeddings(Server::Impl& s, const Req& req, Res& res) {  // the olde
 
 void register_ollama_routes(Server::Impl& s) {
   auto& h = s.http;
-  h.Get("/api/version", [&s](const Req&, Res& res) { send_json(res, 200, json{{"version", s.opts.version}}); });
+  h.Get("/api/version", [&s](const Req&, Res& res) {
+    send_json(res, 200, json{{"version", kOllamaApiVersion}, {"owlet_version", s.opts.version}});
+  });
 
   h.Post("/api/generate", [&s](const Req& req, Res& res) { handle_generation(s, req, res, false); });
   h.Post("/api/chat", [&s](const Req& req, Res& res) { handle_generation(s, req, res, true); });

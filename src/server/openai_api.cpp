@@ -271,6 +271,10 @@ void completions(Server::Impl& s, const Req& req, Res& res, bool chat) {
   JsonBody b;
   Error err;
   if (!b.parse(req.body, &err)) return send_openai_error(res, err);
+  // A created model's SYSTEM and PARAMETERs (model_list.h), as on Ollama's routes.
+  if (chat)
+    if (json d = with_model_defaults(s.opts, b.root(), Dialect::openai_chat); d != b.root() && !b.parse(d.dump(), &err))
+      return send_openai_error(res, err);
   ChatRequest cr;
   bool stream = false, include_usage = false;
   if (!parse_completion(s, b, chat, &cr, &stream, &include_usage, res)) return;

@@ -100,7 +100,8 @@ std::string endpoint_label(const std::string& path) {
                                 "/api/chat",   "/api/embed",    "/api/embeddings",     "/v1/models",
                                 "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/health",
                                 "/metrics",    "/api/answer",   "/api/ingest",         "/api/kb/stats",
-                                "/api/kb/search", "/api/feedback", "/api/cache", "/api/cache/clear"};
+                                "/api/kb/search", "/api/feedback", "/api/cache", "/api/cache/clear", "/api/create",
+                                "/api/copy"};
   for (const char* k : known)
     if (path == k) return k;
   if (path.rfind("/ui/", 0) == 0) return "/ui";

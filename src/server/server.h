@@ -30,6 +30,11 @@ class Pipeline;
 
 namespace owlet::server {
 
+// The Ollama API version owlet speaks, reported by /api/version: clients that
+// gate features on a minimum Ollama version (Continue >= 0.6.5, Raycast >=
+// 0.6.4, ...) compare against this; owlet's own version is a field beside it.
+inline constexpr const char* kOllamaApiVersion = "0.12.6";
+
 // What the server serves besides models; each may be null (its endpoints then
 // answer 503 saying what is not configured).
 struct ServerServices {
@@ -78,7 +83,7 @@ struct ServerOptions {
   std::vector<ServedModel> served_models;  // listed besides the store's models
   bool ground_chat = true;           // chat APIs answer through the pipeline (when one is given)
   bool sources_block = false;        // grounded chat text ends with a "Sources:" block
-  std::string version = "0.1.0";
+  std::string version = "0.1.0";     // owlet's own (/api/version's owlet_version)
 };
 
 class Server {

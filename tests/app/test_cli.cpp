@@ -112,10 +112,15 @@ TEST(Cli, BadModelFilesGiveOneLineAndNonZeroExit) {
   write_file(d / "junk.gguf", std::string(4096, '\x55'));
   std::string good = owlet::test::read_file(fixture_model("qwen2-tiny"));
   write_file(d / "trunc.gguf", good.substr(0, good.size() / 3));
-  for (std::string path : {(d / "missing.gguf").string(), (d / "empty.gguf").string(), (d / "junk.gguf").string(),
-                           (d / "trunc.gguf").string(), d.path().string()}) {
+  // A file that is not there is bad input (2, as an embedding model is); one
+  // that is there but will not load is a runtime error (1).
+  for (const auto& [path, code] : std::vector<std::pair<std::string, int>>{{(d / "missing.gguf").string(), 2},
+                                                                           {(d / "empty.gguf").string(), 1},
+                                                                           {(d / "junk.gguf").string(), 1},
+                                                                           {(d / "trunc.gguf").string(), 1},
+                                                                           {d.path().string(), 1}}) {
     ProcessResult r = owlet_run(ask(path, "hi"), clean_env(home));
-    EXPECT_EQ(r.exit_code, 1) << path << "\n" << r.err;
+    EXPECT_EQ(r.exit_code, code) << path << "\n" << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << path << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("owlet: ", 0), 0u) << r.err;
     EXPECT_TRUE(r.out.empty());
@@ -145,7 +150,7 @@ TEST(Cli, ConfigLayering) {
   // Default config file location under $HOME; env beats it; flags beat env.
   write_file(home / ".config/owlet/config.yml", "model: /nonexistent/from-config.gguf\nnum_predict: 5\n");
   ProcessResult from_file = owlet_run({"ask", "hi"}, clean_env(home));
-  EXPECT_EQ(from_file.exit_code, 1);
+  EXPECT_EQ(from_file.exit_code, 2);  // a model file that is not there
   EXPECT_NE(from_file.err.find("from-config.gguf"), std::string::npos) << from_file.err;
 
   ProcessOptions o = clean_env(home);

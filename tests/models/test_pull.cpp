@@ -379,10 +379,10 @@ TEST_F(PullTest, CliPullListShowRm) {
     EXPECT_EQ(r.err.rfind("owlet: ", 0), 0u) << r.err;
   }
   r = run_owlet({"models", "show", "never:pulled"}, tmp_, paths_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // a model that is not there: bad input (README's exit codes)
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   r = run_owlet({"pull", "never:pulled", "--registry", server_.url(), "--insecure"}, tmp_, paths_);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // the registry has no such model
   EXPECT_NE(r.err.find("owlet: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not found in registry"), std::string::npos) << r.err;
   r = run_owlet({"pull", "qwen2.5:0.5b", "--registry", server_.url()}, tmp_, paths_);  // plain http without --insecure
