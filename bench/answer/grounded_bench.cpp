@@ -26,6 +26,16 @@
 //   owlet-bench-grounded --model q05.gguf [--lang en,zh] [--split odd] [--questions 80]
 //   owlet-bench-grounded --model q05.gguf --tune --split even [--budgets ...] [--conf ...]
 //
+// Variants mode (--variants, issue #26): no server, no generation; the four
+// rows of the issue's table (defaults with block reuse and prefetch replayed;
+// reuse and prefetch off; the old fill; naive top-2 chunks) over the same
+// questions, on the page layout --pages (blocks, noisy: the answer's paragraph
+// among three of other articles; article: every paragraph of the article),
+// --split tune|check (halves by article). Answer-in-context, mean prompt tokens
+// (the model's template and tokenizer), block tokens.
+//
+//   owlet-bench-grounded --model q05.gguf --variants --pages noisy --split tune --questions 40
+//
 // Tune on --split even, report --split odd (the default).
 #include <httplib.h>
 #include <signal.h>
@@ -50,9 +60,11 @@
 #include "answer/context_builder.h"
 #include "answer/context_memory.h"
 #include "answer/pipeline.h"
+#include "answer/prompt.h"
 #include "bench_process.h"
 #include "eval_data.h"
 #include "kb/knowledge_base.h"
+#include "llm/chat_template.h"
 #include "llm/engine.h"
 #include "llm/model.h"
 #include "web/http_client.h"
@@ -107,9 +119,13 @@ std::string temp_dir(const char* name) {
   return mkdtemp(tmpl.data()) ? tmpl : "";
 }
 
-bool in_split(const std::string& split, int index) {
-  if (split == "even") return index % 2 == 0;
-  if (split == "odd") return index % 2 == 1;
+// even/odd: by the question's line (the #19 halves); tune/check: by a hash of
+// the article's title, so that no article has questions in both halves.
+bool in_split(const std::string& split, const XquadQuestion& q) {
+  if (split == "even") return q.index % 2 == 0;
+  if (split == "odd") return q.index % 2 == 1;
+  if (split == "tune") return article_half(q.article) == 0;
+  if (split == "check") return article_half(q.article) == 1;
   return true;
 }
 
@@ -119,7 +135,7 @@ bool in_split(const std::string& split, int index) {
 std::vector<const XquadQuestion*> pick_questions(const XquadSite& site, const std::string& split, int limit) {
   std::vector<const XquadQuestion*> all;
   for (const XquadQuestion& q : site.questions)
-    if (in_split(split, q.index)) all.push_back(&q);
+    if (in_split(split, q)) all.push_back(&q);
   if (limit > 0 && static_cast<int>(all.size()) > limit) {
     std::vector<const XquadQuestion*> spread;
     for (int i = 0; i < limit; ++i) spread.push_back(all[static_cast<size_t>(i) * all.size() / static_cast<size_t>(limit)]);
@@ -205,7 +221,8 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
     answer::ContextMemory memory;
     const answer::BuiltContext first = answer::build_context(a->text, ca, setting.options, count);
     memory.remember("prefix", first);
-    const std::optional<answer::BuiltContext> prior = memory.find("prefix", cb);
+    std::optional<answer::BuiltContext> prior;
+    if (const auto best = answer::best_evidence(b->text, cb, setting.options, count)) prior = memory.find("prefix", *best);
     const answer::BuiltContext fresh = answer::build_context(b->text, cb, setting.options, count);
     ++pairs;
     found += prior.has_value();
@@ -217,7 +234,8 @@ void report_pairs(const XquadSite& site, const std::vector<const XquadQuestion*>
       f.added.push_back(base.tokens - first.tokens);
       answer::ContextMemory m2;
       m2.remember("prefix", base);
-      const std::optional<answer::BuiltContext> pr = m2.find("prefix", cb);
+      std::optional<answer::BuiltContext> pr;
+      if (const auto best = answer::best_evidence(b->text, cb, setting.options, count)) pr = m2.find("prefix", *best);
       const answer::BuiltContext second = answer::build_context(b->text, cb, setting.options, count, pr ? &*pr : nullptr);
       f.extended += second.extends_prior;
       f.hits += contains_any(second.text, b->answers);
@@ -407,6 +425,176 @@ int run_tune(int argc, char** argv, const std::vector<XquadSite>& sites, llm::En
                     c.text.c_str());
       }
     }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- variants mode
+
+// The four rows of issue #26's table, in process, without generation: each
+// question's fused candidates come from the pipeline (extractive, the same
+// loopback web); each variant builds its block over them, counted with the
+// model's tokenizer; the prompt is the model's own template over owlet's
+// messages. The defaults row replays block reuse and the follow-up prefetch
+// as the pipeline does over the same question sequence (a block is extended
+// only while its KV would still be held: the last prompt evaluated).
+struct Variant {
+  std::string name;
+  answer::ContextOptions options;
+  bool reuse = false;
+  Tally tally;
+  std::vector<double> prompt;
+  int extended = 0;
+};
+
+int run_variants(int argc, char** argv, const std::vector<XquadSite>& sites, llm::Engine& tokenizer_engine,
+                 const llm::ChatTemplate& tmpl) {
+  const std::string split = flag(argc, argv, "--split", "tune");
+  const int limit = std::atoi(flag(argc, argv, "--questions", "40").c_str());
+  const int misses_wanted = std::atoi(flag(argc, argv, "--misses", "0").c_str());
+  std::vector<const XquadSite*> ptrs;
+  for (const XquadSite& s : sites) ptrs.push_back(&s);
+  LoopbackWeb web(ptrs);
+  std::unordered_map<std::string, int> memo;
+  answer::TokenCounter count = [&](std::string_view s) {
+    auto it = memo.find(std::string(s));
+    if (it != memo.end()) return it->second;
+    const int n = static_cast<int>(tokenizer_engine.tokenize(std::string(s), false).size());
+    memo.emplace(std::string(s), n);
+    return n;
+  };
+  const std::string today = "2026-12-07";
+  auto prompt_tokens = [&](const std::string& question, const std::string& block, const std::string& lang) {
+    const auto messages = answer::build_messages(question, block, {}, "", today, lang);
+    std::string prompt;
+    Error err;
+    if (!tmpl.apply(messages, true, &prompt, &err)) return 0;
+    return static_cast<int>(tokenizer_engine.tokenize(prompt, true).size());
+  };
+  for (const XquadSite& site : sites) {
+    std::vector<Variant> vs;
+    answer::ContextOptions defaults;
+    // Knobs for choosing defaults on the tune half (the library's values unless given).
+    auto knob = [&](const char* name, double* value) {
+      *value = std::atof(flag(argc, argv, name, std::to_string(*value)).c_str());
+    };
+    auto iknob = [&](const char* name, int* value) { *value = std::atoi(flag(argc, argv, name, std::to_string(*value)).c_str()); };
+    knob("--w-context", &defaults.scoring.context_weight);
+    knob("--w-phrase", &defaults.scoring.phrase_weight);
+    knob("--w-type", &defaults.scoring.type_bonus);
+    knob("--w-weak-type", &defaults.scoring.weak_type_bonus);
+    knob("--w-heading", &defaults.scoring.heading_weight);
+    knob("--w-prox", &defaults.scoring.proximity_weight);
+    knob("--w-ngram", &defaults.scoring.ngram_weight);
+    knob("--w-passage", &defaults.scoring.passage_weight);
+    knob("--conf", &defaults.confidence);
+    knob("--sharpness", &defaults.sharpness);
+    knob("--floor", &defaults.relative_floor);
+    knob("--rank-penalty", &defaults.source_rank_penalty);
+    iknob("--budget", &defaults.token_budget);
+    iknob("--best-neighbors", &defaults.best_neighbors);
+    iknob("--per-source", &defaults.max_sentences_per_source);
+    vs.push_back({"defaults (reuse + prefetch on)", defaults, true});
+    vs.push_back({"context_reuse false, context_prefetch false", defaults, false});
+    answer::ContextOptions fill;
+    fill.token_budget = 1024;
+    fill.confidence = 1;
+    fill.relative_floor = 0;
+    vs.push_back({"old fill (1024, confidence 1, floor 0)", fill, false});
+    answer::ContextOptions naive = fill;
+    naive.chunks = 2;
+    vs.push_back({"naive top-2 chunks", naive, false});
+
+    const std::string kb_dir = temp_dir("owlet-bench-grounded-kb");
+    Error err;
+    auto kb = kb::KnowledgeBase::open(kb_dir, {}, &err);
+    web::ClientOptions co;
+    co.ssrf.allow_cidrs = {"127.0.0.1"};
+    web::HttpClient http(co);
+    auto searxng = web::make_searxng_provider({web.base_url(), ""});
+    answer::PipelineServices sv;
+    sv.kb = kb.get();
+    sv.http = &http;
+    sv.providers = {searxng.get()};
+    answer::PipelineOptions po;
+    po.web = answer::WebMode::always;
+    po.learn = false;
+    answer::Pipeline pipeline(sv, po);
+
+    const std::vector<const XquadQuestion*> qs = pick_questions(site, split, limit);
+    int fetched_gold = 0, candidate_gold = 0, misses = misses_wanted;
+    answer::ContextMemory memory;
+    std::string last_evaluated;  // the block whose KV the engine holds (one slot)
+    const std::string close = "<<<END SOURCES>>>\n";
+    std::vector<double> build_ms;
+    for (const XquadQuestion* q : qs) {
+      std::vector<answer::Source> cands;
+      answer::AnswerCallbacks cb;
+      cb.on_candidates = [&](const std::vector<answer::Source>& c) { cands = c; };
+      answer::AnswerRequest req;
+      req.question = q->text;
+      req.use_cache = false;
+      pipeline.answer(req, cb);
+      const std::string gold_url = web.page_url(site.lang, site.page_of_paragraph[static_cast<size_t>(q->paragraph)]);
+      std::string all;
+      for (const answer::Source& s : cands) {
+        if (s.url == gold_url && s.origin == "web-page") ++fetched_gold;
+        all += s.text + "\n";
+      }
+      candidate_gold += contains_any(all, q->answers);
+      std::string miss_text;
+      for (Variant& v : vs) {
+        std::optional<answer::BuiltContext> prior;
+        const auto t = Clock::now();
+        if (v.reuse)
+          if (const auto best = answer::best_evidence(q->text, cands, v.options, count))
+            prior = memory.find("prefix", *best);
+        if (prior && last_evaluated.compare(0, prior->text.size() - close.size(), prior->text, 0,
+                                            prior->text.size() - close.size()) != 0)
+          prior.reset();  // its KV is gone: the pipeline would not extend it
+        const answer::BuiltContext c = answer::build_context(q->text, cands, v.options, count, prior ? &*prior : nullptr);
+        if (v.reuse) build_ms.push_back(ms_since(t));
+        const bool hit = contains_any(c.text, q->answers);
+        v.tally.tokens.push_back(c.tokens);
+        v.tally.hits += hit;
+        ++v.tally.n;
+        v.extended += c.extends_prior;
+        v.prompt.push_back(prompt_tokens(q->text, c.text, site.lang));
+        if (v.reuse && !c.text.empty()) {
+          memory.remember("prefix", c);
+          last_evaluated = c.text;
+          // The follow-up prefetch, as pipeline.cpp's prefetch_followup.
+          answer::ContextOptions o = v.options;
+          o.confidence = 1.0;
+          o.best_neighbors = std::max(o.best_neighbors, 3);
+          const answer::BuiltContext more = answer::build_context(q->text, cands, o, count, &c);
+          if (more.extends_prior && more.text != c.text) {
+            memory.remember("prefix", more);
+            last_evaluated = more.text;
+          }
+        }
+        // The misses of the builder (reuse off) that naive top-2 holds.
+        if (&v == &vs[1]) miss_text = hit ? "" : c.text;
+        if (&v == &vs[3] && hit && !miss_text.empty() && misses > 0) {
+          --misses;
+          std::printf("MISS %s | gold: %s\n%s\n", q->text.c_str(), q->answers.empty() ? "" : q->answers[0].c_str(),
+                      miss_text.c_str());
+        }
+      }
+    }
+    kb.reset();
+    std::error_code ec;
+    fs::remove_all(kb_dir, ec);
+    const double n = std::max<size_t>(1, qs.size());
+    std::printf("\n== %s, %s half: %zu questions; gold page fetched %.1f%%; answer in some candidate %.1f%%; "
+                "build p50 %.1f ms ==\n",
+                site.lang.c_str(), split.c_str(), qs.size(), 100 * fetched_gold / n, 100 * candidate_gold / n,
+                percentile(build_ms, 0.5));
+    std::printf("| variant | answer in context | mean prompt tokens | mean block tokens | block p90 | extended |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    for (const Variant& v : vs)
+      std::printf("| %s | %.1f %% | %.0f | %.0f | %.0f | %d |\n", v.name.c_str(), 100 * v.tally.recall(), mean(v.prompt),
+                  mean(v.tally.tokens), percentile(v.tally.tokens, 0.9), v.extended);
   }
   return 0;
 }
@@ -618,7 +806,7 @@ int run_serve(int argc, char** argv, const std::vector<XquadSite>& sites, const 
       // Pairs: two questions about one paragraph, back to back.
       std::map<int, std::vector<const XquadQuestion*>> by_paragraph;
       for (const XquadQuestion& q : site.questions)
-        if (in_split(split, q.index)) by_paragraph[q.paragraph].push_back(&q);
+        if (in_split(split, q)) by_paragraph[q.paragraph].push_back(&q);
       // Each pair on an article no earlier question of this run touched, so that
       // its first question is a cold one (its pages in no block sent before).
       std::set<std::string> articles;
@@ -684,6 +872,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: owlet-bench-grounded --model MODEL.gguf [--lang en,zh] [--split odd|even|all] [--questions N]\n"
                  "         [--pairs N] [--think-ms MS] [--arms plain,today,new,naive] [--naive-k K] [--threads N] [--data DIR]\n"
+                 "       owlet-bench-grounded --model MODEL.gguf --variants [--pages blocks|noisy|article] [--split tune|check]\n"
+                 "         [--questions N] [--misses N]\n"
                  "       owlet-bench-grounded --model MODEL.gguf --tune [--split even] [--budgets ...] [--conf ...]\n"
                  "         [--best-neighbors ...] [--clause ...] [--floor ...] [--per-source ...] [--chunks ...]\n");
     return 2;
@@ -698,10 +888,36 @@ int main(int argc, char** argv) {
     }
   }
   const std::string dir = flag(argc, argv, "--data", OWLET_EVAL_DIR);
+  const std::string pages = flag(argc, argv, "--pages", "blocks");
+  PageLayout layout = PageLayout::kBlocks;
+  if (pages == "noisy") layout = PageLayout::kNoisy;
+  else if (pages == "article") layout = PageLayout::kArticle;
+  else if (pages != "blocks") {
+    std::fprintf(stderr, "--pages must be blocks, noisy or article\n");
+    return 2;
+  }
   std::vector<XquadSite> sites;
   for (const std::string& lang : split_list(flag(argc, argv, "--lang", "en,zh"))) {
     sites.emplace_back();
-    if (!load_xquad_site(dir, lang, 4, &sites.back())) return 1;
+    if (!load_xquad_site(dir, lang, 4, &sites.back(), layout)) return 1;
+  }
+  if (has_flag(argc, argv, "--variants")) {
+    Error err;
+    auto model = llm::Model::load({model_path, 0, true}, &err);
+    if (!model) {
+      std::fprintf(stderr, "%s\n", err.message.c_str());
+      return 1;
+    }
+    llm::EngineParams ep;
+    ep.n_slots = 1;
+    ep.n_ctx_slot = 128;
+    auto engine = llm::Engine::create(*model, ep, &err);
+    auto tmpl = engine ? llm::ChatTemplate::create(*model, "", &err) : nullptr;
+    if (!engine || !tmpl) {
+      std::fprintf(stderr, "%s\n", err.message.c_str());
+      return 1;
+    }
+    return run_variants(argc, argv, sites, *engine, *tmpl);
   }
   if (has_flag(argc, argv, "--tune")) {
     Error err;

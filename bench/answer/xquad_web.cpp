@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -67,7 +68,77 @@ std::string page_html(const XquadSite& site, const XquadPage& page) {
 
 }  // namespace
 
-bool load_xquad_site(const std::string& dir, const std::string& lang, int per_page, XquadSite* out) {
+int article_half(const std::string& article) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : article) h = (h ^ c) * 16777619u;
+  return static_cast<int>((h >> 7) & 1u);
+}
+
+namespace {
+
+void add_page(XquadSite* out, const std::string& title, const std::vector<int>& paragraphs, int own_from, int own_to) {
+  XquadPage page;
+  page.title = title;
+  page.paragraphs = paragraphs;
+  for (int p : paragraphs) page.text += (page.text.empty() ? "" : "\n\n") + out->paragraphs[static_cast<size_t>(p)];
+  for (int p = own_from; p < own_to; ++p) out->page_of_paragraph[static_cast<size_t>(p)] = static_cast<int>(out->pages.size());
+  out->pages.push_back(std::move(page));
+}
+
+// Blocks: consecutive paragraphs, named after the article most of them belong to.
+void layout_blocks(XquadSite* out, int per_page) {
+  const int n = static_cast<int>(out->paragraphs.size());
+  for (int start = 0; start < n; start += per_page) {
+    std::vector<int> ps;
+    std::map<std::string, int> titles;
+    for (int p = start; p < std::min(n, start + per_page); ++p) {
+      ps.push_back(p);
+      ++titles[out->paragraph_titles[static_cast<size_t>(p)]];
+    }
+    std::string title = out->paragraph_titles[static_cast<size_t>(start)];
+    for (const auto& [t, c] : titles)
+      if (c > titles[title]) title = t;
+    add_page(out, title, ps, start, static_cast<int>(start + ps.size()));
+  }
+}
+
+// Noisy: each paragraph with three paragraphs of other articles, picked and
+// placed by a fixed pseudo-random sequence (the same pages every run).
+void layout_noisy(XquadSite* out) {
+  const int n = static_cast<int>(out->paragraphs.size());
+  for (int p = 0; p < n; ++p) {
+    const std::string& title = out->paragraph_titles[static_cast<size_t>(p)];
+    std::vector<int> noise;
+    uint64_t x = 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(p + 1);
+    while (static_cast<int>(noise.size()) < 3) {
+      x ^= x >> 31, x *= 0xBF58476D1CE4E5B9ull, x ^= x >> 29;
+      const int q = static_cast<int>(x % static_cast<uint64_t>(n));
+      if (out->paragraph_titles[static_cast<size_t>(q)] == title) continue;
+      if (std::find(noise.begin(), noise.end(), q) != noise.end()) continue;
+      noise.push_back(q);
+    }
+    std::vector<int> ps = noise;
+    ps.insert(ps.begin() + static_cast<std::ptrdiff_t>(x % 4), p);
+    add_page(out, title, ps, p, p + 1);
+  }
+}
+
+// Article: every paragraph of one article on one page.
+void layout_articles(XquadSite* out) {
+  const int n = static_cast<int>(out->paragraphs.size());
+  for (int start = 0; start < n;) {
+    int end = start;
+    std::vector<int> ps;
+    while (end < n && out->paragraph_titles[static_cast<size_t>(end)] == out->paragraph_titles[static_cast<size_t>(start)])
+      ps.push_back(end++);
+    add_page(out, out->paragraph_titles[static_cast<size_t>(start)], ps, start, end);
+    start = end;
+  }
+}
+
+}  // namespace
+
+bool load_xquad_site(const std::string& dir, const std::string& lang, int per_page, XquadSite* out, PageLayout layout) {
   std::vector<json> rows;
   if (!answer::eval::read_jsonl(dir + "/xquad/xquad." + lang + ".flat.jsonl", &rows)) return false;
   out->lang = lang;
@@ -88,26 +159,16 @@ bool load_xquad_site(const std::string& dir, const std::string& lang, int per_pa
     q.text = r.value("question", "");
     q.answers = r.value("answers", std::vector<std::string>{});
     q.paragraph = it->second;
+    q.article = out->paragraph_titles[static_cast<size_t>(it->second)];
     q.index = static_cast<int>(i);
     out->questions.push_back(std::move(q));
   }
-  // Paragraphs come article by article (the dataset's order); cut into pages.
-  const int n = static_cast<int>(out->paragraphs.size());
-  out->page_of_paragraph.assign(static_cast<size_t>(n), 0);
-  for (int start = 0; start < n; start += per_page) {
-    XquadPage page;
-    std::map<std::string, int> titles;
-    for (int p = start; p < std::min(n, start + per_page); ++p) {
-      page.paragraphs.push_back(p);
-      page.text += (page.text.empty() ? "" : "\n\n") + out->paragraphs[static_cast<size_t>(p)];
-      ++titles[out->paragraph_titles[static_cast<size_t>(p)]];
-      out->page_of_paragraph[static_cast<size_t>(p)] = static_cast<int>(out->pages.size());
-    }
-    // The page is named after the article most of it belongs to (the first on ties).
-    page.title = out->paragraph_titles[static_cast<size_t>(start)];
-    for (const auto& [t, c] : titles)
-      if (c > titles[page.title]) page.title = t;
-    out->pages.push_back(std::move(page));
+  // Paragraphs come article by article (the dataset's order).
+  out->page_of_paragraph.assign(out->paragraphs.size(), 0);
+  switch (layout) {
+    case PageLayout::kBlocks: layout_blocks(out, std::max(1, per_page)); break;
+    case PageLayout::kNoisy: layout_noisy(out); break;
+    case PageLayout::kArticle: layout_articles(out); break;
   }
   return true;
 }

@@ -1,11 +1,16 @@
 // A multi-page loopback web built from XQuAD, for the grounded-answer bench.
 //
-// Per language, the 240 paragraphs (48 articles of 5) are laid out article by
-// article and cut into pages of `paragraphs_per_page` consecutive paragraphs, so
-// each question's paragraph sits inside a longer page with other paragraphs —
-// mostly of its own article, sometimes the next article's (a page with an
-// unrelated section). Pages are HTML with navigation and a footer around the
-// article, served on 127.0.0.1.
+// Per language, the 240 paragraphs (48 articles of 5) become pages in one of
+// three layouts (PageLayout):
+//   blocks   article by article, cut into pages of `paragraphs_per_page`
+//            consecutive paragraphs (mostly one article, sometimes the next's);
+//   noisy    one page per paragraph: the paragraph among three unrelated ones
+//            from other articles (at a position that varies), as real pages
+//            carry navigation, teasers and other sections; titled after the
+//            paragraph's article;
+//   article  one page per article: every paragraph of it (a long real page).
+// Pages are HTML with navigation and a footer around the article, served on
+// 127.0.0.1.
 //
 // The search API is SearXNG-shaped (GET /search?q=&format=json&language=) and
 // ranks pages with its own BM25 (words, CJK character unigrams and bigrams): it
@@ -19,8 +24,11 @@
 
 namespace owlet::bench {
 
+enum class PageLayout { kBlocks, kNoisy, kArticle };
+
 struct XquadQuestion {
   std::string id;
+  std::string article;  // the article's title: the tune/check split hashes it
   std::string text;
   std::vector<std::string> answers;
   int paragraph = 0;  // index into XquadSite::paragraphs
@@ -29,7 +37,7 @@ struct XquadQuestion {
 
 struct XquadPage {
   std::string title;
-  std::vector<int> paragraphs;
+  std::vector<int> paragraphs;  // in page order
   std::string text;   // paragraphs joined by blank lines
 };
 
@@ -37,13 +45,19 @@ struct XquadSite {
   std::string lang;
   std::vector<std::string> paragraphs;
   std::vector<std::string> paragraph_titles;
-  std::vector<int> page_of_paragraph;
+  std::vector<int> page_of_paragraph;  // the page that holds it as its own (not as noise)
   std::vector<XquadPage> pages;
   std::vector<XquadQuestion> questions;
 };
 
 // Reads <dir>/xquad/xquad.<lang>.flat.jsonl; false with a message on stderr.
-bool load_xquad_site(const std::string& dir, const std::string& lang, int paragraphs_per_page, XquadSite* out);
+// `paragraphs_per_page` applies to the blocks layout.
+bool load_xquad_site(const std::string& dir, const std::string& lang, int paragraphs_per_page, XquadSite* out,
+                     PageLayout layout = PageLayout::kBlocks);
+
+// The half of the questions an article belongs to, by a hash of its title
+// (en and zh share titles, so the halves match): 0 = tune, 1 = check.
+int article_half(const std::string& article);
 
 // Lower-cased ASCII words plus CJK character unigrams and bigrams.
 std::vector<std::string> search_terms(const std::string& text);

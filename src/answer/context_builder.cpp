@@ -1,16 +1,14 @@
 #include "answer/context_builder.h"
 
-#include <unicode/brkiter.h>
-#include <unicode/locid.h>
-#include <unicode/unistr.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 
 #include "answer/sentence_scorer.h"
+#include "answer/sentences.h"
 #include "answer/source_text.h"
 #include "answer/terms.h"
 #include "common/text.h"
@@ -35,27 +33,6 @@ std::string trim(std::string_view s) {
     while (out.size() >= sp.size() && out.compare(out.size() - sp.size(), sp.size(), sp) == 0) out.resize(out.size() - sp.size());
   }
   return out;
-}
-
-// Semicolons join independent clauses that read as sentences of their own, and
-// long Chinese sentences often chain several with "；": each clause is a unit
-// (the semicolon stays with the clause before it).
-void split_clauses(std::string_view sentence, std::vector<std::string>* out) {
-  size_t start = 0;
-  for (size_t i = 0; i < sentence.size();) {
-    size_t len = 0;
-    if (sentence.compare(i, 2, "; ") == 0) len = 1;
-    if (sentence.compare(i, 3, "\uFF1B") == 0) len = 3;
-    if (len == 0) {
-      ++i;
-      continue;
-    }
-    std::string t = trim(sentence.substr(start, i + len - start));
-    if (!t.empty()) out->push_back(std::move(t));
-    start = i = i + len;
-  }
-  std::string t = trim(sentence.substr(start));
-  if (!t.empty()) out->push_back(std::move(t));
 }
 
 // Cuts a long sentence after each "，" or ", " into clauses (the comma stays).
@@ -163,27 +140,6 @@ std::string_view sources_close_line() {
   return line;
 }
 
-std::vector<std::string> split_sentences(std::string_view text) {
-  std::vector<std::string> out;
-  const std::string clean = owlet::utf8_sanitize(text);
-  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(clean.data(), static_cast<int32_t>(clean.size())));
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> it(icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));
-  if (U_FAILURE(status) || !it) {
-    std::string t = trim(clean);
-    if (!t.empty()) out.push_back(std::move(t));
-    return out;
-  }
-  it->setText(u);
-  int32_t start = it->first();
-  for (int32_t end = it->next(); end != icu::BreakIterator::DONE; start = end, end = it->next()) {
-    std::string piece;
-    u.tempSubStringBetween(start, end).toUTF8String(piece);
-    split_clauses(piece, &out);
-  }
-  return out;
-}
-
 double sentence_score(std::string_view question, std::string_view sentence) {
   // One sentence alone has no candidate set to weigh terms against: plain coverage.
   const std::vector<std::string> q = content_terms(question);
@@ -215,19 +171,28 @@ Pool make_pool(std::string_view question, std::vector<Source> sources, const std
   p.sentences.resize(p.sources.size());
   p.order.resize(p.sources.size());
   std::vector<std::string> flat;
-  std::vector<size_t> passage;
+  SentenceContext context;  // per unit: its paragraph, and the page title + heading above it
+  size_t paragraph_id = 0;
   for (size_t i = 0; i < p.sources.size(); ++i) {
-    for (std::string& s : split_sentences(p.sources[i].text)) {
-      for (std::string& clean : split_long(neutralize_source_text(s), options.clause_tokens, count)) {
+    const std::vector<TextUnit> units = split_units(p.sources[i].text);
+    int last_paragraph = -1;
+    for (const TextUnit& u : units) {
+      if (u.heading) continue;  // headings are context, never a unit of their own
+      if (u.paragraph != last_paragraph) ++paragraph_id, last_paragraph = u.paragraph;
+      std::string heading = p.sources[i].title;
+      const std::string path = heading_path(units, static_cast<size_t>(&u - units.data()));
+      if (!path.empty()) heading += (heading.empty() ? "" : " \u00B7 ") + path;
+      for (std::string& clean : split_long(neutralize_source_text(u.text), options.clause_tokens, count)) {
         if (clean.empty()) continue;
         p.cands.push_back({i, p.sentences[i].size(), 0, 0, count(clean)});
         flat.push_back(clean);
-        passage.push_back(i);
+        context.passage.push_back(paragraph_id);
+        context.heading.push_back(heading);
         p.sentences[i].push_back(std::move(clean));
       }
     }
   }
-  const std::vector<double> scores = score_sentences(question, flat, passage, options.scoring);
+  const std::vector<double> scores = score_sentences(question, flat, context, options.scoring);
   for (size_t c = 0; c < p.cands.size(); ++c) {
     Candidate& cand = p.cands[c];
     cand.score = scores[c];
@@ -338,9 +303,20 @@ BuiltContext render_block(const Pool& p, const Selection& sel, size_t n_prior, c
   BuiltContext out;
   out.text = head;
   std::vector<std::vector<size_t>> units(p.sources.size());
+  // The sources of the block extended keep their places (its bytes are in the
+  // KV cache); the others follow by relevance, their best unit first: [1] is the
+  // most relevant source of a fresh block.
+  std::vector<double> best(p.sources.size(), -std::numeric_limits<double>::infinity());
+  std::vector<size_t> order;
   for (size_t i = 0; i < p.sources.size(); ++i) {
     units[i].assign(sel.fresh[i].begin(), sel.fresh[i].end());
     std::sort(units[i].begin(), units[i].end());
+    for (size_t k : units[i]) best[i] = std::max(best[i], p.order[i][k]);
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(std::min(n_prior, order.size())), order.end(),
+                   [&](size_t a, size_t b) { return best[a] > best[b]; });
+  for (size_t i : order) {
     if (i >= n_prior && units[i].empty()) continue;
     Source s = p.sources[i];
     s.n = static_cast<int>(out.sources.size()) + 1;
@@ -389,16 +365,28 @@ BuiltContext assemble(const Pool& p, IndexSets sent, size_t n_prior, const std::
   return out;
 }
 
-BuiltContext build_fresh(std::string_view question, const std::vector<Source>& ranked, const ContextOptions& options,
-                         const TokenCounter& count) {
+// The pool of a fresh block: the first max_sources candidates, in the retriever's order.
+Pool fresh_pool(std::string_view question, const std::vector<Source>& ranked, const ContextOptions& options,
+                const TokenCounter& count) {
   const size_t n = std::min(ranked.size(), static_cast<size_t>(std::max(0, options.max_sources)));
   std::vector<size_t> rank(n);
   for (size_t i = 0; i < n; ++i) rank[i] = i;
-  const Pool p = make_pool(question, std::vector<Source>(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n)),
-                           rank, options, count);
+  return make_pool(question, std::vector<Source>(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n)),
+                   rank, options, count);
+}
+
+BuiltContext build_fresh(const Pool& p, const ContextOptions& options, const TokenCounter& count) {
   const std::string head = std::string(kOpen) + "\n";
   bool best_in = false;
-  return assemble(p, IndexSets(n), 0, head, count(head + kClose + "\n"), options, count, &best_in);
+  return assemble(p, IndexSets(p.sources.size()), 0, head, count(head + kClose + "\n"), options, count, &best_in);
+}
+
+// The best unit of a pool that may be picked at all.
+std::optional<Evidence> best_of(const Pool& p, const ContextOptions& options) {
+  if (p.cands.empty()) return std::nullopt;
+  const Candidate& c = p.cands[0];  // sorted best first
+  if (c.score <= 0 || c.score < options.min_sentence_score) return std::nullopt;
+  return Evidence{p.sources[c.source].url, p.sentences[c.source][c.sentence]};
 }
 
 // The prior block's sources first, in its order, then the other candidates in
@@ -452,14 +440,35 @@ BuiltContext build_extension(std::string_view question, const std::vector<Source
 BuiltContext build_context(std::string_view question, const std::vector<Source>& ranked, const ContextOptions& options,
                            const TokenCounter& count, const BuiltContext* prior) {
   if (options.chunks > 0) return build_chunk_context(question, ranked, options, count);
+  const Pool fresh = fresh_pool(question, ranked, options, count);
   if (prior && !prior->sources.empty()) {
-    // Extending pays only while the best unit still fits: else a fresh block
-    // answers better than a cached one.
-    bool best_in = false;
-    BuiltContext out = build_extension(question, ranked, *prior, options, count, &best_in);
-    if (!out.text.empty() && best_in) return out;
+    // A block sent before is extended only when it already holds this
+    // question's own best evidence (a follow-up over the same passage), and
+    // only while that evidence stays in: otherwise its sources are another
+    // question's, and a fresh block answers better than a cached one.
+    const std::optional<Evidence> best = best_of(fresh, options);
+    if (best && holds(*prior, *best)) {
+      bool best_in = false;
+      BuiltContext out = build_extension(question, ranked, *prior, options, count, &best_in);
+      if (!out.text.empty() && best_in) return out;
+    }
   }
-  return build_fresh(question, ranked, options, count);
+  return build_fresh(fresh, options, count);
+}
+
+std::optional<Evidence> best_evidence(std::string_view question, const std::vector<Source>& ranked,
+                                      const ContextOptions& options, const TokenCounter& count) {
+  if (options.chunks > 0) return std::nullopt;
+  return best_of(fresh_pool(question, ranked, options, count), options);
+}
+
+bool holds(const BuiltContext& block, const Evidence& e) {
+  for (size_t i = 0; i < block.sources.size() && i < block.picked.size(); ++i) {
+    if (block.sources[i].url != e.url) continue;
+    for (const std::string& u : block.picked[i])
+      if (u == e.unit) return true;
+  }
+  return false;
 }
 
 BuiltContext build_naive_context(const std::vector<Source>& ranked, int k, const TokenCounter& count) {

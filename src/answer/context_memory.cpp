@@ -15,11 +15,6 @@ bool covered(const BuiltContext& block, const std::unordered_set<std::string>& h
   return !block.sources.empty();
 }
 
-// The page `block` was built on first of all (its source [1]) is in `have`.
-bool led_by(const BuiltContext& block, const std::unordered_set<std::string>& have) {
-  return !block.sources.empty() && have.count(block.sources[0].url);
-}
-
 std::unordered_set<std::string> urls_of(const std::vector<Source>& sources) {
   std::unordered_set<std::string> out;
   for (const Source& s : sources) out.insert(s.url);
@@ -28,12 +23,11 @@ std::unordered_set<std::string> urls_of(const std::vector<Source>& sources) {
 
 }  // namespace
 
-std::optional<BuiltContext> ContextMemory::find(const std::string& prefix, const std::vector<Source>& candidates) const {
+std::optional<BuiltContext> ContextMemory::find(const std::string& prefix, const Evidence& best) const {
   const uint64_t h = hash_of(prefix);
-  const std::unordered_set<std::string> have = urls_of(candidates);
   std::lock_guard lk(mu_);
   for (const Entry& e : entries_)
-    if (e.prefix_hash == h && led_by(e.block, have)) return e.block;
+    if (e.prefix_hash == h && holds(e.block, best)) return e.block;
   return std::nullopt;
 }
 

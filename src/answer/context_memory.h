@@ -5,11 +5,13 @@
 //
 // A block is remembered under the fixed part of its prompt (system prompt,
 // history: what comes before the sources); it is offered again only to a prompt
-// with the same fixed part, and only when the page it was built on first (its
-// source [1]) is among the new question's candidates: the same pages. Its other
-// pages come along even when this search did not return them; they are in the
-// KV already, so they cost no prefill. Small and LRU: the engine keeps a
-// prompt's KV only until its slot serves other prompts.
+// with the same fixed part, and only when it already holds the new question's
+// own best evidence (best_evidence: the unit a fresh block would pick first):
+// a follow-up over the same passage. Sharing a page is not enough — hub pages
+// (lists, indexes) come back for many unrelated questions, and each of those
+// gets its own sentences and sources. The block's other pages come along; they
+// are in the KV already, so they cost no prefill. Small and LRU: the engine
+// keeps a prompt's KV only until its slot serves other prompts.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +29,9 @@ class ContextMemory {
  public:
   explicit ContextMemory(size_t capacity = 8) : capacity_(capacity) {}
 
-  // The most recent block remembered under `prefix` whose first source (by URL)
-  // is among `candidates`; nullopt when none is.
-  std::optional<BuiltContext> find(const std::string& prefix, const std::vector<Source>& candidates) const;
+  // The most recent block remembered under `prefix` that holds `best` (the new
+  // question's best evidence); nullopt when none does.
+  std::optional<BuiltContext> find(const std::string& prefix, const Evidence& best) const;
 
   // Remembers `block` under `prefix`, replacing the block it extends (if any).
   void remember(const std::string& prefix, const BuiltContext& block);

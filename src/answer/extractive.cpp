@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "answer/context_builder.h"
 #include "answer/sentence_scorer.h"
+#include "answer/sentences.h"
 #include "answer/source_text.h"
 
 namespace owlet::answer {
@@ -26,17 +26,23 @@ ExtractiveAnswer extract_answer(std::string_view question, const std::vector<Sou
   ExtractiveAnswer out;
   std::vector<Candidate> cands;
   std::vector<std::string> flat;
-  std::vector<size_t> passage;  // neighbouring sentences lend each other context
+  SentenceContext context;  // neighbouring sentences lend each other context; titles and headings too
   for (size_t r = 0; r < sources.size(); ++r) {
-    for (const std::string& s : split_sentences(sources[r].text)) {
-      std::string clean = neutralize_source_text(s);
+    const std::vector<TextUnit> units = split_units(sources[r].text);
+    for (const TextUnit& u : units) {
+      if (u.heading) continue;  // a heading says what follows; it answers nothing itself
+      std::string clean = neutralize_source_text(u.text);
       if (clean.empty()) continue;
+      std::string heading = sources[r].title;
+      const std::string path = heading_path(units, static_cast<size_t>(&u - units.data()));
+      if (!path.empty()) heading += (heading.empty() ? "" : " \u00B7 ") + path;
       flat.push_back(clean);
-      passage.push_back(r);
+      context.passage.push_back(r * 100000 + static_cast<size_t>(u.paragraph));
+      context.heading.push_back(std::move(heading));
       cands.push_back({std::move(clean), sources[r].n, r, 0, 0});
     }
   }
-  const std::vector<double> scores = score_sentences(question, flat, passage);
+  const std::vector<double> scores = score_sentences(question, flat, context, ScoreOptions{});
   for (size_t i = 0; i < cands.size(); ++i) {
     cands[i].score = scores[i];
     cands[i].ordering = scores[i] - kSourceRankPenalty * static_cast<double>(cands[i].rank);

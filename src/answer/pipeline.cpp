@@ -462,7 +462,8 @@ BuiltContext rank_and_build(Run& run, const TokenCounter& count, int budget, int
   co.room_tokens = room;
   std::optional<BuiltContext> prior;
   if (run.opt.context_reuse && !run.fixed_prefix.empty())
-    prior = run.impl.context_memory.find(run.fixed_prefix, ranked);
+    if (const std::optional<Evidence> best = best_evidence(run.req.question, ranked, co, count))
+      prior = run.impl.context_memory.find(run.fixed_prefix, *best);
   if (prior && engine && !prior_still_cached(run, *engine, *prior)) prior.reset();
   BuiltContext ctx = build_context(run.req.question, ranked, co, count, prior ? &*prior : nullptr);
   run.r.times.rank = ms_since(t);

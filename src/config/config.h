@@ -65,7 +65,7 @@ struct Config {
   int fetch_pages = 5;             // pages read for a web-deep answer
   int context_tokens = 384;        // cap of the sources block (tokens)
   int max_sources = 6;
-  double context_confidence = 0.9; // adaptive stop: picks end once they hold this share of belief; 1 = fill the budget
+  double context_confidence = 0.95; // adaptive stop: picks end once they hold this share of belief; 1 = fill the budget
   double context_floor = 0.4;      // sentences scoring below this fraction of the best are left out; 0 = off
   int context_neighbors = 1;       // sentences kept on each side of the best pick
   int context_per_source = 6;      // sentences taken from one source at most

@@ -55,6 +55,40 @@ TEST(SplitSentences, EnglishAndChinese) {
   EXPECT_TRUE(split_sentences("   \n ").empty());
 }
 
+TEST(SplitSentences, AbbreviationsInitialsAndDecimals) {
+  const auto s = split_sentences(
+      "Pixel's vet is Dr. Okafor. She trained in the U.S. Army and e.g. in Kenya. J. R. R. Tolkien wrote it in "
+      "1937. The rate rose to 3.75 percent. Prof. Li agreed; the board did not.");
+  ASSERT_EQ(s.size(), 6u) << ::testing::PrintToString(s);
+  EXPECT_EQ(s[0], "Pixel's vet is Dr. Okafor.");
+  EXPECT_EQ(s[1], "She trained in the U.S. Army and e.g. in Kenya.");
+  EXPECT_EQ(s[2], "J. R. R. Tolkien wrote it in 1937.");
+  EXPECT_EQ(s[3], "The rate rose to 3.75 percent.");
+  EXPECT_EQ(s[4], "Prof. Li agreed;");
+  EXPECT_EQ(s[5], "the board did not.");
+  const auto zh = split_sentences("长江全长6300公里；是中国最长的河流。“它流经十一个省吗？”是的！");
+  ASSERT_EQ(zh.size(), 4u) << ::testing::PrintToString(zh);
+  EXPECT_EQ(zh[0], "长江全长6300公里；");
+  EXPECT_EQ(zh[1], "是中国最长的河流。");
+  EXPECT_EQ(zh[2], "“它流经十一个省吗？”");
+}
+
+TEST(SplitUnits, HeadingsAreContextOfWhatFollows) {
+  const auto u = split_units("# Grandma's pancakes\n\nMix the flour\nwith the milk. Add two eggs.\n\n## Serving\n\n"
+                             "- Serve warm.\n- Add syrup.");
+  ASSERT_EQ(u.size(), 6u);
+  EXPECT_TRUE(u[0].heading);
+  EXPECT_EQ(u[0].text, "Grandma's pancakes");
+  EXPECT_EQ(u[1].text, "Mix the flour with the milk.") << "a hard line wrap is no sentence end";
+  EXPECT_EQ(u[1].section, 0);
+  EXPECT_EQ(u[2].section, 0);
+  EXPECT_TRUE(u[3].heading);
+  EXPECT_EQ(u[4].text, "- Serve warm.") << "list items stay units of their own";
+  EXPECT_EQ(u[5].section, 3);
+  EXPECT_NE(u[4].paragraph, u[5].paragraph);
+  for (const std::string& s : split_sentences("# Only a heading\n\nAnd a sentence.")) EXPECT_NE(s, "Only a heading");
+}
+
 TEST(SentenceScore, PrefersMatchingSentence) {
   const std::string q = "When was the Eiffel Tower built?";
   EXPECT_GT(sentence_score(q, "The Eiffel Tower was built in 1889."), sentence_score(q, "Paris has many museums."));
@@ -131,19 +165,63 @@ TEST(BuildContext, PicksAnsweringSentencesAndFormats) {
   EXPECT_NE(c.text.find("<<<END SOURCES>>>"), std::string::npos);
 }
 
-TEST(BuildContext, NumbersSourcesInInputOrder) {
+TEST(BuildContext, NumbersSourcesByRelevance) {
   std::vector<Source> ranked = {
       make_source("A", "https://a.example/1", "Unrelated words here."),
       make_source("B", "https://b.example/2", "Copper conducts electricity well."),
       make_source("C", "https://c.example/3", "Silver conducts electricity best of all metals."),
   };
   const BuiltContext c = build_context("Which metal conducts electricity best?", ranked, filling());
-  ASSERT_EQ(c.sources.size(), 2u);
-  EXPECT_EQ(c.sources[0].title, "B");
+  ASSERT_EQ(c.sources.size(), 2u) << c.text;
+  EXPECT_EQ(c.sources[0].title, "C") << "[1] is the source with the best sentence, whatever the retriever said";
   EXPECT_EQ(c.sources[0].n, 1);
-  EXPECT_EQ(c.sources[1].title, "C");
+  EXPECT_EQ(c.sources[1].title, "B");
   EXPECT_EQ(c.sources[1].n, 2);
-  EXPECT_LT(c.text.find("[1] B"), c.text.find("[2] C"));
+  EXPECT_LT(c.text.find("[1] C"), c.text.find("[2] B"));
+}
+
+// "/api/answer: Why is the sky blue?" listed a Debian release snippet as [1]
+// above the Rayleigh-scattering page (issue #26).
+TEST(BuildContext, IrrelevantSnippetIsNotListed) {
+  std::vector<Source> ranked = {
+      make_source("Debian 13 released", "https://debian.example/news",
+                  "Debian 13 is released with a new blue desktop theme. Upgrades are supported from Debian 12."),
+      make_source("Rayleigh scattering", "https://physics.example/rayleigh",
+                  "# Rayleigh scattering\n\nSunlight is scattered by the molecules of the air. Blue light is scattered "
+                  "more than red light because it has a shorter wavelength, so the sky looks blue. At sunset the light "
+                  "passes through more air and the sky turns red."),
+  };
+  const BuiltContext c = build_context("Why is the sky blue?", ranked);
+  ASSERT_FALSE(c.sources.empty()) << c.text;
+  EXPECT_EQ(c.sources[0].title, "Rayleigh scattering") << c.text;
+  EXPECT_EQ(c.text.find("Debian"), std::string::npos) << c.text;
+  for (const Source& s : c.sources) EXPECT_NE(s.title, "Debian 13 released") << "no sentence, no listing";
+  EXPECT_NE(c.text.find("the sky looks blue"), std::string::npos) << c.text;
+}
+
+// The question's entity is named in the title and the heading above; the
+// answering sentence says "it".
+TEST(ScoreSentences, TitleAndHeadingLendTheirTerms) {
+  const std::vector<std::string> s = {"The town has many bridges.", "It opened in 1850 after six years of work.",
+                                      "Many bridges in Leeds opened in the nineteenth century."};
+  SentenceContext plain;
+  plain.passage = {0, 1, 2};
+  SentenceContext headed = plain;
+  headed.heading = {"Kings Bridge", "Kings Bridge \u00B7 History", "Bridges of Leeds"};
+  const std::vector<double> without = score_sentences("When did the Kings Bridge open?", s, plain, ScoreOptions{});
+  const std::vector<double> with = score_sentences("When did the Kings Bridge open?", s, headed, ScoreOptions{});
+  EXPECT_GT(with[1], without[1]) << "the heading names what \"it\" is";
+  EXPECT_GT(with[1], with[2]) << "the sentence under the entity's heading beats one about other bridges";
+  EXPECT_DOUBLE_EQ(with[2], without[2]);
+}
+
+TEST(BuildContext, HeadingsAreNeverUnits) {
+  std::vector<Source> ranked = {make_source("Kings Bridge", "https://bridges.example/kings",
+                                            "# Kings Bridge\n\nThe town has many bridges.\n\n## History of the Kings "
+                                            "Bridge\n\nIt opened in 1850 after six years of work.")};
+  const BuiltContext c = build_context("When did the Kings Bridge open?", ranked, filling());
+  EXPECT_NE(c.text.find("It opened in 1850"), std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("History of the"), std::string::npos) << "headings are context, not units:\n" << c.text;
 }
 
 TEST(BuildContext, RespectsBudget) {

@@ -3,6 +3,7 @@
 // questions over the same pages share a prompt prefix.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "answer/context_builder.h"
@@ -91,18 +92,25 @@ TEST(ChunkContext, TopChunksWhole) {
   EXPECT_LE(build_context("What do barn owls eat?", ranked, o).tokens, 40);
 }
 
-TEST(ContextExtension, SecondQuestionStartsWithTheFirstBlock) {
-  const ContextOptions o = adaptive();
+TEST(ContextExtension, FollowUpStartsWithTheFirstBlock) {
+  ContextOptions o = adaptive();
+  o.best_neighbors = 1;  // the first block holds the sentences around its pick
   const BuiltContext first = build_context("When was the Kings Bridge opened?", bridge_pages(), o);
   ASSERT_FALSE(first.text.empty());
+  ASSERT_NE(first.text.find("The bridge is 120 metres long."), std::string::npos) << first.text;
+  ASSERT_EQ(first.text.find("Its iron came from Wales."), std::string::npos) << first.text;
   ASSERT_EQ(first.picked.size(), first.sources.size());
-  const BuiltContext second = build_context("How long is the Kings Bridge?", bridge_pages(), o, estimate_tokens, &first);
-  ASSERT_TRUE(second.extends_prior) << second.text;
+  // The follow-up's best evidence was sent already: the block grows around it.
+  ContextOptions filling = o;
+  filling.confidence = 1;  // the sent units hold the belief already: fill up to the extension cap
+  const BuiltContext second =
+      build_context("Until when did trams cross it?", bridge_pages(), filling, estimate_tokens, &first);
+  ASSERT_TRUE(second.extends_prior) << first.text << "---\n" << second.text;
   const std::string head = first.text.substr(0, first.text.size() - kClose.size());
   EXPECT_EQ(second.text.compare(0, head.size(), head), 0) << "byte for byte:\n" << first.text << "---\n" << second.text;
   const size_t more = second.text.find("\n[1] … ", head.size() - 1);
   ASSERT_NE(more, std::string::npos) << "a continuation line for source 1:\n" << second.text;
-  EXPECT_NE(second.text.find("The bridge is 120 metres long.", more), std::string::npos) << second.text;
+  EXPECT_NE(second.text.find("Its iron came from Wales.", more), std::string::npos) << second.text;
   EXPECT_EQ(second.text.substr(second.text.size() - kClose.size()), kClose);
   ASSERT_GE(second.sources.size(), first.sources.size());
   for (size_t i = 0; i < first.sources.size(); ++i) {
@@ -110,11 +118,43 @@ TEST(ContextExtension, SecondQuestionStartsWithTheFirstBlock) {
     EXPECT_EQ(second.sources[i].n, static_cast<int>(i) + 1);
   }
   EXPECT_EQ(second.tokens, estimate_tokens(second.text));
-  // A third question extends the second block in turn.
+  // A question whose best evidence the block does not hold gets a block of its own.
   const BuiltContext third = build_context("When did salmon return to the river Aire?", bridge_pages(), o, estimate_tokens, &second);
-  ASSERT_TRUE(third.extends_prior) << third.text;
-  EXPECT_EQ(third.text.compare(0, second.text.size() - kClose.size(), second.text, 0, second.text.size() - kClose.size()), 0);
+  EXPECT_FALSE(third.extends_prior) << third.text;
   EXPECT_NE(third.text.find("2017"), std::string::npos) << third.text;
+  EXPECT_EQ(third.text.find("1850"), std::string::npos) << "the bridge's sentences are another question's:\n" << third.text;
+  ASSERT_FALSE(third.sources.empty());
+  EXPECT_EQ(third.sources[0].url, "https://rivers.example/aire");
+}
+
+// Issue #26: a hub page (a list, an index) comes back for unrelated questions.
+// Sharing it does not make the second question a follow-up of the first.
+TEST(ContextExtension, UnrelatedQuestionOverASharedPageBuildsFresh) {
+  const Source hub = make_source("List of Yorkshire landmarks", "https://hub.example/landmarks",
+                                 "Landmarks of Yorkshire include the Kings Bridge in Leeds and the Ribblehead "
+                                 "Viaduct. See also: river Aire, Yorkshire Dales.");
+  const std::vector<Source> pages = bridge_pages();
+  const Source viaduct = make_source("Ribblehead Viaduct", "https://rail.example/ribblehead",
+                                     "The Ribblehead Viaduct carries the Settle-Carlisle railway. It has 24 arches. "
+                                     "Its construction took 2,300 men from 1870 to 1874.");
+  const ContextOptions o;
+  const BuiltContext first = build_context("When was the Kings Bridge opened?", {hub, pages[0]}, o);
+  ASSERT_NE(first.text.find("1850"), std::string::npos) << first.text;
+  ContextMemory memory;
+  memory.remember("system", first);
+  const std::string q2 = "How many arches does the Ribblehead Viaduct have?";
+  const std::vector<Source> ranked2 = {hub, viaduct};
+  const std::optional<Evidence> best = best_evidence(q2, ranked2, o);
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->url, "https://rail.example/ribblehead");
+  EXPECT_FALSE(memory.find("system", *best)) << "the remembered block does not hold this question's evidence";
+  const BuiltContext second = build_context(q2, ranked2, o, estimate_tokens, &first);
+  EXPECT_FALSE(second.extends_prior);
+  EXPECT_NE(second.text.find("24 arches"), std::string::npos) << second.text;
+  EXPECT_EQ(second.text.find("1850"), std::string::npos) << second.text;
+  for (const Source& s : second.sources) EXPECT_NE(s.url, pages[0].url) << second.text;
+  ASSERT_FALSE(second.sources.empty());
+  EXPECT_EQ(second.sources[0].url, "https://rail.example/ribblehead") << second.text;
 }
 
 TEST(ContextExtension, NothingNewWhenTheAnswerWasSentAlready) {
@@ -141,23 +181,29 @@ TEST(ContextExtension, FreshBlockWhenTheBestSentenceNoLongerFits) {
   EXPECT_LE(second.tokens, o.token_budget);
 }
 
-TEST(ContextMemory, SamePrefixAndPagesOnly) {
-  const ContextOptions o = adaptive();
+TEST(ContextMemory, SamePrefixAndEvidenceOnly) {
+  ContextOptions o = adaptive();
+  o.best_neighbors = 1;
   const std::vector<Source> pages = bridge_pages();
   const BuiltContext block = build_context("When was the Kings Bridge opened?", pages, o);
   ContextMemory memory(2);
   memory.remember("system A", block);
-  EXPECT_TRUE(memory.find("system A", pages));
-  EXPECT_FALSE(memory.find("system B", pages)) << "another prompt prefix holds other KV";
-  EXPECT_FALSE(memory.find("system A", {pages[1]})) << "the block's page is not among the candidates";
+  const Evidence held{"https://bridges.example/kings", "It was opened in 1850 by the mayor."};
+  const Evidence elsewhere{"https://rivers.example/aire", "Salmon returned to the Aire in 2017."};
+  ASSERT_TRUE(holds(block, held)) << block.text;
+  EXPECT_TRUE(memory.find("system A", held));
+  EXPECT_FALSE(memory.find("system B", held)) << "another prompt prefix holds other KV";
+  EXPECT_FALSE(memory.find("system A", elsewhere)) << "the block does not hold this evidence";
+  EXPECT_FALSE(memory.find("system A", Evidence{"https://other.example/", held.unit})) << "same words, another page";
   // A newer block over the same pages supersedes the older one; capacity is LRU.
   const BuiltContext longer = build_context("How long is the Kings Bridge?", pages, o, estimate_tokens, &block);
+  ASSERT_TRUE(longer.extends_prior) << longer.text;
   memory.remember("system A", longer);
   EXPECT_EQ(memory.size(), 1u);
-  EXPECT_EQ(memory.find("system A", pages)->text, longer.text);
+  EXPECT_EQ(memory.find("system A", held)->text, longer.text);
   memory.remember("system B", block);
   memory.remember("system C", block);
   EXPECT_EQ(memory.size(), 2u);
-  EXPECT_FALSE(memory.find("system A", pages));
-  EXPECT_TRUE(memory.find("system C", pages));
+  EXPECT_FALSE(memory.find("system A", held));
+  EXPECT_TRUE(memory.find("system C", held));
 }

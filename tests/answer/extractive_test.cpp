@@ -62,4 +62,37 @@ TEST(Extractive, NothingWhenUnsupported) {
   EXPECT_TRUE(extract_answer("anything", {}).text.empty());
 }
 
+// Issue #26: "Pixel's vet is Dr. [1]" and "# Grandma's pancakes [1]".
+TEST(Extractive, AbbreviationsDecimalsAndHeadings) {
+  ExtractiveOptions one;
+  one.max_sentences = 1;
+  const std::vector<Source> vet = {numbered(1, "# Pixel\n\nPixel is a grey cat. Pixel's vet is Dr. Okafor of the "
+                                               "Elm St. clinic. Pixel likes boxes.")};
+  const ExtractiveAnswer a = extract_answer("Who is Pixel's vet?", vet, one);
+  ASSERT_EQ(a.sentences.size(), 1u);
+  EXPECT_EQ(a.text, "Pixel's vet is Dr. Okafor of the Elm St. clinic. [1]");
+
+  const std::vector<Source> rate = {numbered(2, "Interest rates\n\nThe central bank raised its rate to 3.75 percent "
+                                                "in March. Markets fell.")};
+  const ExtractiveAnswer r = extract_answer("What rate did the central bank set?", rate, one);
+  ASSERT_EQ(r.sentences.size(), 1u);
+  EXPECT_EQ(r.sentences[0], "The central bank raised its rate to 3.75 percent in March.");
+
+  const std::vector<Source> recipe = {numbered(1, "# Grandma's pancakes\n\n## Ingredients\n\nYou need flour, milk "
+                                                  "and two eggs. Grandma used salted butter.")};
+  const ExtractiveAnswer p = extract_answer("What do you need for grandma's pancakes?", recipe);
+  ASSERT_FALSE(p.sentences.empty());
+  for (const std::string& s : p.sentences) {
+    EXPECT_EQ(s.find('#'), std::string::npos) << p.text;
+    EXPECT_NE(s, "Grandma's pancakes") << p.text;
+  }
+  EXPECT_NE(p.text.find("You need flour, milk and two eggs. [1]"), std::string::npos) << p.text;
+
+  const std::vector<Source> project = {numbered(1, "# Project Heron\n\nThe team ships the first Heron build in May "
+                                                   "2027. It runs on two boards.")};
+  const ExtractiveAnswer h = extract_answer("When does Project Heron ship?", project, one);
+  ASSERT_EQ(h.sentences.size(), 1u);
+  EXPECT_EQ(h.sentences[0], "The team ships the first Heron build in May 2027.");
+}
+
 }  // namespace

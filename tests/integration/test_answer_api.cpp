@@ -245,3 +245,81 @@ TEST(AnswerApi, IncludeContextReturnsTheBlockTheModelSaw) {
   EXPECT_EQ(bad->status, 400) << bad->body;
   EXPECT_NE(bad->body.find("include_context"), std::string::npos) << bad->body;
 }
+
+// ---- Issue #26: two unrelated questions whose result lists share a page
+
+namespace {
+
+// Every search returns a hub page (a list of landmarks that names both
+// subjects) first, then the page about the question's subject.
+struct SharedPageStack : test::AnswerWorld {
+  SharedPageStack() {
+    web.route("GET", "/search", [this](const FixtureRequest& q) {
+      const std::string query = q.param("q");
+      const bool bridge = query.find("ridge") != std::string::npos;
+      FixtureResponse r;
+      r.content_type = "application/json";
+      r.body = json{{"results", json::array({{{"url", web.url("/hub")},
+                                              {"title", "Yorkshire landmarks"},
+                                              {"content", "Landmarks: the Kings Bridge, the Ribblehead Viaduct."}},
+                                             {{"url", web.url(bridge ? "/bridge" : "/viaduct")},
+                                              {"title", bridge ? "Kings Bridge" : "Ribblehead Viaduct"},
+                                              {"content", bridge ? "The Kings Bridge" : "The Ribblehead Viaduct"}}})}}
+                   .dump();
+      return r;
+    });
+    auto page = [](const std::string& title, const std::string& body) {
+      return [=](const FixtureRequest&) {
+        FixtureResponse r;
+        r.body = "<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>" + body +
+                 "</article></body></html>";
+        return r;
+      };
+    };
+    web.route("GET", "/hub", page("Yorkshire landmarks", "<p>Landmarks of Yorkshire include the Kings Bridge in Leeds "
+                                                         "and the Ribblehead Viaduct in the Dales.</p><p>See also: "
+                                                         "rivers, railways, abbeys.</p>"));
+    web.route("GET", "/bridge", page("Kings Bridge", "<p>The Kings Bridge crosses the river Aire in Leeds. It was "
+                                                     "opened in 1850 by the mayor. Trams crossed it until 1951.</p>"));
+    web.route("GET", "/viaduct", page("Ribblehead Viaduct", "<p>The Ribblehead Viaduct carries the Settle-Carlisle "
+                                                            "railway. It has 24 arches. Building it took 2,300 men "
+                                                            "from 1870 to 1874.</p>"));
+    set("num_predict", "2");
+    start();
+  }
+
+  json ask(const std::string& q) {
+    json body{{"question", q}, {"web", "always"}, {"cache", false}, {"include_context", true}, {"stream", false}};
+    auto res = cli->Post("/api/answer", body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return json::object();
+    EXPECT_EQ(res->status, 200) << res->body;
+    return json::parse(res->body, nullptr, false);
+  }
+};
+
+}  // namespace
+
+TEST(AnswerApi, UnrelatedQuestionAfterASharedPageGetsItsOwnSources) {
+  SharedPageStack s;  // the defaults: block reuse and the follow-up prefetch on
+  const json a = s.ask("When was the Kings Bridge opened?");
+  ASSERT_TRUE(a.contains("context")) << a.dump();
+  const std::string ca = a["context"].get<std::string>();
+  ASSERT_NE(ca.find("opened in 1850"), std::string::npos) << ca;
+  ASSERT_FALSE(a["sources"].empty());
+  EXPECT_EQ(a["sources"][0]["url"], s.web.url("/bridge")) << a.dump();
+
+  const json b = s.ask("How many arches does the Ribblehead Viaduct have?");
+  ASSERT_TRUE(b.contains("context")) << b.dump();
+  const std::string cb = b["context"].get<std::string>();
+  EXPECT_NE(cb.find("It has 24 arches."), std::string::npos) << cb;
+  EXPECT_EQ(cb.find("1850"), std::string::npos) << "the first question's sentences:\n" << cb;
+  EXPECT_EQ(cb.find("Kings Bridge —"), std::string::npos) << cb;
+  ASSERT_FALSE(b["sources"].empty());
+  EXPECT_EQ(b["sources"][0]["url"], s.web.url("/viaduct")) << "[1] is this question's best source:\n" << b.dump();
+  for (const json& src : b["sources"]) {
+    EXPECT_NE(src["url"], s.web.url("/bridge")) << b.dump();
+    // Every listed source contributes a sentence to the block the model saw.
+    EXPECT_NE(cb.find("[" + std::to_string(src["n"].get<int>()) + "] "), std::string::npos) << b.dump();
+  }
+}
