@@ -179,7 +179,10 @@ TEST(Cli, ThinkingStaysOutOfThePipedAnswer) {
   std::vector<std::string> common = {"-n", "12", "--seed", "3", "--no-cache", "-q"};
   auto run = [&](std::vector<std::string> extra) {
     extra.insert(extra.end(), common.begin(), common.end());
-    return owlet_run(ask(r1, "Why do owls hoot?", extra), clean_env(home));
+    // A direct task: the model alone, so no early prefill races the knowledge-base
+    // lookup and every run samples from the same batches (random weights amplify
+    // the last bit of a float).
+    return owlet_run(ask(r1, "Write a haiku about owls.", extra), clean_env(home));
   };
   ProcessResult js = run({"--json"});
   ASSERT_EQ(js.exit_code, 0) << js.err;
@@ -220,7 +223,7 @@ TEST(Cli, ThinkingStaysOutOfThePipedAnswer) {
   // On a terminal (util-linux `script` gives it one) the thought is shown dimmed, before the answer.
   if (access("/usr/bin/script", X_OK) == 0) {
     std::string cmd = std::string(OWLET_BINARY) + " ask --model " + r1 +
-                      " --threads 2 --ctx-size 1024 -n 12 --seed 3 --no-cache -q 'Why do owls hoot?'";
+                      " --threads 2 --ctx-size 1024 -n 12 --seed 3 --no-cache -q 'Write a haiku about owls.'";
     ProcessResult tty = run_process({"/usr/bin/script", "-q", "-c", cmd, "/dev/null"}, clean_env(home));
     ASSERT_EQ(tty.exit_code, 0) << tty.err;
     EXPECT_EQ(tty.out.rfind("\x1b[2m", 0), 0u) << tty.out;

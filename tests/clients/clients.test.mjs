@@ -124,7 +124,10 @@ test('ollama-js: list, chat, stream, generate, embed, errors', async () => {
   }
   assert.equal(streamed, res.message.content);
   assert.equal(last.done, true);
-  assert.equal(last.route.tier, 'cache');  // the same question again: the answer cache
+  // The same question again: not from the answer cache, which keeps complete answers
+  // only (this one was cut at num_predict); generated again, the same greedy text.
+  assert.equal(last.route.tier, 'local');
+  assert.equal(last.done_reason, 'length');
 
   const gen = await ollama.generate({ model: chatModel, prompt: 'Once upon a time', options: { num_predict: 4 } });
   assert.equal(typeof gen.response, 'string');
@@ -162,7 +165,8 @@ test('openai: models, chat, stream, completions, embeddings, errors', async () =
     if (chunk.usage) usage = chunk.usage;
   }
   assert.equal(text, chat.choices[0].message.content);
-  assert.equal(usage.completion_tokens, 0);  // served from the answer cache: nothing generated
+  // Cut at max_tokens, so never cached (complete answers only): generated again.
+  assert.equal(usage.completion_tokens, 5);
   assert.equal(chat.route.tier, 'local');
 
   const comp = await client.completions.create({ model: chatModel, prompt: 'Owls are', max_tokens: 3 });
