@@ -15,27 +15,15 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  std::string out(s.substr(b, e - b));
-  // Non-breaking and ideographic spaces at the edges (common in CJK pages).
-  for (const std::string_view sp : {std::string_view("\u00a0"), std::string_view("\u3000")}) {
-    while (out.size() >= sp.size() && out.compare(0, sp.size(), sp) == 0) out.erase(0, sp.size());
-    while (out.size() >= sp.size() && out.compare(out.size() - sp.size(), sp.size(), sp) == 0) out.resize(out.size() - sp.size());
-  }
-  return out;
-}
 
 // "# Title" .. "###### Title": the level, and the title after the markers; 0 if not a heading.
 int heading_level(std::string_view line, std::string* title) {
   size_t i = 0;
   while (i < line.size() && i < 7 && line[i] == '#') ++i;
   if (i == 0 || i > 6 || i >= line.size() || line[i] != ' ') return 0;
-  *title = trim(line.substr(i + 1));
+  *title = trim_text(line.substr(i + 1));
   while (!title->empty() && title->back() == '#') title->pop_back();  // closing markers "# Title #"
-  *title = trim(*title);
+  *title = trim_text(*title);
   return title->empty() ? 0 : static_cast<int>(i);
 }
 
@@ -100,11 +88,11 @@ void split_clauses(std::string_view sentence, std::vector<std::string>* out) {
       ++i;
       continue;
     }
-    std::string t = trim(sentence.substr(start, i + len - start));
+    std::string t = trim_text(sentence.substr(start, i + len - start));
     if (!t.empty()) out->push_back(std::move(t));
     start = i = i + len;
   }
-  std::string t = trim(sentence.substr(start));
+  std::string t = trim_text(sentence.substr(start));
   if (!t.empty()) out->push_back(std::move(t));
 }
 
@@ -152,18 +140,18 @@ void paragraph_sentences(const std::string& para, std::vector<std::string>* out)
     u.tempSubStringBetween(start, cut).toUTF8String(piece);
     pending += piece;
     if (cut < end) {
-      if (!ends_with_abbreviation(trim(pending))) {
+      if (!ends_with_abbreviation(trim_text(pending))) {
         split_clauses(pending, out);
         pending.clear();
       }
       u.tempSubStringBetween(cut, end).toUTF8String(pending);
       continue;
     }
-    if (ends_with_abbreviation(trim(pending))) continue;
+    if (ends_with_abbreviation(trim_text(pending))) continue;
     split_clauses(pending, out);
     pending.clear();
   }
-  if (!trim(pending).empty()) split_clauses(pending, out);
+  if (!trim_text(pending).empty()) split_clauses(pending, out);
 }
 
 }  // namespace
@@ -175,7 +163,7 @@ std::vector<TextUnit> split_units(std::string_view raw) {
   int paragraph = 0;
   std::string para;  // the paragraph being read, its lines joined by spaces
   auto flush = [&] {
-    const std::string p = trim(para);
+    const std::string p = trim_text(para);
     para.clear();
     if (p.empty()) return;
     std::vector<std::string> sentences;
@@ -187,7 +175,7 @@ std::vector<TextUnit> split_units(std::string_view raw) {
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) nl = text.size();
-    const std::string line = trim(std::string_view(text).substr(pos, nl - pos));
+    const std::string line = trim_text(std::string_view(text).substr(pos, nl - pos));
     pos = nl + 1;
     std::string title;
     if (line.empty()) {
@@ -225,6 +213,19 @@ std::vector<std::string> split_sentences(std::string_view text) {
   std::vector<std::string> out;
   for (TextUnit& u : split_units(text))
     if (!u.heading) out.push_back(std::move(u.text));
+  return out;
+}
+
+std::string trim_text(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  std::string out(s.substr(b, e - b));
+  // Non-breaking and ideographic spaces at the edges (common in CJK pages).
+  for (const std::string_view sp : {std::string_view("\u00a0"), std::string_view("\u3000")}) {
+    while (out.size() >= sp.size() && out.compare(0, sp.size(), sp) == 0) out.erase(0, sp.size());
+    while (out.size() >= sp.size() && out.compare(out.size() - sp.size(), sp.size(), sp) == 0) out.resize(out.size() - sp.size());
+  }
   return out;
 }
 

@@ -37,4 +37,7 @@ std::vector<TextUnit> split_units(std::string_view text);
 // The sentences of `text` alone (headings left out).
 std::vector<std::string> split_sentences(std::string_view text);
 
+// `s` without ASCII white space, no-break or ideographic spaces at its edges.
+std::string trim_text(std::string_view s);
+
 }  // namespace owlet::answer
